@@ -1,0 +1,158 @@
+import { mkdir, rename, rm } from "node:fs/promises";
+import path from "node:path";
+
+import { LinuxKitError } from "../errors";
+import { validateFormats, formatTable } from "../formats/table";
+import { assembleRootfs } from "../rootfs/assemble";
+import { DockerImageSource } from "../sources/docker-image-source";
+import type { ImageSource, PullProgress } from "../sources/image-source";
+import { canonicalSpecHash, resolveContainerIds, specMetadata } from "../spec";
+import type { SpecLocations } from "../spec/locations";
+import type { LinuxKitSpec } from "../spec/types";
+import { buildCacheKey } from "./cache-key";
+import {
+  artifactsIntact,
+  readManifest,
+  removeManifest,
+  sha256File,
+  writeManifest,
+  type ArtifactRecord,
+  type BuildManifest,
+} from "./manifest";
+import { resolveImages } from "./resolve-images";
+import { createScratchDir } from "./scratch-dir";
+
+export interface BuildRequest {
+  spec: LinuxKitSpec;
+  /** Where each field was written, for errors that point at the YAML. */
+  locations?: SpecLocations;
+  /** Directory relative `files[].source` paths are read from (the first YAML file's folder). */
+  baseDir?: string;
+  /** Base name of the outputs, e.g. `linuxkit` → `linuxkit-kernel`. */
+  name: string;
+  /** Where artifacts are published. Created when missing. */
+  outputDir: string;
+  /** Output formats (LinuxKit names). Default `["kernel+initrd"]`. */
+  formats?: string[];
+  /** Disk size in MiB for disk formats. */
+  diskSizeMiB?: number;
+  /** Always pull images, even when present. */
+  pull?: boolean;
+  /** Ignore a matching previous build and build again. */
+  noCache?: boolean;
+  source?: ImageSource;
+  log?: (line: string) => void;
+  onPullProgress?: (p: PullProgress) => void;
+}
+
+/** One artifact of a finished build. */
+export interface BuiltArtifact extends ArtifactRecord {
+  /** Absolute path. */
+  path: string;
+}
+
+export interface BuildResult {
+  /** Content key: equal keys mean byte-identical artifacts. */
+  cacheKey: string;
+  /** True when a previous build with the same key was reused and nothing was built. */
+  cached: boolean;
+  artifacts: BuiltArtifact[];
+  /** Image reference → content id (image id) used. */
+  images: Record<string, string>;
+  cmdline: string;
+  /** sha256 of the canonical resolved spec. */
+  specHash: string;
+}
+
+function withPaths(outputDir: string, m: BuildManifest): BuildResult["artifacts"] {
+  return m.artifacts.map((a) => ({ ...a, path: path.join(outputDir, a.file) }));
+}
+
+/**
+ * The whole build: resolve images, compute the content key, reuse an
+ * intact previous build with that key, or assemble the root filesystem
+ * and write every requested format. Artifacts are written in a scratch
+ * directory and published by rename only when all of them succeeded, so a
+ * failed or interrupted build leaves no partial file behind.
+ */
+export async function build(req: BuildRequest): Promise<BuildResult> {
+  const formats = validateFormats(req.formats ?? ["kernel+initrd"]);
+  const log = req.log ?? (() => undefined);
+  const outputDir = path.resolve(req.outputDir);
+  const source = req.source ?? new DockerImageSource();
+  const specHash = canonicalSpecHash(req.spec);
+  const images = await resolveImages(req.spec, source, {
+    pull: req.pull,
+    locations: req.locations,
+    onProgress: req.onPullProgress,
+  });
+  const imageIds = Object.fromEntries([...images].map(([ref, img]) => [ref, img.id]));
+  const options = { diskSizeMiB: req.diskSizeMiB ?? null };
+  const cacheKey = await buildCacheKey({
+    specHash,
+    spec: req.spec,
+    images,
+    name: req.name,
+    formats,
+    options,
+    baseDir: req.baseDir,
+  });
+  const cmdline = req.spec.kernel?.cmdline ?? "";
+
+  await mkdir(outputDir, { recursive: true });
+  const previous = await readManifest(outputDir, req.name);
+  if (!req.noCache && previous?.cacheKey === cacheKey && (await artifactsIntact(outputDir, previous))) {
+    log(`Up to date: ${previous.artifacts.map((a) => a.file).join(" ")}`);
+    return { cacheKey, cached: true, artifacts: withPaths(outputDir, previous), images: imageIds, cmdline, specHash };
+  }
+
+  const scratch = await createScratchDir(outputDir);
+  try {
+    const tarPath = path.join(scratch, "rootfs.tar");
+    const ids = resolveContainerIds(req.spec);
+    await assembleRootfs({
+      spec: req.spec,
+      images,
+      source,
+      spoolPath: path.join(scratch, "spool"),
+      tarPath,
+      log,
+      bundle: { idFor: (n) => ids.get(n), spec: req.spec, locations: req.locations },
+      files: {
+        idFor: (n) => ids.get(n),
+        metadata: (kind) => specMetadata(req.spec, kind, imageIds),
+        locate: (field) => req.locations?.locationOf(field),
+        baseDir: req.baseDir,
+      },
+    });
+    const stage = path.join(scratch, "out");
+    await mkdir(stage);
+    log("Create outputs:");
+    const records: ArtifactRecord[] = [];
+    for (const name of formats) {
+      const format = formatTable.get(name)!;
+      const written = await format.write({
+        name: req.name,
+        outputDir: stage,
+        rootfsTarPath: tarPath,
+        tmpDir: scratch,
+        log,
+        options: { diskSizeMiB: req.diskSizeMiB },
+      });
+      for (const a of written) {
+        records.push({ format: name, file: path.basename(a.path), size: a.size, sha256: a.sha256 ?? (await sha256File(a.path)) });
+      }
+      log(`  ${written.map((a) => path.basename(a.path)).join(" ")}`);
+    }
+    await removeManifest(outputDir, req.name);
+    for (const r of records) await rename(path.join(stage, r.file), path.join(outputDir, r.file));
+    const manifest: BuildManifest = { version: 1, cacheKey, name: req.name, artifacts: records, images: imageIds, cmdline };
+    await writeManifest(outputDir, manifest);
+    return { cacheKey, cached: false, artifacts: withPaths(outputDir, manifest), images: imageIds, cmdline, specHash };
+  } catch (e) {
+    if (e instanceof LinuxKitError) throw e;
+    throw new LinuxKitError("BUILD", `build of ${req.name} failed: ${(e as Error).message}`, { cause: e });
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,70 @@
+import path from "node:path";
+
+import { build } from "../build/pipeline";
+import { loadSpecFiles } from "../spec";
+import { parseCommandArgs } from "./argv";
+import { LinuxKitError } from "../errors";
+
+export const BUILD_USAGE = `usage: pulumi-linuxkit build [--format F]... [--dir DIR] [--name NAME] [--size SIZE] [--pull] [--no-cache] FILE.yml [MORE.yml...]
+
+Builds a LinuxKit image from one or more YAML files (later files append to
+earlier ones; kernel settings are last-wins), with images from the Docker engine.
+
+  --format F    output format, may repeat (default kernel+initrd)
+  --dir DIR     output directory (default: the current directory)
+  --name NAME   base name of the outputs (default: the first file's name without extension)
+  --size SIZE   disk size for disk formats, e.g. 1024M or 1G
+  --pull        pull images even when the engine has them
+  --no-cache    build even when an identical previous build is present`;
+
+/** Parses `1G`, `512M`, `1024` (MiB) into MiB. */
+export function parseSizeMiB(text: string): number {
+  const m = /^(\d+)\s*([kKmMgG]?)i?[bB]?$/.exec(text.trim());
+  if (!m) throw new LinuxKitError("USAGE", `--size ${text}: not a size`, { hint: "write it like 1024M or 2G" });
+  const n = Number(m[1]);
+  const unit = (m[2] ?? "").toUpperCase();
+  return unit === "G" ? n * 1024 : unit === "K" ? Math.ceil(n / 1024) : n;
+}
+
+/** The default output name: the first file's base name without `.yml`/`.yaml`. */
+export function defaultName(file: string): string {
+  return path.basename(file).replace(/\.(ya?ml)$/i, "");
+}
+
+export async function buildCommand(args: string[], out: (line: string) => void): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      format: { type: "string", multiple: true, short: "f" },
+      dir: { type: "string", short: "d" },
+      name: { type: "string", short: "n" },
+      size: { type: "string" },
+      pull: { type: "boolean" },
+      "no-cache": { type: "boolean" },
+    },
+    BUILD_USAGE,
+  );
+  if (positionals.length === 0) {
+    throw new LinuxKitError("USAGE", "build needs at least one YAML file", { hint: BUILD_USAGE });
+  }
+  const parsed = await loadSpecFiles(positionals);
+  const started = Date.now();
+  const result = await build({
+    spec: parsed.spec,
+    locations: parsed.locations,
+    baseDir: path.dirname(path.resolve(positionals[0]!)),
+    name: values.name ?? defaultName(positionals[0]!),
+    outputDir: values.dir ?? process.cwd(),
+    formats: values.format,
+    diskSizeMiB: values.size === undefined ? undefined : parseSizeMiB(values.size),
+    pull: values.pull,
+    noCache: values["no-cache"],
+    log: out,
+    onPullProgress: (p) => {
+      if (/Pulling from|Downloaded newer|Status:/.test(p.status)) out(`Pull image: ${p.ref}: ${p.status}`);
+    },
+  });
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  out(`${result.cached ? "Reused" : "Built"} ${result.artifacts.length} artifact(s) in ${secs}s (key ${result.cacheKey.slice(0, 12)})`);
+  return 0;
+}

@@ -1,0 +1,53 @@
+import { LinuxKitError } from "../errors";
+import { BUILD_USAGE, buildCommand } from "./build-command";
+import { RUN_QEMU_USAGE, runQemuCommand } from "./run-qemu-command";
+
+const USAGE = `usage: pulumi-linuxkit <command> [options]
+
+Commands:
+  build      build a LinuxKit image from YAML (like \`linuxkit build\`)
+  run qemu   boot a built image under qemu (like \`linuxkit run qemu\`)
+  help       show this help
+
+${BUILD_USAGE}
+
+${RUN_QEMU_USAGE}`;
+
+/** Prints a user error without a stack; anything else is a bug and keeps its stack. */
+export function reportError(e: unknown, err: (line: string) => void): number {
+  if (e instanceof LinuxKitError) {
+    err(`error: ${e.describe()}`);
+    if (process.env.LINUXKIT_DEBUG && e.cause instanceof Error) err(e.cause.stack ?? String(e.cause));
+    return e.code === "USAGE" ? 2 : 1;
+  }
+  err(`internal error (please report): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  return 70;
+}
+
+/** The command line entry point; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const out = (line: string): void => void process.stdout.write(`${line}\n`);
+  const err = (line: string): void => void process.stderr.write(`${line}\n`);
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "build":
+        return await buildCommand(rest, out);
+      case "run":
+        if (rest[0] !== "qemu") {
+          throw new LinuxKitError("USAGE", `run ${rest[0] ?? ""}: only "run qemu" is supported`, { hint: RUN_QEMU_USAGE });
+        }
+        return await runQemuCommand(rest.slice(1));
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new LinuxKitError("USAGE", `unknown command "${command}"`, { hint: "run `pulumi-linuxkit help`" });
+    }
+  } catch (e) {
+    return reportError(e, err);
+  }
+}

@@ -1,0 +1,74 @@
+import { spawn } from "node:child_process";
+
+import { LinuxKitError } from "../errors";
+import { chooseAccel, type QemuAccelChoice } from "../qemu/accel";
+import { findBootMedia, findOvmf } from "../qemu/boot-media";
+import { buildQemuArgs, type PortForward } from "../qemu/qemu-args";
+import { parseCommandArgs } from "./argv";
+
+export const RUN_QEMU_USAGE = `usage: pulumi-linuxkit run qemu [--accel auto|kvm|tcg] [--mem MB] [--cpus N] [--publish HOST:GUEST]... [--uefi] [--cmdline-append TEXT] PREFIX
+
+Boots what \`build\` wrote for PREFIX (PREFIX-kernel + PREFIX-initrd.img +
+PREFIX-cmdline, or PREFIX.iso, PREFIX.qcow2, ...) with the serial console
+on this terminal (Ctrl-A X quits qemu). LINUXKIT_QEMU_ACCEL overrides --accel.`;
+
+/** `8080:80` or `8080:80/udp` → a forward on 127.0.0.1. */
+export function parsePublish(text: string): PortForward {
+  const m = /^(\d+):(\d+)(?:\/(tcp|udp))?$/.exec(text);
+  if (!m) {
+    throw new LinuxKitError("USAGE", `--publish ${text}: expected HOST:GUEST[/tcp|udp]`, { hint: "e.g. --publish 8080:80" });
+  }
+  return { hostPort: Number(m[1]), guestPort: Number(m[2]), protocol: (m[3] as "tcp" | "udp" | undefined) ?? "tcp" };
+}
+
+export async function runQemuCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      accel: { type: "string" },
+      mem: { type: "string" },
+      cpus: { type: "string" },
+      publish: { type: "string", multiple: true },
+      uefi: { type: "boolean" },
+      "cmdline-append": { type: "string" },
+    },
+    RUN_QEMU_USAGE,
+  );
+  const prefix = positionals[0];
+  if (prefix === undefined || positionals.length > 1) {
+    throw new LinuxKitError("USAGE", "run qemu needs exactly one PREFIX", { hint: RUN_QEMU_USAGE });
+  }
+  const accelChoice = (values.accel ?? "auto") as QemuAccelChoice;
+  if (!["auto", "kvm", "tcg"].includes(accelChoice)) {
+    throw new LinuxKitError("USAGE", `--accel ${values.accel}: expected auto, kvm or tcg`, { hint: RUN_QEMU_USAGE });
+  }
+  const media = findBootMedia(prefix, { uefi: values.uefi });
+  if (media.kind === "kernel+initrd" && values["cmdline-append"]) {
+    media.cmdline = `${media.cmdline} ${values["cmdline-append"]}`.trim();
+  }
+  const needsOvmf = media.kind !== "kernel+initrd" && media.uefi === true;
+  const ovmf = needsOvmf ? findOvmf() : undefined;
+  if (needsOvmf && ovmf === undefined) {
+    throw new LinuxKitError("TOOL_MISSING", "EFI boot needs the OVMF firmware", { hint: "apt-get install ovmf" });
+  }
+  const qemuArgs = buildQemuArgs({
+    media,
+    accel: chooseAccel(accelChoice),
+    memoryMiB: values.mem === undefined ? 1024 : Number(values.mem),
+    cpus: values.cpus === undefined ? 1 : Number(values.cpus),
+    console: { kind: "stdio" },
+    forwards: (values.publish ?? []).map(parsePublish),
+    ovmfCode: ovmf,
+  });
+  return new Promise((resolve, reject) => {
+    const child = spawn("qemu-system-x86_64", qemuArgs, { stdio: "inherit" });
+    child.on("error", (e: NodeJS.ErrnoException) =>
+      reject(
+        e.code === "ENOENT"
+          ? new LinuxKitError("TOOL_MISSING", "qemu-system-x86_64 not found", { hint: "apt-get install qemu-system-x86" })
+          : e,
+      ),
+    );
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}

@@ -1,0 +1,83 @@
+import type { QemuAccel } from "./accel";
+
+/** A port forwarded from the host's loopback into the guest (qemu user networking). */
+export interface PortForward {
+  /** Port on 127.0.0.1 of the host. */
+  hostPort: number;
+  /** Port in the guest. */
+  guestPort: number;
+  protocol?: "tcp" | "udp";
+}
+
+/** What to boot: a kernel+initrd triple, an ISO, or a disk image. */
+export type BootMedia =
+  | { kind: "kernel+initrd"; kernel: string; initrd: string; cmdline: string }
+  | { kind: "iso"; path: string; uefi?: boolean }
+  | { kind: "disk"; path: string; format: "raw" | "qcow2" | "vmdk" | "vpc"; uefi?: boolean };
+
+export interface QemuConfig {
+  media: BootMedia;
+  accel: QemuAccel;
+  /** Guest memory in MiB. Default 1024. */
+  memoryMiB?: number;
+  /** Virtual CPUs. Default 1. */
+  cpus?: number;
+  /** Serial console: `stdio` (interactive) or a file path (detached VMs). */
+  console: { kind: "stdio" } | { kind: "file"; path: string };
+  /** QMP control socket path, for detached VMs. */
+  qmpSocket?: string;
+  /** Pidfile path, for detached VMs. */
+  pidFile?: string;
+  /** Port forwards; user networking is on whenever networking is not `none`. */
+  forwards?: PortForward[];
+  networking?: "user" | "none";
+  /** OVMF firmware code for EFI media. */
+  ovmfCode?: string;
+  /** Daemonize qemu (detached VMs). */
+  daemonize?: boolean;
+  /** A name shown by qemu (`-name`), also used to recognise the process. */
+  name?: string;
+}
+
+/** The qemu-system-x86_64 argument list for a config: pure, so it is testable. */
+export function buildQemuArgs(c: QemuConfig): string[] {
+  const args: string[] = [];
+  if (c.name) args.push("-name", c.name);
+  args.push("-machine", c.accel === "kvm" ? "pc,accel=kvm" : "pc,accel=tcg");
+  if (c.accel === "kvm") args.push("-cpu", "host");
+  args.push("-m", String(c.memoryMiB ?? 1024), "-smp", String(c.cpus ?? 1));
+  args.push("-nographic", "-no-reboot", "-nodefaults");
+  if (c.console.kind === "stdio") {
+    args.push("-serial", "mon:stdio");
+  } else {
+    args.push("-serial", `file:${c.console.path}`, "-monitor", "none");
+  }
+  if (c.qmpSocket) args.push("-qmp", `unix:${c.qmpSocket},server=on,wait=off`);
+  if (c.pidFile) args.push("-pidfile", c.pidFile);
+  if (c.daemonize) args.push("-daemonize");
+  if (c.networking !== "none") {
+    const fwds = (c.forwards ?? [])
+      .map((f) => `,hostfwd=${f.protocol ?? "tcp"}:127.0.0.1:${f.hostPort}-:${f.guestPort}`)
+      .join("");
+    args.push("-netdev", `user,id=net0${fwds}`, "-device", "virtio-net-pci,netdev=net0");
+  }
+  args.push("-device", "virtio-rng-pci");
+  const m = c.media;
+  const uefi = m.kind !== "kernel+initrd" && m.uefi === true;
+  if (uefi) {
+    if (!c.ovmfCode) throw new Error("EFI media need ovmfCode (the OVMF firmware path)");
+    args.push("-drive", `if=pflash,format=raw,readonly=on,file=${c.ovmfCode}`);
+  }
+  switch (m.kind) {
+    case "kernel+initrd":
+      args.push("-kernel", m.kernel, "-initrd", m.initrd, "-append", m.cmdline);
+      break;
+    case "iso":
+      args.push("-cdrom", m.path, "-boot", "d");
+      break;
+    case "disk":
+      args.push("-drive", `file=${m.path},format=${m.format},if=virtio`, "-boot", "c");
+      break;
+  }
+  return args;
+}

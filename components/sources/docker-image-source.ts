@@ -1,0 +1,180 @@
+import Docker from "dockerode";
+import { PassThrough, type Readable } from "node:stream";
+
+import { LinuxKitError } from "../errors";
+import { registryAuthFor } from "./docker-auth";
+import { engineMessage, engineUnreachable, isEngineUnreachable } from "./docker-errors";
+import type { ImageSource, PullProgress, ResolveOptions, ResolvedImage } from "./image-source";
+import { familiarImageRef, formatImageRef, parseImageRef } from "./image-ref";
+
+/** Label put on the throwaway containers used to export images. */
+const EXPORT_LABEL = "org.pulumi-linuxkit.export";
+
+interface InspectInfo {
+  Id: string;
+  RepoDigests?: string[];
+  Architecture?: string;
+  Config?: {
+    Entrypoint?: string[] | string | null;
+    Cmd?: string[] | string | null;
+    Env?: string[] | null;
+    WorkingDir?: string;
+    Labels?: Record<string, string> | null;
+  };
+}
+
+function asList(v: string[] | string | null | undefined): string[] | undefined {
+  if (v === null || v === undefined) return undefined;
+  return typeof v === "string" ? [v] : v;
+}
+
+/** Where dockerode will connect, for messages. */
+function endpointOf(docker: Docker): string {
+  const opts = (docker.modem as unknown as { socketPath?: string; host?: string; port?: number }) ?? {};
+  if (opts.socketPath) return `unix://${opts.socketPath}`;
+  return `${opts.host ?? "?"}:${opts.port ?? "?"}`;
+}
+
+/**
+ * Images from a Docker engine over its API: inspect, pull when missing
+ * (credentials from the Docker config), and export the flattened root
+ * filesystem through a created (never started) container.
+ */
+export class DockerImageSource implements ImageSource {
+  private readonly docker: Docker;
+
+  constructor(docker?: Docker) {
+    this.docker = docker ?? new Docker();
+  }
+
+  async resolve(ref: string, options: ResolveOptions = {}): Promise<ResolvedImage> {
+    const parsed = parseImageRef(ref);
+    if (typeof parsed === "string") {
+      throw new LinuxKitError("SPEC_INVALID", `invalid image reference "${ref}": ${parsed}`, {
+        image: ref,
+        hint: "write it as [registry/]name[:tag][@sha256:digest], e.g. linuxkit/init:v1.0",
+      });
+    }
+    const name = familiarImageRef(parsed);
+    let info = options.pull ? undefined : await this.inspect(name, ref);
+    if (info === undefined) {
+      await this.pull(name, ref, options.onProgress);
+      info = await this.inspect(name, ref);
+      if (info === undefined) {
+        throw new LinuxKitError("IMAGE_NOT_FOUND", `image ${ref} is still missing after a pull`, {
+          image: ref,
+        });
+      }
+    }
+    const config = info.Config ?? {};
+    return {
+      ref,
+      id: info.Id,
+      repoDigest: info.RepoDigests?.[0],
+      entrypoint: asList(config.Entrypoint),
+      cmd: asList(config.Cmd),
+      env: config.Env ?? undefined,
+      workingDir: config.WorkingDir || undefined,
+      labels: config.Labels ?? {},
+      architecture: info.Architecture,
+    };
+  }
+
+  async exportRootfs(image: ResolvedImage): Promise<Readable> {
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer({
+        Image: image.id,
+        Cmd: ["/pulumi-linuxkit-export"],
+        Labels: { [EXPORT_LABEL]: image.ref },
+        NetworkDisabled: true,
+      });
+    } catch (e) {
+      throw this.wrap(e, image.ref, "create an export container for");
+    }
+    const remove = async (): Promise<void> => {
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+    };
+    let raw: NodeJS.ReadableStream;
+    try {
+      raw = await container.export();
+    } catch (e) {
+      await remove();
+      throw this.wrap(e, image.ref, "export");
+    }
+    const out = new PassThrough({ highWaterMark: 1 << 20 });
+    const rawStream = raw as Readable;
+    rawStream.on("error", (e) => out.destroy(this.wrap(e, image.ref, "export")));
+    out.on("close", () => {
+      rawStream.destroy();
+      void remove();
+    });
+    rawStream.pipe(out);
+    return out;
+  }
+
+  private async inspect(name: string, ref: string): Promise<InspectInfo | undefined> {
+    try {
+      return (await this.docker.getImage(name).inspect()) as InspectInfo;
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+      throw this.wrap(e, ref, "inspect");
+    }
+  }
+
+  private async pull(
+    name: string,
+    ref: string,
+    onProgress?: (p: PullProgress) => void,
+  ): Promise<void> {
+    const parsed = parseImageRef(ref);
+    const auth = typeof parsed === "string" ? undefined : await registryAuthFor(parsed.domain);
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = (await this.docker.pull(name, auth ? { authconfig: auth } : {})) as NodeJS.ReadableStream;
+    } catch (e) {
+      throw this.pullError(e, ref);
+    }
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(
+        stream,
+        (err: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
+          const failed = events?.find((ev) => ev.error !== undefined || ev.errorDetail !== undefined);
+          if (err) reject(this.pullError(err, ref));
+          else if (failed) reject(this.pullError(new Error(failed.error ?? failed.errorDetail?.message), ref));
+          else resolve();
+        },
+        (ev: { status?: string; progress?: string; id?: string }) =>
+          onProgress?.({ ref, status: `${ev.id ? `${ev.id}: ` : ""}${ev.status ?? ""}`, detail: ev.progress }),
+      );
+    });
+  }
+
+  private pullError(e: unknown, ref: string): LinuxKitError {
+    if (isEngineUnreachable(e)) return engineUnreachable(e, endpointOf(this.docker));
+    const msg = engineMessage(e);
+    const parsed = parseImageRef(ref);
+    const full = typeof parsed === "string" ? ref : formatImageRef(parsed);
+    const notFound = /not found|manifest unknown|pull access denied|does not exist|404/i.test(msg);
+    return new LinuxKitError(
+      notFound ? "IMAGE_NOT_FOUND" : "IMAGE_PULL",
+      `image ${ref} is not in the Docker engine and pulling ${full} failed: ${msg}`,
+      {
+        image: ref,
+        hint: notFound
+          ? "check the name and tag, build or `docker load` the image locally, or `docker login` if the repository is private"
+          : "check the engine's network access to the registry, or load the image locally (`docker load`/`docker import`)",
+        cause: e,
+      },
+    );
+  }
+
+  private wrap(e: unknown, ref: string, action: string): LinuxKitError {
+    if (e instanceof LinuxKitError) return e;
+    if (isEngineUnreachable(e)) return engineUnreachable(e, endpointOf(this.docker));
+    return new LinuxKitError("IMAGE_PULL", `could not ${action} image ${ref}: ${engineMessage(e)}`, {
+      image: ref,
+      cause: e,
+    });
+  }
+}

@@ -1,0 +1,44 @@
+import type { Readable } from "node:stream";
+
+/** Everything the build needs to know about one image, read once. */
+export interface ResolvedImage {
+  /** The reference as the YAML wrote it. */
+  ref: string;
+  /** Content identity: the image id (`sha256:` of its config), which changes whenever a tag moves. */
+  id: string;
+  /** A registry digest (`name@sha256:...`) when the engine knows one. */
+  repoDigest?: string;
+  entrypoint?: string[];
+  cmd?: string[];
+  env?: string[];
+  workingDir?: string;
+  labels: Record<string, string>;
+  architecture?: string;
+}
+
+/** Progress of a pull, as reported by the engine. */
+export interface PullProgress {
+  ref: string;
+  status: string;
+  detail?: string;
+}
+
+export interface ResolveOptions {
+  /** Pull even when the image is present. Default false: pull only when missing. */
+  pull?: boolean;
+  onProgress?: (p: PullProgress) => void;
+}
+
+/**
+ * Where images come from. The Docker engine is one implementation; a
+ * daemonless registry client can be another.
+ */
+export interface ImageSource {
+  /** Makes the image available (pulling when missing) and reads its config. */
+  resolve(ref: string, options?: ResolveOptions): Promise<ResolvedImage>;
+  /**
+   * The image's flattened root filesystem as a tar stream. The stream errors
+   * if the export fails; callers must consume or destroy it.
+   */
+  exportRootfs(image: ResolvedImage): Promise<Readable>;
+}

@@ -1,0 +1,3 @@
+export * from "./image-source";
+export * from "./image-ref";
+export { DockerImageSource } from "./docker-image-source";
