@@ -5,7 +5,7 @@ import { LinuxKitError } from "../errors";
 import { validateFormats, formatTable } from "../formats/table";
 import { assembleRootfs } from "../rootfs/assemble";
 import { DockerImageSource } from "../sources/docker-image-source";
-import type { ImageSource, PullProgress } from "../sources/image-source";
+import type { ImageSource, PullProgress, ResolvedImage } from "../sources/image-source";
 import { canonicalSpecHash, resolveContainerIds, specMetadata } from "../spec";
 import type { SpecLocations } from "../spec/locations";
 import type { LinuxKitSpec } from "../spec/types";
@@ -32,6 +32,13 @@ export interface BuildRequest {
   name: string;
   /** Where artifacts are published. Created when missing. */
   outputDir: string;
+  /**
+   * Publish into `<outputDir>/<first 16 hex of the content key>/` instead,
+   * so builds of different content never overwrite each other (the Pulumi
+   * Image resource relies on this to replace an image while VMs still boot
+   * from the old one).
+   */
+  contentAddressed?: boolean;
   /** Output formats (LinuxKit names). Default `["kernel+initrd"]`. */
   formats?: string[];
   /** Disk size in MiB for disk formats. */
@@ -51,9 +58,16 @@ export interface BuiltArtifact extends ArtifactRecord {
   path: string;
 }
 
+/** The folder name of a content-addressed build. */
+export function contentDirName(cacheKey: string): string {
+  return cacheKey.slice(0, 16);
+}
+
 export interface BuildResult {
   /** Content key: equal keys mean byte-identical artifacts. */
   cacheKey: string;
+  /** Where the artifacts are. */
+  outputDir: string;
   /** True when a previous build with the same key was reused and nothing was built. */
   cached: boolean;
   artifacts: BuiltArtifact[];
@@ -68,6 +82,50 @@ function withPaths(outputDir: string, m: BuildManifest): BuildResult["artifacts"
   return m.artifacts.map((a) => ({ ...a, path: path.join(outputDir, a.file) }));
 }
 
+/** What a build of a request would produce, known without building. */
+export interface BuildPlan {
+  formats: string[];
+  cacheKey: string;
+  specHash: string;
+  images: Map<string, ResolvedImage>;
+  /** Image reference → content id. */
+  imageIds: Record<string, string>;
+  /** Where the artifacts go. */
+  outputDir: string;
+  cmdline: string;
+}
+
+/**
+ * Validates the formats, resolves every image and computes the content
+ * key, without building. With `offline`, a missing image is an error
+ * instead of a pull (previews and diffs must not change anything).
+ */
+export async function planBuild(req: BuildRequest, options: { offline?: boolean } = {}): Promise<BuildPlan> {
+  const formats = validateFormats(req.formats ?? ["kernel+initrd"]);
+  const source = req.source ?? new DockerImageSource();
+  const specHash = canonicalSpecHash(req.spec);
+  const images = await resolveImages(req.spec, source, {
+    pull: options.offline ? false : req.pull,
+    offline: options.offline,
+    locations: req.locations,
+    onProgress: req.onPullProgress,
+  });
+  const imageIds = Object.fromEntries([...images].map(([ref, img]) => [ref, img.id]));
+  const cacheKey = await buildCacheKey({
+    specHash,
+    spec: req.spec,
+    images,
+    name: req.name,
+    formats,
+    options: { diskSizeMiB: req.diskSizeMiB ?? null },
+    baseDir: req.baseDir,
+  });
+  const outputDir = req.contentAddressed
+    ? path.join(path.resolve(req.outputDir), contentDirName(cacheKey))
+    : path.resolve(req.outputDir);
+  return { formats, cacheKey, specHash, images, imageIds, outputDir, cmdline: req.spec.kernel?.cmdline ?? "" };
+}
+
 /**
  * The whole build: resolve images, compute the content key, reuse an
  * intact previous build with that key, or assemble the root filesystem
@@ -76,34 +134,16 @@ function withPaths(outputDir: string, m: BuildManifest): BuildResult["artifacts"
  * failed or interrupted build leaves no partial file behind.
  */
 export async function build(req: BuildRequest): Promise<BuildResult> {
-  const formats = validateFormats(req.formats ?? ["kernel+initrd"]);
   const log = req.log ?? (() => undefined);
-  const outputDir = path.resolve(req.outputDir);
   const source = req.source ?? new DockerImageSource();
-  const specHash = canonicalSpecHash(req.spec);
-  const images = await resolveImages(req.spec, source, {
-    pull: req.pull,
-    locations: req.locations,
-    onProgress: req.onPullProgress,
-  });
-  const imageIds = Object.fromEntries([...images].map(([ref, img]) => [ref, img.id]));
-  const options = { diskSizeMiB: req.diskSizeMiB ?? null };
-  const cacheKey = await buildCacheKey({
-    specHash,
-    spec: req.spec,
-    images,
-    name: req.name,
-    formats,
-    options,
-    baseDir: req.baseDir,
-  });
-  const cmdline = req.spec.kernel?.cmdline ?? "";
+  const plan = await planBuild({ ...req, source });
+  const { formats, cacheKey, specHash, images, imageIds, outputDir, cmdline } = plan;
 
   await mkdir(outputDir, { recursive: true });
   const previous = await readManifest(outputDir, req.name);
   if (!req.noCache && previous?.cacheKey === cacheKey && (await artifactsIntact(outputDir, previous))) {
     log(`Up to date: ${previous.artifacts.map((a) => a.file).join(" ")}`);
-    return { cacheKey, cached: true, artifacts: withPaths(outputDir, previous), images: imageIds, cmdline, specHash };
+    return { cacheKey, outputDir, cached: true, artifacts: withPaths(outputDir, previous), images: imageIds, cmdline, specHash };
   }
 
   const scratch = await createScratchDir(outputDir);
@@ -148,7 +188,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     for (const r of records) await rename(path.join(stage, r.file), path.join(outputDir, r.file));
     const manifest: BuildManifest = { version: 1, cacheKey, name: req.name, artifacts: records, images: imageIds, cmdline };
     await writeManifest(outputDir, manifest);
-    return { cacheKey, cached: false, artifacts: withPaths(outputDir, manifest), images: imageIds, cmdline, specHash };
+    return { cacheKey, outputDir, cached: false, artifacts: withPaths(outputDir, manifest), images: imageIds, cmdline, specHash };
   } catch (e) {
     if (e instanceof LinuxKitError) throw e;
     throw new LinuxKitError("BUILD", `build of ${req.name} failed: ${(e as Error).message}`, { cause: e });

@@ -46,7 +46,8 @@ export function buildQemuArgs(c: QemuConfig): string[] {
   args.push("-machine", c.accel === "kvm" ? "pc,accel=kvm" : "pc,accel=tcg");
   if (c.accel === "kvm") args.push("-cpu", "host");
   args.push("-m", String(c.memoryMiB ?? 1024), "-smp", String(c.cpus ?? 1));
-  args.push("-nographic", "-no-reboot", "-nodefaults");
+  // -nographic cannot be combined with -daemonize; without a display the serial port is the console either way.
+  args.push(c.daemonize ? "-display" : "-nographic", ...(c.daemonize ? ["none"] : []), "-no-reboot", "-nodefaults");
   if (c.console.kind === "stdio") {
     args.push("-serial", "mon:stdio");
   } else {

@@ -57,6 +57,12 @@ export class DockerImageSource implements ImageSource {
     }
     const name = familiarImageRef(parsed);
     let info = options.pull ? undefined : await this.inspect(name, ref);
+    if (info === undefined && options.offline) {
+      throw new LinuxKitError("IMAGE_NOT_FOUND", `image ${ref} is not in the Docker engine`, {
+        image: ref,
+        hint: "it will be pulled by the build; or load it locally (`docker load`/`docker import`)",
+      });
+    }
     if (info === undefined) {
       await this.pull(name, ref, options.onProgress);
       info = await this.inspect(name, ref);

@@ -26,6 +26,8 @@ export interface PullProgress {
 export interface ResolveOptions {
   /** Pull even when the image is present. Default false: pull only when missing. */
   pull?: boolean;
+  /** Never pull: a missing image is an IMAGE_NOT_FOUND error (used by previews and diffs). */
+  offline?: boolean;
   onProgress?: (p: PullProgress) => void;
 }
 

@@ -1,0 +1,120 @@
+import { execFile } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+
+import { LinuxKitError } from "../errors";
+import type { QemuAccel } from "./accel";
+import { isSameProcess, processStartTime, type ProcessIdentity } from "./process-identity";
+import { buildQemuArgs, type BootMedia, type PortForward } from "./qemu-args";
+import { qmpCommands } from "./qmp-client";
+
+export interface LaunchRequest {
+  /** Folder for this VM's pidfile, QMP socket and console log. */
+  vmDir: string;
+  /** A unique string put in qemu's `-name`, so the process can be recognised later. */
+  marker: string;
+  media: BootMedia;
+  accel: QemuAccel;
+  memoryMiB: number;
+  cpus: number;
+  forwards: PortForward[];
+  ovmfCode?: string;
+}
+
+export interface RunningVm extends ProcessIdentity {
+  consoleLog: string;
+  qmpSocket: string;
+  pidFile: string;
+}
+
+/** The files of a VM in its folder. */
+export function vmFiles(vmDir: string): { consoleLog: string; qmpSocket: string; pidFile: string } {
+  return {
+    consoleLog: path.join(vmDir, "console.log"),
+    qmpSocket: path.join(vmDir, "qmp.sock"),
+    pidFile: path.join(vmDir, "qemu.pid"),
+  };
+}
+
+/**
+ * Starts qemu detached (`-daemonize`), so the VM outlives the process that
+ * started it. Resolves once qemu has daemonized and written its pidfile.
+ */
+export async function launchVm(req: LaunchRequest): Promise<RunningVm> {
+  await mkdir(req.vmDir, { recursive: true });
+  const files = vmFiles(req.vmDir);
+  const args = buildQemuArgs({
+    name: req.marker,
+    media: req.media,
+    accel: req.accel,
+    memoryMiB: req.memoryMiB,
+    cpus: req.cpus,
+    console: { kind: "file", path: files.consoleLog },
+    qmpSocket: files.qmpSocket,
+    pidFile: files.pidFile,
+    daemonize: true,
+    forwards: req.forwards,
+    ovmfCode: req.ovmfCode,
+  });
+  await writeFile(path.join(req.vmDir, "qemu.args.json"), `${JSON.stringify(args, null, 2)}\n`);
+  await new Promise<void>((resolve, reject) => {
+    execFile("qemu-system-x86_64", args, { timeout: 60_000 }, (err, _stdout, stderr) => {
+      if (!err) return resolve();
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === "ENOENT") {
+        reject(new LinuxKitError("TOOL_MISSING", "qemu-system-x86_64 not found", { hint: "apt-get install qemu-system-x86" }));
+        return;
+      }
+      const msg = String(stderr).trim() || e.message;
+      const portInUse = /hostfwd|Could not set up host forwarding/i.test(msg);
+      reject(
+        new LinuxKitError("QEMU", `qemu failed to start: ${msg}`, {
+          hint: portInUse
+            ? "a forwarded host port is already in use: pick another hostPort"
+            : "check the boot media paths and that qemu-system-x86 is installed",
+        }),
+      );
+    });
+  });
+  const pid = Number((await readFile(files.pidFile, "utf8")).trim());
+  const startTime = processStartTime(pid);
+  if (!Number.isInteger(pid) || startTime === undefined) {
+    throw new LinuxKitError("QEMU", `qemu daemonized but process ${pid} is not running`, {
+      hint: `see ${files.consoleLog}`,
+    });
+  }
+  return { pid, startTime, ...files };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function waitGone(id: ProcessIdentity, marker: string, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (!isSameProcess(id, marker)) return true;
+    await sleep(100);
+  }
+  return !isSameProcess(id, marker);
+}
+
+/**
+ * Stops a VM: an ACPI power-down over QMP first, giving the guest
+ * `graceSeconds` to shut down, then QMP `quit`, then SIGKILL. A process
+ * that is already gone (or whose pid now belongs to something else) is
+ * left alone.
+ */
+export async function stopVm(id: ProcessIdentity, marker: string, qmpSocket: string, graceSeconds: number): Promise<void> {
+  if (!isSameProcess(id, marker)) return;
+  if (graceSeconds > 0) {
+    await qmpCommands(qmpSocket, ["system_powerdown"]).catch(() => undefined);
+    if (await waitGone(id, marker, graceSeconds * 1000)) return;
+  }
+  await qmpCommands(qmpSocket, ["quit"]).catch(() => undefined);
+  if (await waitGone(id, marker, 3000)) return;
+  try {
+    process.kill(id.pid, "SIGKILL");
+  } catch {
+    return;
+  }
+  await waitGone(id, marker, 5000);
+}
