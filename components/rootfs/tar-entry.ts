@@ -50,10 +50,10 @@ const TYPES = new Set<string>([
 ]);
 
 /** Converts a tar-stream header; returns undefined for entries a filesystem can't hold. */
-export function fromTarHeader(h: tar.Headers): EntryHeader | undefined {
-  const type = h.type === "contiguous-file" || h.type === undefined || h.type === null ? "file" : h.type;
+export function fromTarHeader(h: Partial<tar.Header>): EntryHeader | undefined {
+  const type = h.type === "contiguous-file" || h.type === undefined ? "file" : h.type;
   if (!TYPES.has(type)) return undefined;
-  const name = normaliseName(h.name);
+  const name = normaliseName(h.name ?? "");
   if (name === "") return undefined;
   return {
     name,
@@ -88,7 +88,7 @@ export async function forEachTarEntry(
   try {
     for await (const entry of extract) {
       const header = fromTarHeader(entry.header);
-      if (header !== undefined) await visit(header, entry);
+      if (header !== undefined) await visit(header, entry as unknown as Readable);
       entry.resume();
     }
   } catch (e) {

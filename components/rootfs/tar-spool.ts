@@ -15,6 +15,9 @@ interface SpoolRecord {
 
 const CHUNK = 1 << 20;
 
+/** A header as tar-stream's pack takes it. */
+type PackHeader = Parameters<tar.Pack["entry"]>[0];
+
 function compareNames(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
@@ -145,7 +148,7 @@ export class TarSpool {
       for (const name of names) {
         const rec = this.records.get(name)!;
         const h = rec.header;
-        const base: tar.Headers = {
+        const base: PackHeader = {
           name: h.name,
           mode: h.mode,
           uid: h.uid,
@@ -176,10 +179,10 @@ export class TarSpool {
       pack.finalize();
     };
     produce().catch((e: unknown) => pack.destroy(e as Error));
-    return pack;
+    return pack as unknown as Readable;
   }
 
-  private async writeFileEntry(pack: tar.Pack, header: tar.Headers, offset: number, size: number): Promise<void> {
+  private async writeFileEntry(pack: tar.Pack, header: PackHeader, offset: number, size: number): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       const entry = pack.entry(header, (err) => (err ? reject(err) : resolve()));
       const pump = async (): Promise<void> => {
@@ -194,7 +197,7 @@ export class TarSpool {
             await new Promise<void>((r) => entry.once("drain", () => r()));
           }
         }
-        entry.end();
+        entry.end(undefined);
       };
       pump().catch((e: unknown) => {
         entry.destroy(e as Error);
@@ -209,7 +212,7 @@ export class TarSpool {
   }
 }
 
-function entryDone(pack: tar.Pack, header: tar.Headers): Promise<void> {
+function entryDone(pack: tar.Pack, header: PackHeader): Promise<void> {
   return new Promise((resolve, reject) => {
     pack.entry(header, (err) => (err ? reject(err) : resolve()));
   });
