@@ -6,7 +6,7 @@ import { validateFormats, formatTable } from "../formats/table";
 import { assembleRootfs } from "../rootfs/assemble";
 import { DockerImageSource } from "../sources/docker-image-source";
 import type { ImageSource, PullProgress, ResolvedImage } from "../sources/image-source";
-import { canonicalSpecHash, resolveContainerIds, specMetadata } from "../spec";
+import { canonicalSpecHash, resolveContainerIds, specMetadata, type MetadataFormat } from "../spec";
 import type { SpecLocations } from "../spec/locations";
 import type { LinuxKitSpec } from "../spec/types";
 import { buildCacheKey } from "./cache-key";
@@ -160,7 +160,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
       bundle: { idFor: (n) => ids.get(n), spec: req.spec, locations: req.locations },
       files: {
         idFor: (n) => ids.get(n),
-        metadata: (kind) => specMetadata(req.spec, kind, imageIds),
+        metadata: (kind) => Buffer.from(specMetadata(req.spec, kind as MetadataFormat)),
         locate: (field) => req.locations?.locationOf(field),
         baseDir: req.baseDir,
       },

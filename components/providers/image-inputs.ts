@@ -1,7 +1,7 @@
 import path from "node:path";
 
 import { LinuxKitError, LinuxKitErrors } from "../errors";
-import { loadSpecFiles, parseSpecObject, parseSpecText } from "../spec";
+import { loadSpecFiles, parseSpec, parseSpecObject } from "../spec";
 import type { ParsedSpec } from "../spec/parsed";
 import type { BuildRequest } from "../build/pipeline";
 
@@ -43,12 +43,12 @@ export async function parseImageConfig(inputs: ImageInputs): Promise<ParsedSpec>
     });
   }
   if (inputs.configYaml !== undefined) {
-    return parseSpecText(inputs.configYaml, `${inputs.name}.yml`, inputs.baseDir);
+    return parseSpec(inputs.configYaml, `${inputs.name}.yml`, { baseDir: inputs.baseDir });
   }
   if (inputs.configFiles !== undefined) {
     return loadSpecFiles(inputs.configFiles.map((f) => path.resolve(inputs.baseDir, f)));
   }
-  return parseSpecObject(inputs.config, `${inputs.name} (config)`, inputs.baseDir);
+  return parseSpecObject(inputs.config, `${inputs.name} (config)`, { baseDir: inputs.baseDir });
 }
 
 /** The build request for these inputs. */

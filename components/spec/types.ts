@@ -10,23 +10,34 @@
 /** An OCI mount as written in YAML (`mounts:` and `runtime.mounts:`). */
 export interface MountSpec {
   destination?: string;
+  /** Inferred from `source` (proc, sysfs, ...) or `/dev` when absent. */
   type?: string;
+  /** A path, or a volume name (no leading `/`) for `bind` mounts. */
   source?: string;
   options?: string[];
+  /** Id-mapped mount (OCI `uidMappings`); spelled in lower case as in LinuxKit's schema. */
+  uidmappings?: IdMappingSpec[];
+  /** Id-mapped mount (OCI `gidMappings`); spelled in lower case as in LinuxKit's schema. */
+  gidmappings?: IdMappingSpec[];
 }
 
-/** A device exposed to a container. */
+/**
+ * A device exposed to a container. `path: all` instead allows every device
+ * of `type` in the device cgroup (then `major`, `minor`, `mode` are unused).
+ */
 export interface DeviceSpec {
   path: string;
-  /** `c`, `b`, `u` or `p`. */
+  /** `c`, `b`, `u` or `p` (`a` also accepted with `path: all`). */
   type: string;
+  /** Default 0, as in LinuxKit. */
   major: number;
+  /** Default 0, as in LinuxKit. */
   minor: number;
-  /** Octal file mode as a string, e.g. "0666". */
+  /** Octal file mode as a string, e.g. "0666". Required unless `path` is `all`. */
   mode?: string;
 }
 
-/** OCI id mapping for user namespaces. */
+/** OCI id mapping for user namespaces. A field left out is 0, as in LinuxKit. */
 export interface IdMappingSpec {
   containerID: number;
   hostID: number;
@@ -124,11 +135,20 @@ export interface KernelSpec {
 }
 
 export interface FileSpec {
-  /** Path in the root filesystem, leading `/` already stripped by the parser. */
+  /**
+   * Path in the root filesystem, as normalised by the parser: leading `/`
+   * stripped, `.`/`..`/duplicate slashes resolved (a path leaving the root
+   * is rejected), no trailing slash.
+   */
   path: string;
   directory?: boolean;
   symlink?: string;
   contents?: string;
+  /**
+   * Host file to copy. The parser expands a leading `~/` and makes a
+   * relative path absolute against the directory of the YAML file that
+   * wrote it (an object input: the `baseDir` option, default the cwd).
+   */
   source?: string;
   /** `yaml` or `json`: the file holds the resolved configuration. */
   metadata?: string;
@@ -165,6 +185,15 @@ export interface LinuxKitSpec {
   /** Accepted for compatibility and ignored: content trust was removed upstream. */
   trust?: TrustSpec;
 }
+
+/**
+ * One input document before merging: like {@link LinuxKitSpec}, except that
+ * a `kernel` section may leave `image` to another file (LinuxKit merges
+ * kernel fields one by one, so a later file can override only `cmdline`).
+ */
+export type LinuxKitSpecFragment = Omit<LinuxKitSpec, "kernel"> & {
+  kernel?: Partial<KernelSpec>;
+};
 
 /**
  * Where a value came from, for error messages: the file and the 1-based

@@ -1,0 +1,32 @@
+/** Output formats: the table, the writers and the building blocks they share. */
+export * from "./table";
+export {
+  ArtifactSet,
+  publishTogether,
+  tempPathFor,
+  writeAtomic,
+  type AtomicOptions,
+  type Produce,
+} from "./atomic-file";
+export {
+  BOOT_CMDLINE,
+  BOOT_KERNEL,
+  BOOT_UCODE,
+  isBootFile,
+  splitBootFiles,
+  type BootFiles,
+} from "./boot-files";
+export { DEFAULT_GZIP_LEVEL, gzipChunks, initrdChunks, type InitrdOptions } from "./initrd";
+export { cpioChunks, tarToCpio, DEFAULT_BATCH_BYTES, type CpioOptions } from "./newc-cpio";
+export { scanTar, type TarScan, type TarScanOptions } from "./tar-scan";
+export {
+  normalizeTarName,
+  readTarEntries,
+  DEFAULT_HIGH_WATER_MARK,
+  type TarHeader,
+} from "./tar-read";
+export { findOnPath, requireTool } from "./tools";
+export { writeChunksToFile, type WrittenFile } from "./file-sink";
+export { kernelInitrdFormat } from "./kernel-initrd";
+export { tarFormat } from "./tar";
+export { tarKernelInitrdFormat } from "./tar-kernel-initrd";

@@ -1,0 +1,125 @@
+/**
+ * The output formats table. Adding a format is one file exporting an
+ * {@link OutputFormat} and one row in {@link formatTable}; names listed in
+ * {@link PLANNED_FORMATS} are LinuxKit formats not written yet, reported
+ * as "not supported yet" rather than unknown.
+ */
+import { isLinuxKitError, LinuxKitError, LinuxKitErrors } from "../errors";
+import { kernelInitrdFormat } from "./kernel-initrd";
+import { tarFormat } from "./tar";
+import { tarKernelInitrdFormat } from "./tar-kernel-initrd";
+import { requireTool } from "./tools";
+import type { Artifact, FormatContext, OutputFormat } from "./types";
+
+export type {
+  Artifact,
+  FormatContext,
+  FormatOptions,
+  OutputFormat,
+  ToolRequirement,
+} from "./types";
+
+/** Every implemented format, by name. */
+export const formatTable: ReadonlyMap<string, OutputFormat> = new Map(
+  [kernelInitrdFormat, tarFormat, tarKernelInitrdFormat].map((f) => [f.name, f]),
+);
+
+/** LinuxKit's other output formats (moby/build/output.go), not implemented yet. */
+export const PLANNED_FORMATS: readonly string[] = [
+  "aws",
+  "docker",
+  "dynamic-vhd",
+  "gcp",
+  "iso-bios",
+  "iso-efi",
+  "iso-efi-initrd",
+  "kernel+erofs",
+  "kernel+iso",
+  "kernel+squashfs",
+  "qcow2-bios",
+  "qcow2-efi",
+  "raw-bios",
+  "raw-efi",
+  "rpi3",
+  "vhd",
+  "vmdk",
+];
+
+/** Names of the implemented formats, sorted. */
+export function formatNames(): string[] {
+  return [...formatTable.keys()].sort();
+}
+
+/**
+ * The format names given, in first-mention order with duplicates dropped.
+ * Throws FORMAT_UNKNOWN (one error per bad name, all at once) so a build
+ * can fail before any work starts.
+ */
+export function validateFormats(names: readonly string[]): string[] {
+  return resolveFormats(names).map((f) => f.name);
+}
+
+/** Like {@link validateFormats}, returning the table rows. */
+export function resolveFormats(names: readonly string[]): OutputFormat[] {
+  const valid = formatNames().join(", ");
+  const found: OutputFormat[] = [];
+  const errors: LinuxKitError[] = [];
+  for (const name of new Set(names)) {
+    const format = formatTable.get(name);
+    if (format !== undefined) {
+      found.push(format);
+    } else if (PLANNED_FORMATS.includes(name)) {
+      errors.push(
+        new LinuxKitError("FORMAT_UNKNOWN", `output format ${name} is not supported yet`, {
+          field: "format",
+          hint: `formats available now: ${valid}`,
+        }),
+      );
+    } else {
+      errors.push(
+        new LinuxKitError("FORMAT_UNKNOWN", `unknown output format ${JSON.stringify(name)}`, {
+          field: "format",
+          hint: `valid formats: ${valid}`,
+        }),
+      );
+    }
+  }
+  if (errors.length === 1 && errors[0] !== undefined) throw errors[0];
+  if (errors.length > 1) throw new LinuxKitErrors(errors);
+  return found;
+}
+
+/** Checks that every command the formats need is installed (TOOL_MISSING otherwise). */
+export async function checkFormatTools(formats: readonly OutputFormat[]): Promise<void> {
+  for (const f of formats) {
+    for (const tool of f.requiredTools ?? []) await requireTool(tool.command, tool.debianPackage);
+  }
+}
+
+/**
+ * Validates `names`, checks their tools, then writes each format in turn.
+ * Errors other than LinuxKitErrors and aborts are wrapped as BUILD errors
+ * naming the format.
+ */
+export async function writeFormats(
+  names: readonly string[],
+  ctx: FormatContext,
+): Promise<Artifact[]> {
+  const formats = resolveFormats(names);
+  await checkFormatTools(formats);
+  const artifacts: Artifact[] = [];
+  for (const format of formats) {
+    ctx.signal?.throwIfAborted();
+    try {
+      artifacts.push(...(await format.write(ctx)));
+    } catch (err) {
+      if (isLinuxKitError(err) || ctx.signal?.aborted) throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      throw new LinuxKitError("BUILD", `writing output format ${format.name} failed: ${message}`, {
+        hint: `check that ${ctx.outputDir} and ${ctx.tmpDir} are writable and have free space`,
+        cause: err,
+      });
+    }
+  }
+  return artifacts;
+}

@@ -1,0 +1,56 @@
+/** The contract between the build pipeline and the output format writers. */
+
+/** A command a format runs, and the Debian package that provides it. */
+export interface ToolRequirement {
+  command: string;
+  debianPackage: string;
+}
+
+/** Tunables shared by format writers. */
+export interface FormatOptions {
+  /** gzip level 0-9 for compressed outputs (initrd). Default 6. */
+  gzipLevel?: number;
+  /** Size of disk image outputs, in MiB (used by disk formats). */
+  diskSizeMiB?: number;
+}
+
+/** Everything a format writer needs. */
+export interface FormatContext {
+  /** Base name of the outputs, e.g. `linuxkit` → `linuxkit-kernel`. */
+  name: string;
+  /** Directory the artifacts are published into. */
+  outputDir: string;
+  /** The root filesystem tar produced by the build (sorted, deterministic). */
+  rootfsTarPath: string;
+  /** Scratch directory for intermediate files; the writer cleans up what it creates. */
+  tmpDir: string;
+  /** Aborting stops the writer; nothing partial is published. */
+  signal?: AbortSignal;
+  /** Progress messages, one line each. */
+  log?: (msg: string) => void;
+  options: FormatOptions;
+}
+
+/** One published file. */
+export interface Artifact {
+  /** The format that produced it, e.g. `kernel+initrd`. */
+  format: string;
+  /** Absolute path of the file. */
+  path: string;
+  /** Bytes. */
+  size: number;
+  /** Lower-case hex sha256 of the contents. */
+  sha256: string;
+}
+
+/** One output format: a row of the formats table. */
+export interface OutputFormat {
+  /** The name users give, as in LinuxKit (`kernel+initrd`, `tar`, ...). */
+  name: string;
+  /** The file names (no directory) the format publishes for base name `name`, in order. */
+  files(name: string): string[];
+  /** Writes the artifacts; all of them are published or none. */
+  write(ctx: FormatContext): Promise<Artifact[]>;
+  /** External commands the writer runs; checked before any work starts. */
+  requiredTools?: ToolRequirement[];
+}

@@ -1,0 +1,63 @@
+/**
+ * Canonical JSON and the configuration hash used as a build cache key.
+ */
+import { createHash } from "node:crypto";
+import type { LinuxKitSpec } from "./types";
+
+/**
+ * JSON with a single spelling per value: object keys sorted (by UTF-16
+ * code units), `undefined` properties dropped (`undefined` list items
+ * become `null`, as in JSON.stringify), no whitespace, `-0` written `0`.
+ * Lists keep their order. Only plain objects, arrays, strings, finite
+ * numbers, booleans and null are accepted.
+ * @throws TypeError for anything else (functions, bigint, NaN, class instances, cycles)
+ */
+export function canonicalJson(value: unknown): string {
+  return write(value, new Set());
+}
+
+function write(value: unknown, active: Set<object>): string {
+  if (value === null || value === undefined) return "null";
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return JSON.stringify(value);
+    case "number":
+      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${value} has no JSON form`);
+      return JSON.stringify(Object.is(value, -0) ? 0 : value);
+    case "object":
+      break;
+    default:
+      throw new TypeError(`canonicalJson: cannot encode a ${typeof value}`);
+  }
+  if (active.has(value)) throw new TypeError("canonicalJson: cyclic value");
+  active.add(value);
+  try {
+    if (Array.isArray(value)) return `[${value.map((item) => write(item, active)).join(",")}]`;
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) {
+      throw new TypeError("canonicalJson: only plain objects can be encoded");
+    }
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record)
+      .filter((key) => record[key] !== undefined)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${write(record[key], active)}`).join(",")}}`;
+  } finally {
+    active.delete(value);
+  }
+}
+
+/**
+ * SHA-256 (hex) of the canonical JSON of `spec`: the same configuration
+ * written differently (key order, quoting, flow or block style, comments,
+ * split over several files) hashes the same; any change that can
+ * alter the build changes it. `trust` is left out, since LinuxKit ignores
+ * it. Values are hashed as parsed: `files[].source` is the resolved
+ * absolute path, and the contents of source files are not included.
+ */
+export function canonicalSpecHash(spec: LinuxKitSpec): string {
+  const withoutTrust: Partial<LinuxKitSpec> = { ...spec };
+  delete withoutTrust.trust;
+  return createHash("sha256").update(canonicalJson(withoutTrust)).digest("hex");
+}
