@@ -1,7 +1,9 @@
 /**
  * LinuxKit's YAML schema as data, mirroring the JSON schema in LinuxKit's
- * `src/cmd/linuxkit/moby/schema.go` (newest version) plus the top-level
- * `volumes` section that its `Moby` struct (config.go) reads.
+ * `src/cmd/linuxkit/moby/schema.go` (the recent version with `devices`,
+ * `binds.add`, `capabilities.add`), plus the top-level `volumes` section
+ * (`name`, `image`, `readonly`, `format`, `platforms`) that its `Moby`
+ * struct in config.go reads.
  *
  * Every object rejects unknown fields, as upstream's `additionalProperties:
  * false` does. Notable decisions:
