@@ -1,4 +1,4 @@
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, rename } from "node:fs/promises";
 import path from "node:path";
 
 import { LinuxKitError } from "../errors";
@@ -20,7 +20,7 @@ import {
   type BuildManifest,
 } from "./manifest";
 import { resolveImages } from "./resolve-images";
-import { createScratchDir } from "./scratch-dir";
+import { createScratchDir, removeScratchDir } from "./scratch-dir";
 
 export interface BuildRequest {
   spec: LinuxKitSpec;
@@ -193,6 +193,6 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     if (e instanceof LinuxKitError) throw e;
     throw new LinuxKitError("BUILD", `build of ${req.name} failed: ${(e as Error).message}`, { cause: e });
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    await removeScratchDir(scratch);
   }
 }

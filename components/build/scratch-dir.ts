@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 
@@ -25,5 +26,24 @@ export async function createScratchDir(outputDir: string): Promise<string> {
       await rm(path.join(outputDir, entry), { recursive: true, force: true });
     }
   }
-  return mkdtemp(path.join(outputDir, `${PREFIX}${process.pid}-`));
+  const dir = await mkdtemp(path.join(outputDir, `${PREFIX}${process.pid}-`));
+  active.add(dir);
+  return dir;
+}
+
+const active = new Set<string>();
+
+/** Removes a scratch directory made by createScratchDir. */
+export async function removeScratchDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  active.delete(dir);
+}
+
+/**
+ * Removes every scratch directory of this process right now: for signal
+ * handlers, which run no `finally` blocks before the process exits.
+ */
+export function removeActiveScratchDirsSync(): void {
+  for (const dir of active) rmSync(dir, { recursive: true, force: true });
+  active.clear();
 }

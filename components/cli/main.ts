@@ -1,3 +1,4 @@
+import { removeActiveScratchDirsSync } from "../build/scratch-dir";
 import { LinuxKitError } from "../errors";
 import { BUILD_USAGE, buildCommand } from "./build-command";
 import { RUN_QEMU_USAGE, runQemuCommand } from "./run-qemu-command";
@@ -24,6 +25,17 @@ export function reportError(e: unknown, err: (line: string) => void): number {
   return 70;
 }
 
+/** On Ctrl-C or SIGTERM, remove half-built scratch output before exiting. */
+function exitCleanlyOnSignals(): void {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      removeActiveScratchDirsSync();
+      process.stderr.write(`interrupted (${signal}): nothing was published\n`);
+      process.exit(128 + (signal === "SIGINT" ? 2 : signal === "SIGTERM" ? 15 : 1));
+    });
+  }
+}
+
 /** The command line entry point; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -32,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case "build":
+        exitCleanlyOnSignals();
         return await buildCommand(rest, out);
       case "run":
         if (rest[0] !== "qemu") {
