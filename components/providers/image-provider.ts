@@ -5,6 +5,7 @@ import { build, planBuild, contentDirName } from "../build/pipeline";
 import { artifactsIntact, readManifest } from "../build/manifest";
 import { LinuxKitError } from "../errors";
 import { validateFormats } from "../formats/table";
+import { canonicalJson } from "../spec";
 import {
   buildRequestFor,
   configProperty,
@@ -116,24 +117,27 @@ export const imageProvider = {
 
   async diff(_id: string, olds: ImageOutputs, news: ImageInputs) {
     if (containsUnknown(news)) return { changes: true, replaces: [configProperty(news)] };
-    const replaces: string[] = [];
-    for (const key of ["name", "outputDir", "arch", "diskSizeMiB"] as const) {
-      if (olds[key] !== news[key]) replaces.push(key);
-    }
-    if (JSON.stringify(olds.formats) !== JSON.stringify(news.formats)) replaces.push("formats");
+    let plan: Awaited<ReturnType<typeof planBuild>>;
     try {
-      const parsed = await parseImageConfig(news);
-      const plan = await planBuild(buildRequestFor(news, parsed), { offline: true });
-      if (plan.specHash !== olds.specHash) replaces.push(configProperty(news));
-      else if (JSON.stringify(plan.imageIds) !== JSON.stringify(olds.images)) replaces.push("images");
-      else if (plan.cacheKey !== olds.contentHash && replaces.length === 0) replaces.push("fileSources");
+      plan = await planBuild(buildRequestFor(news, await parseImageConfig(news)), { offline: true });
     } catch (e) {
       if (!(e instanceof LinuxKitError)) throw e;
-      // An image not in the engine yet (it will be pulled) or a config
-      // that no longer parses: either way the build must run again.
-      replaces.push(e.code === "IMAGE_NOT_FOUND" ? "images" : configProperty(news));
+      // An image not in the engine yet (the build will pull it) or a
+      // configuration that no longer parses: either way the build must run.
+      return { changes: true, replaces: [e.code === "IMAGE_NOT_FOUND" ? "images" : configProperty(news)] };
     }
-    return { changes: replaces.length > 0, replaces: [...new Set(replaces)] };
+    // Same content in the same place: nothing to do, whatever else moved
+    // (and replacing would delete the folder the new version shares).
+    if (plan.outputDir === olds.artifactDir) return { changes: false };
+    const replaces: string[] = [];
+    for (const key of ["name", "outputDir", "diskSizeMiB"] as const) {
+      if (olds[key] !== news[key]) replaces.push(key);
+    }
+    if (canonicalJson(olds.formats) !== canonicalJson(plan.formats)) replaces.push("formats");
+    if (plan.specHash !== olds.specHash) replaces.push(configProperty(news));
+    if (canonicalJson(plan.imageIds) !== canonicalJson(olds.images)) replaces.push("images");
+    if (replaces.length === 0) replaces.push("fileSources");
+    return { changes: true, replaces };
   },
 
   async create(news: ImageInputs) {

@@ -49,12 +49,16 @@ const TYPES = new Set<string>([
   "fifo",
 ]);
 
-/** Converts a tar-stream header; returns undefined for entries a filesystem can't hold. */
+/**
+ * Converts a tar-stream header; returns undefined for entries a filesystem
+ * can't hold, and for names with `..` components, which would land outside
+ * the directory the entry is put in.
+ */
 export function fromTarHeader(h: Partial<tar.Header>): EntryHeader | undefined {
   const type = h.type === "contiguous-file" || h.type === undefined ? "file" : h.type;
   if (!TYPES.has(type)) return undefined;
   const name = normaliseName(h.name ?? "");
-  if (name === "") return undefined;
+  if (name === "" || name.split("/").includes("..")) return undefined;
   return {
     name,
     type: type as EntryType,

@@ -15,6 +15,13 @@ interface SpoolRecord {
 
 const CHUNK = 1 << 20;
 
+/**
+ * tar-stream's pack replaces a falsy mode with 0644 (0755 for directories),
+ * which would make a mode-0 file such as /etc/shadow world-readable. A file
+ * type bit is truthy and the header encoder masks it off, so this writes 0.
+ */
+const MODE_ZERO = 0o100000;
+
 /** A header as tar-stream's pack takes it. */
 type PackHeader = Parameters<tar.Pack["entry"]>[0];
 
@@ -150,7 +157,7 @@ export class TarSpool {
         const h = rec.header;
         const base: PackHeader = {
           name: h.name,
-          mode: h.mode,
+          mode: h.mode === 0 ? MODE_ZERO : h.mode,
           uid: h.uid,
           gid: h.gid,
           mtime: h.mtime,
@@ -185,6 +192,8 @@ export class TarSpool {
   private async writeFileEntry(pack: tar.Pack, header: PackHeader, offset: number, size: number): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       const entry = pack.entry(header, (err) => (err ? reject(err) : resolve()));
+      // A destroyed entry emits "error"; unheard, that would be an uncaught exception.
+      entry.on("error", reject);
       const pump = async (): Promise<void> => {
         let done = 0;
         while (done < size) {
@@ -214,6 +223,6 @@ export class TarSpool {
 
 function entryDone(pack: tar.Pack, header: PackHeader): Promise<void> {
   return new Promise((resolve, reject) => {
-    pack.entry(header, (err) => (err ? reject(err) : resolve()));
+    pack.entry(header, (err) => (err ? reject(err) : resolve())).on("error", reject);
   });
 }
