@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { rm } from "node:fs/promises";
+import { rm, rmdir } from "node:fs/promises";
 import path from "node:path";
 
 import { chooseAccel, type QemuAccelChoice } from "../qemu/accel";
@@ -7,7 +7,7 @@ import { findOvmf } from "../qemu/boot-media";
 import { isSameProcess } from "../qemu/process-identity";
 import type { BootMedia, PortForward } from "../qemu/qemu-args";
 import { tailLines, waitUntilReady, type Readiness } from "../qemu/readiness";
-import { launchVm, stopVm, vmFiles } from "../qemu/vm-process";
+import { launchVm, stopVm, sweepDeadVmDirs, vmFiles } from "../qemu/vm-process";
 import { LinuxKitError } from "../errors";
 
 /** The QemuVm resource's inputs after defaults. */
@@ -139,10 +139,14 @@ export const qemuVmProvider = {
     const changed = INPUT_KEYS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
     const replaces: string[] = changed.filter((k) => !MUTABLE.has(k));
     if (olds.status === "failed") replaces.push("status");
-    return { changes: changed.length > 0 || replaces.length > 0, replaces };
+    // A forwarded host port can be held by one VM only: the old VM must
+    // stop before its replacement can listen there.
+    const deleteBeforeReplace = replaces.length > 0 && (olds.forwards?.length ?? 0) > 0;
+    return { changes: changed.length > 0 || replaces.length > 0, replaces, deleteBeforeReplace };
   },
 
   async create(inputs: QemuVmInputs) {
+    await sweepDeadVmDirs(inputs.stateDir, inputs.name);
     const instanceId = randomBytes(6).toString("hex");
     const vmDir = path.join(inputs.stateDir, `${inputs.name}-${instanceId}`);
     const media = bootMediaOf(inputs);
@@ -198,5 +202,8 @@ export const qemuVmProvider = {
   async delete(_id: string, props: QemuVmOutputs) {
     await stopVm({ pid: props.pid, startTime: props.startTime }, marker(props.instanceId), props.qmpSocket ?? vmFiles(props.vmDir).qmpSocket, props.shutdownTimeoutSeconds ?? 5);
     await rm(props.vmDir, { recursive: true, force: true });
+    await sweepDeadVmDirs(props.stateDir, props.name);
+    // The shared state folder goes too once its last VM is gone.
+    await rmdir(props.stateDir).catch(() => undefined);
   },
 };

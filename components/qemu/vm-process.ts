@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { LinuxKitError } from "../errors";
 import type { QemuAccel } from "./accel";
-import { isSameProcess, processStartTime, type ProcessIdentity } from "./process-identity";
+import { isSameProcess, processCmdline, processStartTime, type ProcessIdentity } from "./process-identity";
 import { buildQemuArgs, type BootMedia, type PortForward } from "./qemu-args";
 import { qmpCommands } from "./qmp-client";
 
@@ -57,7 +57,26 @@ export async function launchVm(req: LaunchRequest): Promise<RunningVm> {
     ovmfCode: req.ovmfCode,
   });
   await writeFile(path.join(req.vmDir, "qemu.args.json"), `${JSON.stringify(args, null, 2)}\n`);
-  await new Promise<void>((resolve, reject) => {
+  try {
+    await startDaemon(args);
+  } catch (e) {
+    // qemu never ran: leave no state folder behind.
+    await rm(req.vmDir, { recursive: true, force: true });
+    throw e;
+  }
+  const pid = Number((await readFile(files.pidFile, "utf8")).trim());
+  const startTime = processStartTime(pid);
+  if (!Number.isInteger(pid) || startTime === undefined) {
+    throw new LinuxKitError("QEMU", `qemu daemonized but process ${pid} is not running`, {
+      hint: `see ${files.consoleLog}`,
+    });
+  }
+  return { pid, startTime, ...files };
+}
+
+/** Runs qemu with `-daemonize`: resolves when the daemon is up, rejects with qemu's own words. */
+function startDaemon(args: string[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     execFile("qemu-system-x86_64", args, { timeout: 60_000 }, (err, _stdout, stderr) => {
       if (!err) return resolve();
       const e = err as NodeJS.ErrnoException;
@@ -76,14 +95,6 @@ export async function launchVm(req: LaunchRequest): Promise<RunningVm> {
       );
     });
   });
-  const pid = Number((await readFile(files.pidFile, "utf8")).trim());
-  const startTime = processStartTime(pid);
-  if (!Number.isInteger(pid) || startTime === undefined) {
-    throw new LinuxKitError("QEMU", `qemu daemonized but process ${pid} is not running`, {
-      hint: `see ${files.consoleLog}`,
-    });
-  }
-  return { pid, startTime, ...files };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -117,4 +128,31 @@ export async function stopVm(id: ProcessIdentity, marker: string, qmpSocket: str
     return;
   }
   await waitGone(id, marker, 5000);
+}
+
+/**
+ * Removes the folders of this VM name's earlier instances whose qemu is no
+ * longer running (killed or crashed, then dropped from state by refresh).
+ * A folder whose qemu still runs is never touched.
+ */
+export async function sweepDeadVmDirs(stateDir: string, name: string): Promise<string[]> {
+  const removed: string[] = [];
+  let entries: string[];
+  try {
+    entries = await readdir(stateDir);
+  } catch {
+    return removed;
+  }
+  for (const entry of entries) {
+    const m = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-([0-9a-f]{12})$`).exec(entry);
+    if (!m) continue;
+    const dir = path.join(stateDir, entry);
+    const pid = Number((await readFile(vmFiles(dir).pidFile, "utf8").catch(() => "")).trim());
+    const running =
+      Number.isInteger(pid) && pid > 0 && (processCmdline(pid) ?? []).some((a) => a.includes(`pulumi-linuxkit-${m[1]}`));
+    if (running && processStartTime(pid) !== undefined) continue;
+    await rm(dir, { recursive: true, force: true });
+    removed.push(dir);
+  }
+  return removed;
 }
