@@ -1,0 +1,177 @@
+/**
+ * The linuxkit-test/* images: LinuxKit-style images made from this
+ * machine's Debian packages, because no registry is reachable. One row per
+ * image; `contents` builds its root filesystem.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { repoRoot } from "../helpers/paths";
+import { busybox, dynamicBinary, findKernel, kernelModules, type Kernel } from "./host";
+import { Layout } from "./layout";
+
+export const TEST_IMAGE_REPO_PREFIX = "linuxkit-test/";
+export const TEST_IMAGE_TAG = "test";
+/** Label holding the content hash; an image whose label matches is not rebuilt. */
+export const HASH_LABEL = "org.pulumi-linuxkit.test-image-hash";
+/** Bump to rebuild every image after a change the hash cannot see. */
+export const FORMAT_VERSION = 1;
+
+/** `linuxkit-test/<name>:test` */
+export function testImageRef(name: string): string {
+  return `${TEST_IMAGE_REPO_PREFIX}${name}:${TEST_IMAGE_TAG}`;
+}
+
+/** The image config, applied with `docker import --change` instructions. */
+export interface ImageConfig {
+  readonly entrypoint?: readonly string[];
+  readonly cmd?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  readonly workdir?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+export interface TestImage {
+  /** Short name: the image is `linuxkit-test/<name>:test`. */
+  readonly name: string;
+  /** What it is a stand-in for, and what it holds. */
+  readonly summary: string;
+  readonly config: (host: HostInputs) => ImageConfig;
+  readonly contents: (host: HostInputs) => Promise<Layout> | Layout;
+}
+
+/** The files in test/images/contents/<dir> (image contents kept as real files). */
+export function contentsDir(dir: string): string {
+  return path.join(repoRoot, "test", "images", "contents", dir);
+}
+
+/** Host inputs shared by several images, read once. */
+export class HostInputs {
+  private kernelCache?: Kernel;
+  private baseCache?: Layout;
+
+  get kernel(): Kernel {
+    return (this.kernelCache ??= findKernel());
+  }
+
+  /** busybox + applets, /etc/passwd and group, the shared lib.sh and udhcpc script, usual dirs. */
+  get base(): Layout {
+    return (this.baseCache ??= new Layout()
+      .merge(busybox())
+      .tree(contentsDir("base"))
+      .dir("dev")
+      .dir("proc")
+      .dir("sys")
+      .dir("etc")
+      .dir("root", 0o700)
+      .dir("tmp", 0o1777)
+      .dir("var/log")
+      .dir("var/lib"));
+  }
+}
+
+/** A service image: the busybox base plus test/images/contents/<name>. */
+function serviceImage(name: string, summary: string, config: ImageConfig): TestImage {
+  return {
+    name,
+    summary,
+    config: () => config,
+    contents: (host) => {
+      const own = contentsDir(name);
+      const layout = new Layout().merge(host.base);
+      return existsSync(own) ? layout.tree(own) : layout;
+    },
+  };
+}
+
+export const TEST_IMAGES: readonly TestImage[] = [
+  {
+    name: "kernel",
+    summary:
+      "stand-in for linuxkit/kernel: /kernel (the Debian cloud bzImage) and /kernel.tar " +
+      "(lib/modules/<version>/ with the modules the guest needs and filtered index files)",
+    config: (host) => ({ labels: { "org.pulumi-linuxkit.kernel-version": host.kernel.version } }),
+    contents: async (host) =>
+      new Layout()
+        .copy(host.kernel.image, "kernel", 0o644)
+        .file("kernel.tar", await kernelModules(host.kernel).tarBuffer(), 0o644),
+  },
+  {
+    name: "init",
+    summary:
+      "stand-in for linuxkit/init (+ containerd): /init (busybox sh), busybox with applet links, " +
+      "jq with its libraries (reads config.json/runtime.json)",
+    config: () => ({}),
+    contents: (host) =>
+      new Layout()
+        .merge(host.base)
+        .merge(dynamicBinary("/usr/bin/jq", "usr/bin/jq"))
+        .tree(contentsDir("init"))
+        .dir("run")
+        .dir("mnt"),
+  },
+  {
+    name: "runc",
+    summary:
+      "stand-in for linuxkit/runc: /usr/bin/runc (Debian) with libseccomp, libc and the loader",
+    config: () => ({}),
+    contents: () => dynamicBinary("/usr/sbin/runc", "usr/bin/runc"),
+  },
+  {
+    name: "ca-certificates",
+    summary: "stand-in for linuxkit/ca-certificates: /etc/ssl/certs/ca-certificates.crt (Debian)",
+    config: () => ({}),
+    contents: () =>
+      new Layout().copy(
+        "/etc/ssl/certs/ca-certificates.crt",
+        "etc/ssl/certs/ca-certificates.crt",
+        0o644,
+      ),
+  },
+  serviceImage("busybox", "busybox-static with applet links; CMD /bin/sh", { cmd: ["/bin/sh"] }),
+  serviceImage("dhcpcd", "stand-in for linuxkit/dhcpcd: busybox udhcpc with an event script", {
+    cmd: ["/sbin/udhcpc", "-f", "-i", "eth0", "-s", "/usr/share/udhcpc/default.script"],
+  }),
+  serviceImage("sysctl", "stand-in for linuxkit/sysctl: applies /etc/sysctl.d/*.conf and reports", {
+    cmd: ["/usr/bin/sysctl.sh"],
+  }),
+  serviceImage("mount", "stand-in for linuxkit/mount: mounts a tmpfs on each argument", {
+    entrypoint: ["/usr/bin/mount.sh"],
+  }),
+  serviceImage("rngd", "stand-in for linuxkit/rngd: reports its facts, then idles", {
+    cmd: ["/usr/bin/rngd.sh"],
+  }),
+  serviceImage(
+    "httpd",
+    "stand-in for nginx: busybox httpd serving /www on port 80; ENV, WORKDIR and an " +
+      "org.mobyproject.config label (capabilities, binds) to exercise config precedence",
+    {
+      cmd: ["/usr/bin/httpd.sh"],
+      env: { HTTPD_PORT: "80", HTTPD_ROOT: "/www" },
+      workdir: "/www",
+      labels: {
+        "org.mobyproject.config": JSON.stringify({
+          capabilities: ["CAP_NET_BIND_SERVICE"],
+          binds: ["/var/log:/var/log"],
+        }),
+      },
+    },
+  ),
+  serviceImage(
+    "docker",
+    "stand-in for linuxkit/docker-ce: reports cgroups, /var/lib/docker, daemon.json",
+    {
+      cmd: ["/usr/bin/docker.sh"],
+    },
+  ),
+  serviceImage("sshd", "stand-in for linuxkit/sshd: reports authorized_keys and resolv.conf", {
+    cmd: ["/usr/bin/sshd.sh"],
+  }),
+  serviceImage(
+    "check",
+    "prints the facts e2e tests assert (files, capabilities, readonly, namespaces)",
+    {
+      cmd: ["/usr/bin/check.sh"],
+      env: { LINUXKIT_TEST_ENV: "from-image" },
+    },
+  ),
+];
