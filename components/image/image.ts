@@ -2,24 +2,12 @@ import path from "node:path";
 
 import * as pulumi from "@pulumi/pulumi";
 
+import { lazyProvider } from "../providers/lazy-provider";
+
 import type { ImageArtifact } from "../providers/image-provider";
 
-/** Compiled path of the provider implementation, loaded inside the provider process. */
-const IMPLEMENTATION = path.join(__dirname, "..", "providers", "image-provider.js");
-
-/**
- * The provider object Pulumi serializes into state. It captures nothing but
- * the implementation's path, so state stays small and the implementation
- * can change between versions.
- */
-const provider: pulumi.dynamic.ResourceProvider = {
-  check: (olds, news) => require(IMPLEMENTATION).imageProvider.check(olds, news),
-  diff: (id, olds, news) => require(IMPLEMENTATION).imageProvider.diff(id, olds, news),
-  create: (inputs) => require(IMPLEMENTATION).imageProvider.create(inputs),
-  update: (id, olds, news) => require(IMPLEMENTATION).imageProvider.update(id, olds, news),
-  read: (id, props) => require(IMPLEMENTATION).imageProvider.read(id, props),
-  delete: (id, props) => require(IMPLEMENTATION).imageProvider.delete(id, props),
-};
+/** The provider, loaded from its compiled implementation inside the provider process. */
+const provider = lazyProvider(path.join(__dirname, "..", "providers", "image-provider.js"), "imageProvider");
 
 export interface ImageArgs {
   /** LinuxKit YAML text. Set exactly one of `configYaml`, `configFiles`, `config`. */

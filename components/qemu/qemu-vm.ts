@@ -2,21 +2,14 @@ import path from "node:path";
 
 import * as pulumi from "@pulumi/pulumi";
 
+import { lazyProvider } from "../providers/lazy-provider";
+
 import type { QemuAccelChoice } from "./accel";
 import type { PortForward } from "./qemu-args";
 import type { Readiness } from "./readiness";
 
-/** Compiled path of the provider implementation, loaded inside the provider process. */
-const IMPLEMENTATION = path.join(__dirname, "..", "providers", "qemu-vm-provider.js");
-
-const provider: pulumi.dynamic.ResourceProvider = {
-  check: (olds, news) => require(IMPLEMENTATION).qemuVmProvider.check(olds, news),
-  diff: (id, olds, news) => require(IMPLEMENTATION).qemuVmProvider.diff(id, olds, news),
-  create: (inputs) => require(IMPLEMENTATION).qemuVmProvider.create(inputs),
-  update: (id, olds, news) => require(IMPLEMENTATION).qemuVmProvider.update(id, olds, news),
-  read: (id, props) => require(IMPLEMENTATION).qemuVmProvider.read(id, props),
-  delete: (id, props) => require(IMPLEMENTATION).qemuVmProvider.delete(id, props),
-};
+/** The provider, loaded from its compiled implementation inside the provider process. */
+const provider = lazyProvider(path.join(__dirname, "..", "providers", "qemu-vm-provider.js"), "qemuVmProvider");
 
 export interface QemuVmArgs {
   /** Kernel to boot (an Image's `kernel` output). Set with `initrd`, or set `iso` or `disk`. */
