@@ -15,8 +15,9 @@ on this terminal (Ctrl-A X quits qemu). LINUXKIT_QEMU_ACCEL overrides --accel.`;
 /** `8080:80` or `8080:80/udp` → a forward on 127.0.0.1. */
 export function parsePublish(text: string): PortForward {
   const m = /^(\d+):(\d+)(?:\/(tcp|udp))?$/.exec(text);
-  if (!m) {
-    throw new LinuxKitError("USAGE", `--publish ${text}: expected HOST:GUEST[/tcp|udp]`, { hint: "e.g. --publish 8080:80" });
+  const valid = (port: string | undefined): boolean => Number(port) >= 1 && Number(port) <= 65535;
+  if (!m || !valid(m[1]) || !valid(m[2])) {
+    throw new LinuxKitError("USAGE", `--publish ${text}: expected HOST:GUEST[/tcp|udp] with ports 1-65535`, { hint: "e.g. --publish 8080:80" });
   }
   return { hostPort: Number(m[1]), guestPort: Number(m[2]), protocol: (m[3] as "tcp" | "udp" | undefined) ?? "tcp" };
 }

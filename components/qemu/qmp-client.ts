@@ -33,7 +33,15 @@ export async function qmpCommands(socketPath: string, commands: string[], timeou
         const line = buffer.slice(0, nl).trim();
         buffer = buffer.slice(nl + 1);
         if (line === "") continue;
-        const msg = JSON.parse(line) as Record<string, unknown>;
+        let msg: Record<string, unknown>;
+        try {
+          msg = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          clearTimeout(timer);
+          sock.destroy();
+          reject(new Error(`QMP at ${socketPath} sent something that is not JSON: ${line.slice(0, 80)}`));
+          return;
+        }
         if (!greeted && "QMP" in msg) {
           greeted = true;
           sendNext();
@@ -49,7 +57,8 @@ export async function qmpCommands(socketPath: string, commands: string[], timeou
     });
     sock.on("close", () => {
       clearTimeout(timer);
-      if (queue.length > 0) resolve(replies.slice(1));
+      // Closed early (qemu exiting): what was answered. A no-op once settled.
+      resolve(replies.slice(1));
     });
   });
 }
