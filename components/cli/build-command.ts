@@ -23,7 +23,9 @@ export function parseSizeMiB(text: string): number {
   if (!m) throw new LinuxKitError("USAGE", `--size ${text}: not a size`, { hint: "write it like 1024M or 2G" });
   const n = Number(m[1]);
   const unit = (m[2] ?? "").toUpperCase();
-  return unit === "G" ? n * 1024 : unit === "K" ? Math.ceil(n / 1024) : n;
+  const mib = unit === "G" ? n * 1024 : unit === "K" ? Math.ceil(n / 1024) : n;
+  if (mib < 1) throw new LinuxKitError("USAGE", `--size ${text}: a disk needs at least 1 MiB`, { hint: "write it like 1024M or 2G" });
+  return mib;
 }
 
 /** The default output name: the first file's base name without `.yml`/`.yaml`. */

@@ -52,11 +52,19 @@ export async function runQemuCommand(args: string[]): Promise<number> {
   if (needsOvmf && ovmf === undefined) {
     throw new LinuxKitError("TOOL_MISSING", "EFI boot needs the OVMF firmware", { hint: "apt-get install ovmf" });
   }
+  const memoryMiB = values.mem === undefined ? 1024 : Number(values.mem);
+  const cpus = values.cpus === undefined ? 1 : Number(values.cpus);
+  if (!Number.isInteger(memoryMiB) || memoryMiB < 64) {
+    throw new LinuxKitError("USAGE", `--mem ${values.mem}: expected a whole number of MiB, at least 64`, { hint: "e.g. --mem 1024" });
+  }
+  if (!Number.isInteger(cpus) || cpus < 1) {
+    throw new LinuxKitError("USAGE", `--cpus ${values.cpus}: expected a whole number, at least 1`, { hint: "e.g. --cpus 2" });
+  }
   const qemuArgs = buildQemuArgs({
     media,
     accel: chooseAccel(accelChoice),
-    memoryMiB: values.mem === undefined ? 1024 : Number(values.mem),
-    cpus: values.cpus === undefined ? 1 : Number(values.cpus),
+    memoryMiB,
+    cpus,
     console: { kind: "stdio" },
     forwards: (values.publish ?? []).map(parsePublish),
     ovmfCode: ovmf,

@@ -37,6 +37,7 @@ async function addMember(
       gid: 0,
     };
     const entry = pack.entry(header, (err) => (err ? reject(err) : resolve()));
+    entry.on("error", reject);
     if (m.path === undefined) {
       entry.end(m.data ?? Buffer.alloc(0));
       return;

@@ -9,6 +9,17 @@ import { familiarImageRef, formatImageRef, parseImageRef } from "./image-ref";
 
 /** Label put on the throwaway containers used to export images. */
 const EXPORT_LABEL = "org.pulumi-linuxkit.export";
+/** Label holding the pid of the process that created an export container. */
+const EXPORT_PID_LABEL = "org.pulumi-linuxkit.export-pid";
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
 
 interface InspectInfo {
   Id: string;
@@ -42,6 +53,7 @@ function endpointOf(docker: Docker): string {
  */
 export class DockerImageSource implements ImageSource {
   private readonly docker: Docker;
+  private swept = false;
 
   constructor(docker?: Docker) {
     this.docker = docker ?? new Docker();
@@ -87,12 +99,13 @@ export class DockerImageSource implements ImageSource {
   }
 
   async exportRootfs(image: ResolvedImage): Promise<Readable> {
+    await this.sweepStaleExports();
     let container: Docker.Container;
     try {
       container = await this.docker.createContainer({
         Image: image.id,
         Cmd: ["/pulumi-linuxkit-export"],
-        Labels: { [EXPORT_LABEL]: image.ref },
+        Labels: { [EXPORT_LABEL]: image.ref, [EXPORT_PID_LABEL]: String(process.pid) },
         NetworkDisabled: true,
       });
     } catch (e) {
@@ -117,6 +130,23 @@ export class DockerImageSource implements ImageSource {
     });
     rawStream.pipe(out);
     return out;
+  }
+
+  /**
+   * Removes export containers left by builds that were killed before they
+   * could clean up (their creating process is gone). Once per source.
+   */
+  private async sweepStaleExports(): Promise<void> {
+    if (this.swept) return;
+    this.swept = true;
+    const stale = await this.docker
+      .listContainers({ all: true, filters: { label: [EXPORT_LABEL] } })
+      .catch(() => []);
+    for (const c of stale) {
+      const pid = Number(c.Labels?.[EXPORT_PID_LABEL]);
+      if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) continue;
+      await this.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    }
   }
 
   private async inspect(name: string, ref: string): Promise<InspectInfo | undefined> {
