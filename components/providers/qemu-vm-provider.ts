@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { rm, rmdir } from "node:fs/promises";
 import path from "node:path";
 
@@ -9,6 +10,7 @@ import type { BootMedia, PortForward } from "../qemu/qemu-args";
 import { tailLines, waitUntilReady, type Readiness } from "../qemu/readiness";
 import { launchVm, stopVm, sweepDeadVmDirs, vmFiles } from "../qemu/vm-process";
 import { LinuxKitError } from "../errors";
+import { containsUnknown } from "./unknowns";
 
 /** The QemuVm resource's inputs after defaults. */
 export interface QemuVmInputs {
@@ -112,7 +114,9 @@ export const qemuVmProvider = {
   async check(_olds: unknown, news: Partial<QemuVmInputs>) {
     const inputs = defaults(news);
     const failures: { property: string; reason: string }[] = [];
-    if (!["auto", "kvm", "tcg"].includes(inputs.accel)) {
+    // During a preview, values not known yet are checked on `up`, once known.
+    const known = (v: unknown): boolean => !containsUnknown(v);
+    if (known(inputs.accel) && !["auto", "kvm", "tcg"].includes(inputs.accel)) {
       failures.push({ property: "accel", reason: `accel "${inputs.accel}" must be auto, kvm or tcg` });
     }
     const media = [inputs.kernel !== undefined || inputs.initrd !== undefined, inputs.iso !== undefined, inputs.disk !== undefined];
@@ -121,11 +125,23 @@ export const qemuVmProvider = {
     } else if ((inputs.kernel === undefined) !== (inputs.initrd === undefined)) {
       failures.push({ property: inputs.kernel === undefined ? "kernel" : "initrd", reason: "kernel and initrd go together" });
     }
-    if (!Number.isInteger(inputs.memoryMiB) || inputs.memoryMiB < 64) {
+    for (const key of ["kernel", "initrd", "iso", "disk"] as const) {
+      const file = inputs[key];
+      if (file === undefined || !known(file)) continue;
+      if (file === "") {
+        failures.push({
+          property: key,
+          reason: `${key} is empty: if it comes from an Image, build that Image with the ${key === "iso" ? "an ISO" : key === "disk" ? "a disk" : "kernel+initrd"} format`,
+        });
+      } else if (!existsSync(file)) {
+        failures.push({ property: key, reason: `${key} ${file} does not exist` });
+      }
+    }
+    if (known(inputs.memoryMiB) && (!Number.isInteger(inputs.memoryMiB) || inputs.memoryMiB < 64)) {
       failures.push({ property: "memoryMiB", reason: "memoryMiB must be an integer of at least 64" });
     }
     const ports = new Set<number>();
-    for (const f of inputs.forwards) {
+    for (const f of known(inputs.forwards) ? inputs.forwards : []) {
       if (!(f.hostPort > 0 && f.hostPort < 65536) || !(f.guestPort > 0 && f.guestPort < 65536)) {
         failures.push({ property: "forwards", reason: `port forward ${f.hostPort}:${f.guestPort} is out of range 1-65535` });
       }
