@@ -71,6 +71,9 @@ export async function runQemuCommand(args: string[]): Promise<number> {
   });
   return new Promise((resolve, reject) => {
     const child = spawn("qemu-system-x86_64", qemuArgs, { stdio: "inherit" });
+    // qemu is this command's VM: a signal to us stops it too, never leaving it behind.
+    const forward = (signal: NodeJS.Signals) => () => void child.kill(signal === "SIGHUP" ? "SIGTERM" : signal);
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, forward(signal));
     child.on("error", (e: NodeJS.ErrnoException) =>
       reject(
         e.code === "ENOENT"
