@@ -5,6 +5,7 @@ import { LinuxKitError } from "../errors";
 import { validateFormats, formatTable } from "../formats/table";
 import { assembleRootfs } from "../rootfs/assemble";
 import { DockerImageSource } from "../sources/docker-image-source";
+import { ExportCachingSource } from "../sources/export-cache";
 import type { ImageSource, PullProgress, ResolvedImage } from "../sources/image-source";
 import { canonicalSpecHash, resolveContainerIds, specMetadata, type MetadataFormat } from "../spec";
 import type { SpecLocations } from "../spec/locations";
@@ -82,6 +83,15 @@ function withPaths(outputDir: string, m: BuildManifest): BuildResult["artifacts"
   return m.artifacts.map((a) => ({ ...a, path: path.join(outputDir, a.file) }));
 }
 
+/**
+ * The Docker engine, with exported root filesystems kept on disk by image
+ * id (set PULUMI_LINUXKIT_EXPORT_CACHE=0 to always export from the engine).
+ */
+export function defaultImageSource(): ImageSource {
+  const docker = new DockerImageSource();
+  return process.env.PULUMI_LINUXKIT_EXPORT_CACHE === "0" ? docker : new ExportCachingSource(docker);
+}
+
 /** What a build of a request would produce, known without building. */
 export interface BuildPlan {
   formats: string[];
@@ -135,7 +145,7 @@ export async function planBuild(req: BuildRequest, options: { offline?: boolean 
  */
 export async function build(req: BuildRequest): Promise<BuildResult> {
   const log = req.log ?? (() => undefined);
-  const source = req.source ?? new DockerImageSource();
+  const source = req.source ?? defaultImageSource();
   const plan = await planBuild({ ...req, source });
   const { formats, cacheKey, specHash, images, imageIds, outputDir, cmdline } = plan;
 

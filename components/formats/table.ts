@@ -8,6 +8,17 @@ import { isLinuxKitError, LinuxKitError, LinuxKitErrors } from "../errors";
 import { kernelInitrdFormat } from "./kernel-initrd";
 import { tarFormat } from "./tar";
 import { tarKernelInitrdFormat } from "./tar-kernel-initrd";
+import { isoBiosFormat } from "./iso-bios";
+import { isoEfiFormat } from "./iso-efi";
+import { isoEfiInitrdFormat } from "./iso-efi-initrd";
+import { kernelIsoFormat } from "./iso-kernel";
+import { gcpFormat } from "./gcp";
+import { qcow2BiosFormat, qcow2EfiFormat } from "./qcow2";
+import { awsFormat } from "./raw-aws";
+import { rawBiosFormat } from "./raw-bios";
+import { rawEfiFormat } from "./raw-efi";
+import { dynamicVhdFormat, vhdFormat } from "./vhd";
+import { vmdkFormat } from "./vmdk";
 import { requireTool } from "./tools";
 import type { Artifact, FormatContext, OutputFormat } from "./types";
 
@@ -21,28 +32,32 @@ export type {
 
 /** Every implemented format, by name. */
 export const formatTable: ReadonlyMap<string, OutputFormat> = new Map(
-  [kernelInitrdFormat, tarFormat, tarKernelInitrdFormat].map((f) => [f.name, f]),
+  [
+    kernelInitrdFormat,
+    tarFormat,
+    tarKernelInitrdFormat,
+    isoBiosFormat,
+    isoEfiFormat,
+    isoEfiInitrdFormat,
+    kernelIsoFormat,
+    rawBiosFormat,
+    rawEfiFormat,
+    qcow2BiosFormat,
+    qcow2EfiFormat,
+    gcpFormat,
+    vhdFormat,
+    dynamicVhdFormat,
+    vmdkFormat,
+    awsFormat,
+  ].map((f) => [f.name, f]),
 );
 
 /** LinuxKit's other output formats (moby/build/output.go), not implemented yet. */
 export const PLANNED_FORMATS: readonly string[] = [
-  "aws",
   "docker",
-  "dynamic-vhd",
-  "gcp",
-  "iso-bios",
-  "iso-efi",
-  "iso-efi-initrd",
   "kernel+erofs",
-  "kernel+iso",
   "kernel+squashfs",
-  "qcow2-bios",
-  "qcow2-efi",
-  "raw-bios",
-  "raw-efi",
   "rpi3",
-  "vhd",
-  "vmdk",
 ];
 
 /** Names of the implemented formats, sorted. */
@@ -82,6 +97,21 @@ export function resolveFormats(names: readonly string[]): OutputFormat[] {
           hint: `valid formats: ${valid}`,
         }),
       );
+    }
+  }
+  const writers = new Map<string, string>();
+  for (const format of found) {
+    for (const file of format.files("NAME")) {
+      const other = writers.get(file);
+      if (other !== undefined) {
+        errors.push(
+          new LinuxKitError("FORMAT_UNKNOWN", `output formats ${other} and ${format.name} both write ${file}`, {
+            field: "format",
+            hint: "build them separately, with a different --name or --dir for each",
+          }),
+        );
+      }
+      writers.set(file, format.name);
     }
   }
   if (errors.length === 1 && errors[0] !== undefined) throw errors[0];

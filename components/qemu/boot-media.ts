@@ -32,6 +32,7 @@ export function findBootMedia(prefix: string, options: { uefi?: boolean } = {}):
     [prefix, () => mediaForFile(prefix, options.uefi)],
     [`${prefix}.iso`, () => ({ kind: "iso", path: `${prefix}.iso`, uefi: options.uefi })],
     [`${prefix}-efi.iso`, () => ({ kind: "iso", path: `${prefix}-efi.iso`, uefi: true })],
+    [`${prefix}-efi-initrd.iso`, () => ({ kind: "iso", path: `${prefix}-efi-initrd.iso`, uefi: true })],
     [`${prefix}.qcow2`, () => ({ kind: "disk", path: `${prefix}.qcow2`, format: "qcow2" })],
     [`${prefix}-efi.qcow2`, () => ({ kind: "disk", path: `${prefix}-efi.qcow2`, format: "qcow2", uefi: true })],
     [`${prefix}-bios.img`, () => ({ kind: "disk", path: `${prefix}-bios.img`, format: "raw" })],
@@ -53,7 +54,9 @@ export function findBootMedia(prefix: string, options: { uefi?: boolean } = {}):
 }
 
 function mediaForFile(file: string, uefi?: boolean): BootMedia {
-  if (file.endsWith(".iso")) return { kind: "iso", path: file, uefi: uefi ?? file.endsWith("-efi.iso") };
+  if (file.endsWith(".iso")) {
+    return { kind: "iso", path: file, uefi: uefi ?? (file.endsWith("-efi.iso") || file.endsWith("-efi-initrd.iso")) };
+  }
   if (file.endsWith(".qcow2")) return { kind: "disk", path: file, format: "qcow2", uefi };
   if (file.endsWith(".vmdk")) return { kind: "disk", path: file, format: "vmdk", uefi };
   if (file.endsWith(".vhd")) return { kind: "disk", path: file, format: "vpc", uefi };

@@ -92,7 +92,7 @@ describe("command line errors", () => {
   });
 
   it("a format LinuxKit has but we do not yet is named as such", async () => {
-    await expectFailure("later-format.yml", GOOD, ["--format", "vmdk"], [/vmdk/, /not supported yet/]);
+    await expectFailure("later-format.yml", GOOD, ["--format", "rpi3"], [/rpi3/, /not supported yet/]);
   });
 
   it("a YAML file that does not exist is a usage error naming it", async () => {

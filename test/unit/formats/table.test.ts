@@ -16,7 +16,24 @@ import { withTmpDir } from "./helpers/tmp";
 
 describe("formats table", () => {
   it("lists exactly the implemented formats, none of them planned", () => {
-    assert.deepEqual(formatNames(), ["kernel+initrd", "tar", "tar-kernel-initrd"]);
+    assert.deepEqual(formatNames(), [
+      "aws",
+      "dynamic-vhd",
+      "gcp",
+      "iso-bios",
+      "iso-efi",
+      "iso-efi-initrd",
+      "kernel+initrd",
+      "kernel+iso",
+      "qcow2-bios",
+      "qcow2-efi",
+      "raw-bios",
+      "raw-efi",
+      "tar",
+      "tar-kernel-initrd",
+      "vhd",
+      "vmdk",
+    ]);
     for (const name of formatNames()) assert.ok(!PLANNED_FORMATS.includes(name));
     for (const [name, f] of formatTable) assert.equal(f.name, name);
   });
@@ -41,23 +58,31 @@ describe("validateFormats", () => {
         isLinuxKitError(err) &&
         err.code === "FORMAT_UNKNOWN" &&
         /unknown output format "qcow3"/.test(err.message) &&
-        err.hint === "valid formats: kernel+initrd, tar, tar-kernel-initrd",
+        err.hint === `valid formats: ${formatNames().join(", ")}`,
+    );
+  });
+
+  it("refuses two formats that would write the same file", () => {
+    assert.throws(
+      () => validateFormats(["vhd", "dynamic-vhd"]),
+      (err: unknown) =>
+        isLinuxKitError(err) && err.code === "FORMAT_UNKNOWN" && /vhd and dynamic-vhd both write NAME\.vhd/.test(err.message),
     );
   });
 
   it("says a LinuxKit format not written yet is not supported yet", () => {
     assert.throws(
-      () => validateFormats(["iso-bios"]),
+      () => validateFormats(["kernel+squashfs"]),
       (err: unknown) =>
         isLinuxKitError(err) &&
         err.code === "FORMAT_UNKNOWN" &&
-        err.message === "output format iso-bios is not supported yet",
+        err.message === "output format kernel+squashfs is not supported yet",
     );
   });
 
   it("reports every bad name at once", () => {
     assert.throws(
-      () => validateFormats(["nope", "raw-efi"]),
+      () => validateFormats(["nope", "rpi3"]),
       (err: unknown) =>
         err instanceof LinuxKitErrors && err.errors.length === 2 && err.code === "FORMAT_UNKNOWN",
     );
@@ -74,7 +99,7 @@ describe("writeFormats", () => {
         tmpDir: dir,
         options: {},
       };
-      await assert.rejects(writeFormats(["tar", "gcp"], ctx), { code: "FORMAT_UNKNOWN" });
+      await assert.rejects(writeFormats(["tar", "rpi3"], ctx), { code: "FORMAT_UNKNOWN" });
       assert.deepEqual(await readdir(dir), []);
     });
   });

@@ -54,6 +54,10 @@ describe("findBootMedia", () => {
       expected: (p) => ({ kind: "iso", path: `${p}-efi.iso`, uefi: true }),
     },
     {
+      present: ["-efi-initrd.iso", ".qcow2"],
+      expected: (p) => ({ kind: "iso", path: `${p}-efi-initrd.iso`, uefi: true }),
+    },
+    {
       present: [".qcow2", "-bios.img"],
       expected: (p) => ({ kind: "disk", path: `${p}.qcow2`, format: "qcow2" }),
     },
@@ -85,6 +89,7 @@ describe("findBootMedia", () => {
     ["disk-efi.img", (f) => ({ kind: "disk", path: f, format: "raw", uefi: true })],
     ["disk.raw", (f) => ({ kind: "disk", path: f, format: "raw", uefi: false })],
     ["cd-efi.iso", (f) => ({ kind: "iso", path: f, uefi: true })],
+    ["cd-efi-initrd.iso", (f) => ({ kind: "iso", path: f, uefi: true })],
     ["cd.iso", (f) => ({ kind: "iso", path: f, uefi: false })],
   ];
   for (const [name, expected] of files) {

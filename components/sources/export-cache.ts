@@ -1,0 +1,111 @@
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, readdir, rename, rm, stat, utimes } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { PassThrough, type Readable } from "node:stream";
+
+import type { ImageSource, ResolveOptions, ResolvedImage } from "./image-source";
+
+/** Default cache folder: `$XDG_CACHE_HOME/pulumi-linuxkit/exports` or `~/.cache/...`. */
+export function defaultExportCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache");
+  return path.join(base, "pulumi-linuxkit", "exports");
+}
+
+/** Default size budget of the cache, in bytes (2 GiB). */
+export const DEFAULT_EXPORT_CACHE_BYTES = 2 * 1024 ** 3;
+
+/**
+ * Keeps each image's exported root filesystem on disk, keyed by the image
+ * id (a content address: a moved tag is a new id), so a rebuild after a
+ * change to `files` or to one image does not export every other image from
+ * the engine again. The least recently used exports are dropped beyond the
+ * size budget. A partial export never enters the cache.
+ */
+export class ExportCachingSource implements ImageSource {
+  constructor(
+    private readonly inner: ImageSource,
+    private readonly dir: string = defaultExportCacheDir(),
+    private readonly maxBytes: number = DEFAULT_EXPORT_CACHE_BYTES,
+  ) {}
+
+  resolve(ref: string, options?: ResolveOptions): Promise<ResolvedImage> {
+    return this.inner.resolve(ref, options);
+  }
+
+  private fileFor(image: ResolvedImage): string {
+    return path.join(this.dir, `${image.id.replace(/^sha256:/, "").replace(/[^a-zA-Z0-9]/g, "_")}.tar`);
+  }
+
+  async exportRootfs(image: ResolvedImage): Promise<Readable> {
+    const file = this.fileFor(image);
+    try {
+      await stat(file);
+      const now = new Date();
+      await utimes(file, now, now).catch(() => undefined);
+      return createReadStream(file, { highWaterMark: 1 << 20 });
+    } catch {
+      // not cached yet
+    }
+    await mkdir(this.dir, { recursive: true });
+    const source = await this.inner.exportRootfs(image);
+    const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(16).slice(2)}`;
+    const copy = createWriteStream(tmp);
+    const out = new PassThrough({ highWaterMark: 1 << 20 });
+    let failed = false;
+    const fail = (e: Error): void => {
+      failed = true;
+      copy.destroy();
+      void rm(tmp, { force: true });
+      out.destroy(e);
+    };
+    source.on("error", fail);
+    copy.on("error", () => {
+      // the cache is an optimisation: a full disk only loses the copy
+      failed = true;
+      void rm(tmp, { force: true });
+    });
+    source.on("data", (chunk: Buffer) => {
+      if (!failed) copy.write(chunk);
+      if (!out.write(chunk)) {
+        source.pause();
+        out.once("drain", () => source.resume());
+      }
+    });
+    source.on("end", () => {
+      out.end();
+      if (failed) return;
+      copy.end(() => {
+        void rename(tmp, file)
+          .then(() => this.prune())
+          .catch(() => rm(tmp, { force: true }));
+      });
+    });
+    out.on("close", () => {
+      if (!source.readableEnded) {
+        failed = true;
+        source.destroy();
+        copy.destroy();
+        void rm(tmp, { force: true });
+      }
+    });
+    return out;
+  }
+
+  /** Drops least recently used exports beyond the size budget. */
+  async prune(): Promise<void> {
+    const entries = await readdir(this.dir).catch(() => [] as string[]);
+    const files = [];
+    for (const name of entries) {
+      if (!name.endsWith(".tar")) continue;
+      const st = await stat(path.join(this.dir, name)).catch(() => undefined);
+      if (st) files.push({ name, size: st.size, used: st.mtimeMs });
+    }
+    files.sort((a, b) => b.used - a.used);
+    let total = 0;
+    for (const f of files) {
+      total += f.size;
+      if (total > this.maxBytes) await rm(path.join(this.dir, f.name), { force: true });
+    }
+  }
+}

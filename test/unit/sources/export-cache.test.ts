@@ -1,0 +1,94 @@
+/**
+ * The export cache: a second export of the same image id is served from
+ * disk with the same bytes, a failed or abandoned export never enters the
+ * cache, and the size budget drops the least recently used exports.
+ */
+import assert from "node:assert/strict";
+import { mkdtemp, readdir, rm, utimes } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { after, before, describe, it } from "node:test";
+
+import type { ImageSource, ResolvedImage } from "../../../components/sources/image-source";
+import { ExportCachingSource } from "../../../components/sources/export-cache";
+
+class FakeSource implements ImageSource {
+  exports = 0;
+  constructor(private readonly body: (id: string) => Readable) {}
+  async resolve(ref: string): Promise<ResolvedImage> {
+    return { ref, id: `sha256:${ref}`, labels: {} };
+  }
+  async exportRootfs(image: ResolvedImage): Promise<Readable> {
+    this.exports++;
+    return this.body(image.id);
+  }
+}
+
+async function readAll(r: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of r) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 100));
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "lk-export-cache-"));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("ExportCachingSource", () => {
+  it("exports once per image id and serves the same bytes from disk afterwards", async () => {
+    const bytes = Buffer.alloc(3 * 1024 * 1024 + 7, 0x5a);
+    const inner = new FakeSource(() => Readable.from([bytes.subarray(0, 1000), bytes.subarray(1000)]));
+    const cache = new ExportCachingSource(inner, path.join(dir, "a"));
+    const image = await cache.resolve("one");
+    assert.deepEqual(await readAll(await cache.exportRootfs(image)), bytes);
+    await settle();
+    assert.deepEqual(await readAll(await cache.exportRootfs(image)), bytes);
+    assert.equal(inner.exports, 1);
+    assert.deepEqual(await readdir(path.join(dir, "a")), ["one.tar"]);
+  });
+
+  it("an export that fails midway reaches the consumer as an error and is not cached", async () => {
+    const inner = new FakeSource(
+      () =>
+        new Readable({
+          read() {
+            this.push(Buffer.from("partial"));
+            this.destroy(new Error("engine went away"));
+          },
+        }),
+    );
+    const cache = new ExportCachingSource(inner, path.join(dir, "b"));
+    await assert.rejects(readAll(await cache.exportRootfs(await cache.resolve("two"))), /engine went away/);
+    await settle();
+    assert.deepEqual((await readdir(path.join(dir, "b"))).filter((f) => f.endsWith(".tar")), []);
+  });
+
+  it("an export the consumer abandons is not cached", async () => {
+    const inner = new FakeSource(() => Readable.from((function* () { for (let i = 0; i < 1000; i++) yield Buffer.alloc(65536, i % 256); })()));
+    const cache = new ExportCachingSource(inner, path.join(dir, "c"));
+    const stream = await cache.exportRootfs(await cache.resolve("three"));
+    for await (const _chunk of stream) break;
+    await settle();
+    assert.deepEqual((await readdir(path.join(dir, "c"))).filter((f) => f.endsWith(".tar")), []);
+  });
+
+  it("keeps the most recently used exports within the size budget", async () => {
+    const inner = new FakeSource(() => Readable.from([Buffer.alloc(1000, 1)]));
+    const cache = new ExportCachingSource(inner, path.join(dir, "d"), 2500);
+    for (const [i, ref] of ["old", "mid", "new"].entries()) {
+      await readAll(await cache.exportRootfs(await cache.resolve(ref)));
+      await settle();
+      const t = new Date(Date.now() - (3 - i) * 60_000);
+      await utimes(path.join(dir, "d", `${ref}.tar`), t, t).catch(() => undefined);
+    }
+    await cache.prune();
+    assert.deepEqual((await readdir(path.join(dir, "d"))).sort(), ["mid.tar", "new.tar"]);
+  });
+});
