@@ -18,6 +18,12 @@ APT_PACKAGES=(
   cpio                 # tests compare our cpio with GNU cpio
   linux-image-cloud-amd64  # the kernel inside the test kernel image
   kmod                 # modules.dep for the test kernel image
+  xorriso isolinux syslinux syslinux-common  # ISO and BIOS disk formats
+  grub-efi-amd64-bin grub-common             # EFI formats (BOOTX64.EFI)
+  mtools dosfstools                          # FAT boot partitions without mounts
+  squashfs-tools                             # kernel+squashfs
+  ovmf                                       # booting EFI formats under qemu
+  fdisk gdisk                                # tests cross-check partition tables
   ca-certificates curl git
 )
 
