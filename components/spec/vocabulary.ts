@@ -5,7 +5,8 @@
 
 /**
  * Linux capabilities LinuxKit knows (the `capability` package's list,
- * through CAP_CHECKPOINT_RESTORE). `all` and `none`, alone, also work.
+ * through CAP_CHECKPOINT_RESTORE), in kernel number order: `all` expands to
+ * this order. `all` and `none`, alone, also work.
  */
 export const CAPABILITIES: readonly string[] = [
   "CAP_CHOWN",
