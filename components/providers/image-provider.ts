@@ -24,13 +24,7 @@ export interface ImageArtifact {
 }
 
 /** What the Image resource stores: never the configuration itself (it may hold secrets). */
-export interface ImageOutputs {
-  name: string;
-  outputDir: string;
-  formats: string[];
-  arch: string;
-  diskSizeMiB?: number;
-  baseDir: string;
+export interface ImageOutputs extends Omit<ImageInputs, "configYaml" | "configFiles" | "config"> {
   /** Content key of the build: spec, image contents and file sources. */
   contentHash: string;
   specHash: string;
