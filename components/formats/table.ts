@@ -19,6 +19,8 @@ import { rawBiosFormat } from "./raw-bios";
 import { rawEfiFormat } from "./raw-efi";
 import { dynamicVhdFormat, vhdFormat } from "./vhd";
 import { vmdkFormat } from "./vmdk";
+import { kernelSquashfsFormat } from "./kernel-squashfs";
+import { dockerFormat } from "./docker";
 import { requireTool } from "./tools";
 import type { Artifact, FormatContext, OutputFormat } from "./types";
 
@@ -49,14 +51,14 @@ export const formatTable: ReadonlyMap<string, OutputFormat> = new Map(
     dynamicVhdFormat,
     vmdkFormat,
     awsFormat,
+    kernelSquashfsFormat,
+    dockerFormat,
   ].map((f) => [f.name, f]),
 );
 
 /** LinuxKit's other output formats (moby/build/output.go), not implemented yet. */
 export const PLANNED_FORMATS: readonly string[] = [
-  "docker",
   "kernel+erofs",
-  "kernel+squashfs",
   "rpi3",
 ];
 

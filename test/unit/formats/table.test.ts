@@ -18,6 +18,7 @@ describe("formats table", () => {
   it("lists exactly the implemented formats, none of them planned", () => {
     assert.deepEqual(formatNames(), [
       "aws",
+      "docker",
       "dynamic-vhd",
       "gcp",
       "iso-bios",
@@ -25,6 +26,7 @@ describe("formats table", () => {
       "iso-efi-initrd",
       "kernel+initrd",
       "kernel+iso",
+      "kernel+squashfs",
       "qcow2-bios",
       "qcow2-efi",
       "raw-bios",
@@ -72,11 +74,11 @@ describe("validateFormats", () => {
 
   it("says a LinuxKit format not written yet is not supported yet", () => {
     assert.throws(
-      () => validateFormats(["kernel+squashfs"]),
+      () => validateFormats(["kernel+erofs"]),
       (err: unknown) =>
         isLinuxKitError(err) &&
         err.code === "FORMAT_UNKNOWN" &&
-        err.message === "output format kernel+squashfs is not supported yet",
+        err.message === "output format kernel+erofs is not supported yet",
     );
   });
 
