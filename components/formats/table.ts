@@ -62,6 +62,9 @@ export const PLANNED_FORMATS: readonly string[] = [
   "rpi3",
 ];
 
+/** Files several formats write with identical bytes (for the name `NAME`). */
+const SHARED_FILES = new Set(["NAME-kernel", "NAME-cmdline"]);
+
 /** Names of the implemented formats, sorted. */
 export function formatNames(): string[] {
   return [...formatTable.keys()].sort();
@@ -104,6 +107,8 @@ export function resolveFormats(names: readonly string[]): OutputFormat[] {
   const writers = new Map<string, string>();
   for (const format of found) {
     for (const file of format.files("NAME")) {
+      // Kernel and command line are the same bytes whichever format writes them.
+      if (SHARED_FILES.has(file)) continue;
       const other = writers.get(file);
       if (other !== undefined) {
         errors.push(

@@ -72,6 +72,11 @@ describe("validateFormats", () => {
     );
   });
 
+  it("lets formats share the kernel and command line files, which are the same bytes", () => {
+    assert.deepEqual(validateFormats(["kernel+initrd", "kernel+squashfs"]), ["kernel+initrd", "kernel+squashfs"]);
+    assert.throws(() => validateFormats(["kernel+iso", "iso-bios"]), /kernel\+iso and iso-bios both write NAME\.iso/);
+  });
+
   it("says a LinuxKit format not written yet is not supported yet", () => {
     assert.throws(
       () => validateFormats(["kernel+erofs"]),
