@@ -190,6 +190,8 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
         options: { diskSizeMiB: req.diskSizeMiB },
       });
       for (const a of written) {
+        // A kernel or command line written by an earlier format is the same file.
+        if (records.some((r) => r.file === path.basename(a.path))) continue;
         records.push({ format: name, file: path.basename(a.path), size: a.size, sha256: a.sha256 ?? (await sha256File(a.path)) });
       }
       log(`  ${written.map((a) => path.basename(a.path)).join(" ")}`);
