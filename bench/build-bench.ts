@@ -32,7 +32,11 @@ interface Run {
 
 function buildOnce(outDir: string, yaml: string, noCache: boolean): Run {
   const script = path.join(repoRoot, "dist", "bench", "build-once.js");
-  const r = spawnSync(process.execPath, [script, outDir, ...(noCache ? ["--no-cache"] : []), yaml], { encoding: "utf8" });
+  const r = spawnSync(
+    process.execPath,
+    [script, outDir, ...(noCache ? ["--no-cache"] : []), yaml],
+    { encoding: "utf8" },
+  );
   if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!) as Run;
 }
@@ -63,12 +67,23 @@ async function main(): Promise<void> {
       cold.push(buildOnce(out, yaml, true));
       warm.push(buildOnce(out, yaml, false));
       const text = await readFile(yaml, "utf8");
-      await writeFile(yaml, text.replace(/\{"debug": true\}/, `{"debug": true, "bench": ${i + 1}}`).replace(/"bench": \d+/, `"bench": ${i + 1}`));
+      await writeFile(
+        yaml,
+        text
+          .replace(/\{"debug": true\}/, `{"debug": true, "bench": ${i + 1}}`)
+          .replace(/"bench": \d+/, `"bench": ${i + 1}`),
+      );
       changed.push(buildOnce(out, yaml, false));
       await copyFile(FIXTURE, yaml);
     }
-    rows.push(["cold build (images in engine)", cold], ["warm rebuild (cache hit)", warm], ["rebuild after one files change", changed]);
-    console.log(`\nBuild of ${path.relative(repoRoot, FIXTURE)}, median of ${repeats} runs, each in a fresh process`);
+    rows.push(
+      ["cold build (images in engine)", cold],
+      ["warm rebuild (cache hit)", warm],
+      ["rebuild after one files change", changed],
+    );
+    console.log(
+      `\nBuild of ${path.relative(repoRoot, FIXTURE)}, median of ${repeats} runs, each in a fresh process`,
+    );
     console.log("| scenario | wall time | peak RSS | rebuilt |");
     console.log("|---|---:|---:|---|");
     for (const [name, runs] of rows) {
@@ -80,7 +95,14 @@ async function main(): Promise<void> {
     // Initrd throughput against gzip -6 on the same cpio bytes.
     const parsed = await loadSpecFiles([FIXTURE]);
     const tarOut = path.join(work, "tar");
-    const built = await build({ spec: parsed.spec, locations: parsed.locations, baseDir: path.dirname(FIXTURE), name: "bench", outputDir: tarOut, formats: ["tar"] });
+    const built = await build({
+      spec: parsed.spec,
+      locations: parsed.locations,
+      baseDir: path.dirname(FIXTURE),
+      name: "bench",
+      outputDir: tarOut,
+      formats: ["tar"],
+    });
     const tarPath = built.artifacts[0]!.path;
     const tarBytes = (await stat(tarPath)).size;
     const cpioPath = path.join(work, "rootfs.cpio");
@@ -92,18 +114,33 @@ async function main(): Promise<void> {
       ours.push(
         await timeIt(async () => {
           const scan = await scanTar(tarPath);
-          await pipeline(Readable.from(initrdChunks(tarPath, scan, { gzipLevel: 6 })), createWriteStream(path.join(work, "initrd.img")));
+          await pipeline(
+            Readable.from(initrdChunks(tarPath, scan, { gzipLevel: 6 })),
+            createWriteStream(path.join(work, "initrd.img")),
+          );
         }),
       );
-      gzip.push(await timeIt(async () => void execFileSync("sh", ["-c", `gzip -6 -c ${cpioPath} > ${work}/cpio.gz`])));
+      gzip.push(
+        await timeIt(
+          async () => void execFileSync("sh", ["-c", `gzip -6 -c ${cpioPath} > ${work}/cpio.gz`]),
+        ),
+      );
     }
     const mbps = (bytes: number, ms: number): string => (bytes / 1e6 / (ms / 1000)).toFixed(1);
-    console.log(`\nInitrd writing: rootfs tar ${(tarBytes / 1e6).toFixed(1)} MB → cpio ${(cpioBytes / 1e6).toFixed(1)} MB, median of ${repeats}`);
+    console.log(
+      `\nInitrd writing: rootfs tar ${(tarBytes / 1e6).toFixed(1)} MB → cpio ${(cpioBytes / 1e6).toFixed(1)} MB, median of ${repeats}`,
+    );
     console.log("| step | time | throughput (cpio MB/s) |");
     console.log("|---|---:|---:|");
-    console.log(`| tar → cpio, uncompressed | ${(cpioMs / 1000).toFixed(2)} s | ${mbps(cpioBytes, cpioMs)} |`);
-    console.log(`| tar → initrd (cpio + gzip -6 in node) | ${(median(ours) / 1000).toFixed(2)} s | ${mbps(cpioBytes, median(ours))} |`);
-    console.log(`| plain \`gzip -6\` of the same cpio | ${(median(gzip) / 1000).toFixed(2)} s | ${mbps(cpioBytes, median(gzip))} |`);
+    console.log(
+      `| tar → cpio, uncompressed | ${(cpioMs / 1000).toFixed(2)} s | ${mbps(cpioBytes, cpioMs)} |`,
+    );
+    console.log(
+      `| tar → initrd (cpio + gzip -6 in node) | ${(median(ours) / 1000).toFixed(2)} s | ${mbps(cpioBytes, median(ours))} |`,
+    );
+    console.log(
+      `| plain \`gzip -6\` of the same cpio | ${(median(gzip) / 1000).toFixed(2)} s | ${mbps(cpioBytes, median(gzip))} |`,
+    );
   } finally {
     await rm(work, { recursive: true, force: true });
   }

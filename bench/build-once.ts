@@ -12,7 +12,8 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const noCache = args.includes("--no-cache");
   const [outDir, ...files] = args.filter((a) => a !== "--no-cache");
-  if (outDir === undefined || files.length === 0) throw new Error("usage: build-once OUTDIR [--no-cache] FILE.yml...");
+  if (outDir === undefined || files.length === 0)
+    throw new Error("usage: build-once OUTDIR [--no-cache] FILE.yml...");
   const started = process.hrtime.bigint();
   const parsed = await loadSpecFiles(files);
   const result = await build({

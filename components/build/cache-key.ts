@@ -11,7 +11,8 @@ export const BUILD_FORMAT_VERSION = 1;
 async function sha256OfFile(file: string): Promise<string> {
   const hash = createHash("sha256");
   try {
-    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }))
+      hash.update(chunk as Buffer);
     return hash.digest("hex");
   } catch (e) {
     return `unreadable:${(e as NodeJS.ErrnoException).code ?? "error"}`;

@@ -30,11 +30,15 @@ export function manifestPath(outputDir: string, name: string): string {
 
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }))
+    hash.update(chunk as Buffer);
   return hash.digest("hex");
 }
 
-export async function readManifest(outputDir: string, name: string): Promise<BuildManifest | undefined> {
+export async function readManifest(
+  outputDir: string,
+  name: string,
+): Promise<BuildManifest | undefined> {
   try {
     const m = JSON.parse(await readFile(manifestPath(outputDir, name), "utf8")) as BuildManifest;
     return m.version === 1 ? m : undefined;
@@ -47,7 +51,10 @@ export async function readManifest(outputDir: string, name: string): Promise<Bui
  * True when every artifact the manifest lists is still there with the
  * recorded size and sha256 (a file edited or truncated by hand is a miss).
  */
-export async function artifactsIntact(outputDir: string, manifest: BuildManifest): Promise<boolean> {
+export async function artifactsIntact(
+  outputDir: string,
+  manifest: BuildManifest,
+): Promise<boolean> {
   for (const a of manifest.artifacts) {
     const file = path.join(outputDir, a.file);
     try {

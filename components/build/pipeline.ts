@@ -89,7 +89,9 @@ function withPaths(outputDir: string, m: BuildManifest): BuildResult["artifacts"
  */
 export function defaultImageSource(): ImageSource {
   const docker = new DockerImageSource();
-  return process.env.PULUMI_LINUXKIT_EXPORT_CACHE === "0" ? docker : new ExportCachingSource(docker);
+  return process.env.PULUMI_LINUXKIT_EXPORT_CACHE === "0"
+    ? docker
+    : new ExportCachingSource(docker);
 }
 
 /** What a build of a request would produce, known without building. */
@@ -110,7 +112,10 @@ export interface BuildPlan {
  * key, without building. With `offline`, a missing image is an error
  * instead of a pull (previews and diffs must not change anything).
  */
-export async function planBuild(req: BuildRequest, options: { offline?: boolean } = {}): Promise<BuildPlan> {
+export async function planBuild(
+  req: BuildRequest,
+  options: { offline?: boolean } = {},
+): Promise<BuildPlan> {
   const formats = validateFormats(req.formats ?? ["kernel+initrd"]);
   const source = req.source ?? new DockerImageSource();
   const specHash = canonicalSpecHash(req.spec);
@@ -133,7 +138,15 @@ export async function planBuild(req: BuildRequest, options: { offline?: boolean 
   const outputDir = req.contentAddressed
     ? path.join(path.resolve(req.outputDir), contentDirName(cacheKey))
     : path.resolve(req.outputDir);
-  return { formats, cacheKey, specHash, images, imageIds, outputDir, cmdline: req.spec.kernel?.cmdline ?? "" };
+  return {
+    formats,
+    cacheKey,
+    specHash,
+    images,
+    imageIds,
+    outputDir,
+    cmdline: req.spec.kernel?.cmdline ?? "",
+  };
 }
 
 /**
@@ -151,9 +164,21 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
 
   await mkdir(outputDir, { recursive: true });
   const previous = await readManifest(outputDir, req.name);
-  if (!req.noCache && previous?.cacheKey === cacheKey && (await artifactsIntact(outputDir, previous))) {
+  if (
+    !req.noCache &&
+    previous?.cacheKey === cacheKey &&
+    (await artifactsIntact(outputDir, previous))
+  ) {
     log(`Up to date: ${previous.artifacts.map((a) => a.file).join(" ")}`);
-    return { cacheKey, outputDir, cached: true, artifacts: withPaths(outputDir, previous), images: imageIds, cmdline, specHash };
+    return {
+      cacheKey,
+      outputDir,
+      cached: true,
+      artifacts: withPaths(outputDir, previous),
+      images: imageIds,
+      cmdline,
+      specHash,
+    };
   }
 
   const scratch = await createScratchDir(outputDir);
@@ -192,18 +217,40 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
       for (const a of written) {
         // A kernel or command line written by an earlier format is the same file.
         if (records.some((r) => r.file === path.basename(a.path))) continue;
-        records.push({ format: name, file: path.basename(a.path), size: a.size, sha256: a.sha256 ?? (await sha256File(a.path)) });
+        records.push({
+          format: name,
+          file: path.basename(a.path),
+          size: a.size,
+          sha256: a.sha256 ?? (await sha256File(a.path)),
+        });
       }
       log(`  ${written.map((a) => path.basename(a.path)).join(" ")}`);
     }
     await removeManifest(outputDir, req.name);
     for (const r of records) await rename(path.join(stage, r.file), path.join(outputDir, r.file));
-    const manifest: BuildManifest = { version: 1, cacheKey, name: req.name, artifacts: records, images: imageIds, cmdline };
+    const manifest: BuildManifest = {
+      version: 1,
+      cacheKey,
+      name: req.name,
+      artifacts: records,
+      images: imageIds,
+      cmdline,
+    };
     await writeManifest(outputDir, manifest);
-    return { cacheKey, outputDir, cached: false, artifacts: withPaths(outputDir, manifest), images: imageIds, cmdline, specHash };
+    return {
+      cacheKey,
+      outputDir,
+      cached: false,
+      artifacts: withPaths(outputDir, manifest),
+      images: imageIds,
+      cmdline,
+      specHash,
+    };
   } catch (e) {
     if (e instanceof LinuxKitError) throw e;
-    throw new LinuxKitError("BUILD", `build of ${req.name} failed: ${(e as Error).message}`, { cause: e });
+    throw new LinuxKitError("BUILD", `build of ${req.name} failed: ${(e as Error).message}`, {
+      cause: e,
+    });
   } finally {
     await removeScratchDir(scratch);
   }

@@ -11,18 +11,33 @@ import type { LinuxKitSpec } from "../spec/types";
 export async function resolveImages(
   spec: LinuxKitSpec,
   source: ImageSource,
-  options: { pull?: boolean; offline?: boolean; locations?: SpecLocations; onProgress?: (p: PullProgress) => void },
+  options: {
+    pull?: boolean;
+    offline?: boolean;
+    locations?: SpecLocations;
+    onProgress?: (p: PullProgress) => void;
+  },
 ): Promise<Map<string, ResolvedImage>> {
   const resolved = new Map<string, ResolvedImage>();
   for (const [field, ref] of imageFields(spec)) {
     if (resolved.has(ref)) continue;
     try {
-      resolved.set(ref, await source.resolve(ref, { pull: options.pull, offline: options.offline, onProgress: options.onProgress }));
+      resolved.set(
+        ref,
+        await source.resolve(ref, {
+          pull: options.pull,
+          offline: options.offline,
+          onProgress: options.onProgress,
+        }),
+      );
     } catch (e) {
       if (!(e instanceof LinuxKitError) || e.code === "DOCKER_UNREACHABLE") throw e;
       const where = options.locations?.detailsFor(field) ?? { field };
       const uses = options.locations?.imageUses(ref) ?? [];
-      const also = uses.length > 1 ? ` (used ${uses.length} times: ${uses.map((u) => u.field).join(", ")})` : "";
+      const also =
+        uses.length > 1
+          ? ` (used ${uses.length} times: ${uses.map((u) => u.field).join(", ")})`
+          : "";
       throw new LinuxKitError(e.code, `${field}: ${e.message}${also}`, {
         ...where,
         image: ref,

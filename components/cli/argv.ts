@@ -19,7 +19,9 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig["options"
   args: string[],
   options: T,
   usage: string,
-): ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>> {
+): ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>
+> {
   try {
     return parseArgs({
       args: normaliseFlags(args, Object.keys(options)),

@@ -20,11 +20,17 @@ earlier ones; kernel settings are last-wins), with images from the Docker engine
 /** Parses `1G`, `512M`, `1024` (MiB) into MiB. */
 export function parseSizeMiB(text: string): number {
   const m = /^(\d+)\s*([kKmMgG]?)i?[bB]?$/.exec(text.trim());
-  if (!m) throw new LinuxKitError("USAGE", `--size ${text}: not a size`, { hint: "write it like 1024M or 2G" });
+  if (!m)
+    throw new LinuxKitError("USAGE", `--size ${text}: not a size`, {
+      hint: "write it like 1024M or 2G",
+    });
   const n = Number(m[1]);
   const unit = (m[2] ?? "").toUpperCase();
   const mib = unit === "G" ? n * 1024 : unit === "K" ? Math.ceil(n / 1024) : n;
-  if (mib < 1) throw new LinuxKitError("USAGE", `--size ${text}: a disk needs at least 1 MiB`, { hint: "write it like 1024M or 2G" });
+  if (mib < 1)
+    throw new LinuxKitError("USAGE", `--size ${text}: a disk needs at least 1 MiB`, {
+      hint: "write it like 1024M or 2G",
+    });
   return mib;
 }
 
@@ -63,10 +69,13 @@ export async function buildCommand(args: string[], out: (line: string) => void):
     noCache: values["no-cache"],
     log: out,
     onPullProgress: (p) => {
-      if (/Pulling from|Downloaded newer|Status:/.test(p.status)) out(`Pull image: ${p.ref}: ${p.status}`);
+      if (/Pulling from|Downloaded newer|Status:/.test(p.status))
+        out(`Pull image: ${p.ref}: ${p.status}`);
     },
   });
   const secs = ((Date.now() - started) / 1000).toFixed(1);
-  out(`${result.cached ? "Reused" : "Built"} ${result.artifacts.length} artifact(s) in ${secs}s (key ${result.cacheKey.slice(0, 12)})`);
+  out(
+    `${result.cached ? "Reused" : "Built"} ${result.artifacts.length} artifact(s) in ${secs}s (key ${result.cacheKey.slice(0, 12)})`,
+  );
   return 0;
 }

@@ -18,7 +18,8 @@ ${RUN_QEMU_USAGE}`;
 export function reportError(e: unknown, err: (line: string) => void): number {
   if (e instanceof LinuxKitError) {
     err(`error: ${e.describe()}`);
-    if (process.env.LINUXKIT_DEBUG && e.cause instanceof Error) err(e.cause.stack ?? String(e.cause));
+    if (process.env.LINUXKIT_DEBUG && e.cause instanceof Error)
+      err(e.cause.stack ?? String(e.cause));
     return e.code === "USAGE" ? 2 : 1;
   }
   err(`internal error (please report): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
@@ -48,7 +49,9 @@ export async function main(argv: string[]): Promise<number> {
         return await buildCommand(rest, out);
       case "run":
         if (rest[0] !== "qemu") {
-          throw new LinuxKitError("USAGE", `run ${rest[0] ?? ""}: only "run qemu" is supported`, { hint: RUN_QEMU_USAGE });
+          throw new LinuxKitError("USAGE", `run ${rest[0] ?? ""}: only "run qemu" is supported`, {
+            hint: RUN_QEMU_USAGE,
+          });
         }
         return await runQemuCommand(rest.slice(1));
       case undefined:
@@ -58,7 +61,9 @@ export async function main(argv: string[]): Promise<number> {
         out(USAGE);
         return command === undefined ? 2 : 0;
       default:
-        throw new LinuxKitError("USAGE", `unknown command "${command}"`, { hint: "run `pulumi-linuxkit help`" });
+        throw new LinuxKitError("USAGE", `unknown command "${command}"`, {
+          hint: "run `pulumi-linuxkit help`",
+        });
     }
   } catch (e) {
     return reportError(e, err);

@@ -17,9 +17,17 @@ export function parsePublish(text: string): PortForward {
   const m = /^(\d+):(\d+)(?:\/(tcp|udp))?$/.exec(text);
   const valid = (port: string | undefined): boolean => Number(port) >= 1 && Number(port) <= 65535;
   if (!m || !valid(m[1]) || !valid(m[2])) {
-    throw new LinuxKitError("USAGE", `--publish ${text}: expected HOST:GUEST[/tcp|udp] with ports 1-65535`, { hint: "e.g. --publish 8080:80" });
+    throw new LinuxKitError(
+      "USAGE",
+      `--publish ${text}: expected HOST:GUEST[/tcp|udp] with ports 1-65535`,
+      { hint: "e.g. --publish 8080:80" },
+    );
   }
-  return { hostPort: Number(m[1]), guestPort: Number(m[2]), protocol: (m[3] as "tcp" | "udp" | undefined) ?? "tcp" };
+  return {
+    hostPort: Number(m[1]),
+    guestPort: Number(m[2]),
+    protocol: (m[3] as "tcp" | "udp" | undefined) ?? "tcp",
+  };
 }
 
 export async function runQemuCommand(args: string[]): Promise<number> {
@@ -41,7 +49,9 @@ export async function runQemuCommand(args: string[]): Promise<number> {
   }
   const accelChoice = (values.accel ?? "auto") as QemuAccelChoice;
   if (!["auto", "kvm", "tcg"].includes(accelChoice)) {
-    throw new LinuxKitError("USAGE", `--accel ${values.accel}: expected auto, kvm or tcg`, { hint: RUN_QEMU_USAGE });
+    throw new LinuxKitError("USAGE", `--accel ${values.accel}: expected auto, kvm or tcg`, {
+      hint: RUN_QEMU_USAGE,
+    });
   }
   const media = findBootMedia(prefix, { uefi: values.uefi });
   if (media.kind === "kernel+initrd" && values["cmdline-append"]) {
@@ -50,15 +60,23 @@ export async function runQemuCommand(args: string[]): Promise<number> {
   const needsOvmf = media.kind !== "kernel+initrd" && media.uefi === true;
   const ovmf = needsOvmf ? findOvmf() : undefined;
   if (needsOvmf && ovmf === undefined) {
-    throw new LinuxKitError("TOOL_MISSING", "EFI boot needs the OVMF firmware", { hint: "apt-get install ovmf" });
+    throw new LinuxKitError("TOOL_MISSING", "EFI boot needs the OVMF firmware", {
+      hint: "apt-get install ovmf",
+    });
   }
   const memoryMiB = values.mem === undefined ? 1024 : Number(values.mem);
   const cpus = values.cpus === undefined ? 1 : Number(values.cpus);
   if (!Number.isInteger(memoryMiB) || memoryMiB < 64) {
-    throw new LinuxKitError("USAGE", `--mem ${values.mem}: expected a whole number of MiB, at least 64`, { hint: "e.g. --mem 1024" });
+    throw new LinuxKitError(
+      "USAGE",
+      `--mem ${values.mem}: expected a whole number of MiB, at least 64`,
+      { hint: "e.g. --mem 1024" },
+    );
   }
   if (!Number.isInteger(cpus) || cpus < 1) {
-    throw new LinuxKitError("USAGE", `--cpus ${values.cpus}: expected a whole number, at least 1`, { hint: "e.g. --cpus 2" });
+    throw new LinuxKitError("USAGE", `--cpus ${values.cpus}: expected a whole number, at least 1`, {
+      hint: "e.g. --cpus 2",
+    });
   }
   const qemuArgs = buildQemuArgs({
     media,
@@ -72,12 +90,16 @@ export async function runQemuCommand(args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn("qemu-system-x86_64", qemuArgs, { stdio: "inherit" });
     // qemu is this command's VM: a signal to us stops it too, never leaving it behind.
-    const forward = (signal: NodeJS.Signals) => () => void child.kill(signal === "SIGHUP" ? "SIGTERM" : signal);
-    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, forward(signal));
+    const forward = (signal: NodeJS.Signals) => () =>
+      void child.kill(signal === "SIGHUP" ? "SIGTERM" : signal);
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+      process.on(signal, forward(signal));
     child.on("error", (e: NodeJS.ErrnoException) =>
       reject(
         e.code === "ENOENT"
-          ? new LinuxKitError("TOOL_MISSING", "qemu-system-x86_64 not found", { hint: "apt-get install qemu-system-x86" })
+          ? new LinuxKitError("TOOL_MISSING", "qemu-system-x86_64 not found", {
+              hint: "apt-get install qemu-system-x86",
+            })
           : e,
       ),
     );

@@ -57,10 +57,7 @@ export const formatTable: ReadonlyMap<string, OutputFormat> = new Map(
 );
 
 /** LinuxKit's other output formats (moby/build/output.go), not implemented yet. */
-export const PLANNED_FORMATS: readonly string[] = [
-  "kernel+erofs",
-  "rpi3",
-];
+export const PLANNED_FORMATS: readonly string[] = ["kernel+erofs", "rpi3"];
 
 /** Files several formats write with identical bytes (for the name `NAME`). */
 const SHARED_FILES = new Set(["NAME-kernel", "NAME-cmdline"]);
@@ -112,10 +109,14 @@ export function resolveFormats(names: readonly string[]): OutputFormat[] {
       const other = writers.get(file);
       if (other !== undefined) {
         errors.push(
-          new LinuxKitError("FORMAT_UNKNOWN", `output formats ${other} and ${format.name} both write ${file}`, {
-            field: "format",
-            hint: "build them separately, with a different --name or --dir for each",
-          }),
+          new LinuxKitError(
+            "FORMAT_UNKNOWN",
+            `output formats ${other} and ${format.name} both write ${file}`,
+            {
+              field: "format",
+              hint: "build them separately, with a different --name or --dir for each",
+            },
+          ),
         );
       }
       writers.set(file, format.name);

@@ -7,7 +7,10 @@ import { lazyProvider } from "../providers/lazy-provider";
 import type { ImageArtifact } from "../providers/image-provider";
 
 /** The provider, loaded from its compiled implementation inside the provider process. */
-const provider = lazyProvider(path.join(__dirname, "..", "providers", "image-provider.js"), "imageProvider");
+const provider = lazyProvider(
+  path.join(__dirname, "..", "providers", "image-provider.js"),
+  "imageProvider",
+);
 
 export interface ImageArgs {
   /** LinuxKit YAML text. Set exactly one of `configYaml`, `configFiles`, `config`. */
@@ -71,7 +74,9 @@ export class Image extends pulumi.dynamic.Resource {
         config: args.config,
         formats: args.formats ?? ["kernel+initrd"],
         name: args.name ?? name,
-        outputDir: pulumi.output(args.outputDir ?? ".linuxkit/images").apply((d) => path.resolve(d)),
+        outputDir: pulumi
+          .output(args.outputDir ?? ".linuxkit/images")
+          .apply((d) => path.resolve(d)),
         arch: args.arch ?? "amd64",
         diskSizeMiB: args.diskSizeMiB,
         baseDir: process.cwd(),

@@ -25,7 +25,9 @@ export interface ImageInputs {
 }
 
 /** Which input holds the configuration. */
-export function configProperty(inputs: Pick<ImageInputs, "configYaml" | "configFiles" | "config">): keyof ImageInputs {
+export function configProperty(
+  inputs: Pick<ImageInputs, "configYaml" | "configFiles" | "config">,
+): keyof ImageInputs {
   if (inputs.configYaml !== undefined) return "configYaml";
   if (inputs.configFiles !== undefined) return "configFiles";
   return "config";
@@ -36,7 +38,9 @@ export function configProperty(inputs: Pick<ImageInputs, "configYaml" | "configF
  * LinuxKitErrors; the caller turns them into check failures.
  */
 export async function parseImageConfig(inputs: ImageInputs): Promise<ParsedSpec> {
-  const given = [inputs.configYaml, inputs.configFiles, inputs.config].filter((v) => v !== undefined).length;
+  const given = [inputs.configYaml, inputs.configFiles, inputs.config].filter(
+    (v) => v !== undefined,
+  ).length;
   if (given !== 1) {
     throw new LinuxKitError("USAGE", "set exactly one of configYaml, configFiles or config", {
       hint: "configYaml takes YAML text, configFiles a list of YAML paths, config an object",

@@ -54,8 +54,14 @@ function normalise(news: Partial<ImageInputs>): ImageInputs {
 }
 
 function outputsFrom(inputs: ImageInputs, result: Awaited<ReturnType<typeof build>>): ImageOutputs {
-  const artifacts = result.artifacts.map((a) => ({ format: a.format, path: a.path, sha256: a.sha256, size: a.size }));
-  const byName = (suffix: string): string | undefined => artifacts.find((a) => a.path.endsWith(suffix))?.path;
+  const artifacts = result.artifacts.map((a) => ({
+    format: a.format,
+    path: a.path,
+    sha256: a.sha256,
+    size: a.size,
+  }));
+  const byName = (suffix: string): string | undefined =>
+    artifacts.find((a) => a.path.endsWith(suffix))?.path;
   const out: ImageOutputs = {
     name: inputs.name,
     outputDir: inputs.outputDir,
@@ -99,7 +105,10 @@ export const imageProvider = {
       failures.push(...failuresFrom(e, "formats"));
     }
     if (!SUPPORTED_ARCHES.includes(inputs.arch)) {
-      failures.push({ property: "arch", reason: `arch "${inputs.arch}" is not supported: use one of ${SUPPORTED_ARCHES.join(", ")}` });
+      failures.push({
+        property: "arch",
+        reason: `arch "${inputs.arch}" is not supported: use one of ${SUPPORTED_ARCHES.join(", ")}`,
+      });
     }
     try {
       await parseImageConfig(inputs);
@@ -113,12 +122,17 @@ export const imageProvider = {
     if (containsUnknown(news)) return { changes: true, replaces: [configProperty(news)] };
     let plan: Awaited<ReturnType<typeof planBuild>>;
     try {
-      plan = await planBuild(buildRequestFor(news, await parseImageConfig(news)), { offline: true });
+      plan = await planBuild(buildRequestFor(news, await parseImageConfig(news)), {
+        offline: true,
+      });
     } catch (e) {
       if (!(e instanceof LinuxKitError)) throw e;
       // An image not in the engine yet (the build will pull it) or a
       // configuration that no longer parses: either way the build must run.
-      return { changes: true, replaces: [e.code === "IMAGE_NOT_FOUND" ? "images" : configProperty(news)] };
+      return {
+        changes: true,
+        replaces: [e.code === "IMAGE_NOT_FOUND" ? "images" : configProperty(news)],
+      };
     }
     // Same content in the same place: nothing to do, whatever else moved
     // (and replacing would delete the folder the new version shares).
@@ -147,7 +161,11 @@ export const imageProvider = {
   async read(id: string, props?: ImageOutputs) {
     if (props === undefined) return {};
     const manifest = await readManifest(props.artifactDir, props.name);
-    if (manifest === undefined || manifest.cacheKey !== props.contentHash || !(await artifactsIntact(props.artifactDir, manifest))) {
+    if (
+      manifest === undefined ||
+      manifest.cacheKey !== props.contentHash ||
+      !(await artifactsIntact(props.artifactDir, manifest))
+    ) {
       return {};
     }
     return { id, props };

@@ -7,7 +7,10 @@ import type * as pulumi from "@pulumi/pulumi";
  * strings keeps state small, keeps clients and modules out of it, and lets
  * the implementation change between versions.
  */
-export function lazyProvider(implementation: string, exportName: string): pulumi.dynamic.ResourceProvider {
+export function lazyProvider(
+  implementation: string,
+  exportName: string,
+): pulumi.dynamic.ResourceProvider {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const load = (): Required<pulumi.dynamic.ResourceProvider> => require(implementation)[exportName];
   return {

@@ -76,7 +76,8 @@ export function bootMediaOf(i: QemuVmInputs): BootMedia {
     return { kind: "kernel+initrd", kernel: i.kernel, initrd: i.initrd, cmdline: i.cmdline ?? "" };
   }
   if (i.iso !== undefined) return { kind: "iso", path: i.iso, uefi: i.uefi };
-  if (i.disk !== undefined) return { kind: "disk", path: i.disk, format: i.diskFormat ?? "raw", uefi: i.uefi };
+  if (i.disk !== undefined)
+    return { kind: "disk", path: i.disk, format: i.diskFormat ?? "raw", uefi: i.uefi };
   throw new LinuxKitError("USAGE", "QemuVm needs kernel+initrd, iso or disk", {
     hint: "pass an Image's kernel and initrd outputs, or an iso/disk artifact path",
   });
@@ -117,13 +118,26 @@ export const qemuVmProvider = {
     // During a preview, values not known yet are checked on `up`, once known.
     const known = (v: unknown): boolean => !containsUnknown(v);
     if (known(inputs.accel) && !["auto", "kvm", "tcg"].includes(inputs.accel)) {
-      failures.push({ property: "accel", reason: `accel "${inputs.accel}" must be auto, kvm or tcg` });
+      failures.push({
+        property: "accel",
+        reason: `accel "${inputs.accel}" must be auto, kvm or tcg`,
+      });
     }
-    const media = [inputs.kernel !== undefined || inputs.initrd !== undefined, inputs.iso !== undefined, inputs.disk !== undefined];
+    const media = [
+      inputs.kernel !== undefined || inputs.initrd !== undefined,
+      inputs.iso !== undefined,
+      inputs.disk !== undefined,
+    ];
     if (media.filter(Boolean).length !== 1) {
-      failures.push({ property: "kernel", reason: "set exactly one of kernel+initrd, iso or disk" });
+      failures.push({
+        property: "kernel",
+        reason: "set exactly one of kernel+initrd, iso or disk",
+      });
     } else if ((inputs.kernel === undefined) !== (inputs.initrd === undefined)) {
-      failures.push({ property: inputs.kernel === undefined ? "kernel" : "initrd", reason: "kernel and initrd go together" });
+      failures.push({
+        property: inputs.kernel === undefined ? "kernel" : "initrd",
+        reason: "kernel and initrd go together",
+      });
     }
     for (const key of ["kernel", "initrd", "iso", "disk"] as const) {
       const file = inputs[key];
@@ -138,14 +152,24 @@ export const qemuVmProvider = {
       }
     }
     if (known(inputs.memoryMiB) && (!Number.isInteger(inputs.memoryMiB) || inputs.memoryMiB < 64)) {
-      failures.push({ property: "memoryMiB", reason: "memoryMiB must be an integer of at least 64" });
+      failures.push({
+        property: "memoryMiB",
+        reason: "memoryMiB must be an integer of at least 64",
+      });
     }
     const ports = new Set<number>();
     for (const f of known(inputs.forwards) ? inputs.forwards : []) {
       if (!(f.hostPort > 0 && f.hostPort < 65536) || !(f.guestPort > 0 && f.guestPort < 65536)) {
-        failures.push({ property: "forwards", reason: `port forward ${f.hostPort}:${f.guestPort} is out of range 1-65535` });
+        failures.push({
+          property: "forwards",
+          reason: `port forward ${f.hostPort}:${f.guestPort} is out of range 1-65535`,
+        });
       }
-      if (ports.has(f.hostPort)) failures.push({ property: "forwards", reason: `host port ${f.hostPort} is forwarded twice` });
+      if (ports.has(f.hostPort))
+        failures.push({
+          property: "forwards",
+          reason: `host port ${f.hostPort} is forwarded twice`,
+        });
       ports.add(f.hostPort);
     }
     return { inputs, failures };
@@ -189,8 +213,11 @@ export const qemuVmProvider = {
       accelUsed: accel,
       status: "running",
     };
-    const problem = await waitUntilReady(inputs.readiness, vm.consoleLog, () => vmAlive(outs), (guest) =>
-      inputs.forwards.find((f) => f.guestPort === guest)?.hostPort,
+    const problem = await waitUntilReady(
+      inputs.readiness,
+      vm.consoleLog,
+      () => vmAlive(outs),
+      (guest) => inputs.forwards.find((f) => f.guestPort === guest)?.hostPort,
     );
     if (problem !== undefined) {
       const tail = await tailLines(vm.consoleLog, 15);
@@ -206,7 +233,13 @@ export const qemuVmProvider = {
   },
 
   async update(_id: string, olds: QemuVmOutputs, news: QemuVmInputs) {
-    return { outs: { ...olds, readiness: news.readiness, shutdownTimeoutSeconds: news.shutdownTimeoutSeconds } };
+    return {
+      outs: {
+        ...olds,
+        readiness: news.readiness,
+        shutdownTimeoutSeconds: news.shutdownTimeoutSeconds,
+      },
+    };
   },
 
   /** Refresh: a VM whose qemu process is gone (killed, crashed, host rebooted) no longer exists. */
@@ -216,7 +249,12 @@ export const qemuVmProvider = {
   },
 
   async delete(_id: string, props: QemuVmOutputs) {
-    await stopVm({ pid: props.pid, startTime: props.startTime }, marker(props.instanceId), props.qmpSocket ?? vmFiles(props.vmDir).qmpSocket, props.shutdownTimeoutSeconds ?? 5);
+    await stopVm(
+      { pid: props.pid, startTime: props.startTime },
+      marker(props.instanceId),
+      props.qmpSocket ?? vmFiles(props.vmDir).qmpSocket,
+      props.shutdownTimeoutSeconds ?? 5,
+    );
     await rm(props.vmDir, { recursive: true, force: true });
     await sweepDeadVmDirs(props.stateDir, props.name);
     // The shared state folder goes too once its last VM is gone.

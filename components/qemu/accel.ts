@@ -13,7 +13,10 @@ export const ACCEL_ENV = "LINUXKIT_QEMU_ACCEL";
  * `tcg`), then an explicit choice, and `auto` means kvm when `/dev/kvm` is
  * usable, tcg otherwise.
  */
-export function chooseAccel(choice: QemuAccelChoice = "auto", env: NodeJS.ProcessEnv = process.env): QemuAccel {
+export function chooseAccel(
+  choice: QemuAccelChoice = "auto",
+  env: NodeJS.ProcessEnv = process.env,
+): QemuAccel {
   const forced = env[ACCEL_ENV]?.trim().toLowerCase();
   if (forced === "kvm" || forced === "tcg") return forced;
   if (choice !== "auto") return choice;

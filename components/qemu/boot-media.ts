@@ -32,11 +32,20 @@ export function findBootMedia(prefix: string, options: { uefi?: boolean } = {}):
     [prefix, () => mediaForFile(prefix, options.uefi)],
     [`${prefix}.iso`, () => ({ kind: "iso", path: `${prefix}.iso`, uefi: options.uefi })],
     [`${prefix}-efi.iso`, () => ({ kind: "iso", path: `${prefix}-efi.iso`, uefi: true })],
-    [`${prefix}-efi-initrd.iso`, () => ({ kind: "iso", path: `${prefix}-efi-initrd.iso`, uefi: true })],
+    [
+      `${prefix}-efi-initrd.iso`,
+      () => ({ kind: "iso", path: `${prefix}-efi-initrd.iso`, uefi: true }),
+    ],
     [`${prefix}.qcow2`, () => ({ kind: "disk", path: `${prefix}.qcow2`, format: "qcow2" })],
-    [`${prefix}-efi.qcow2`, () => ({ kind: "disk", path: `${prefix}-efi.qcow2`, format: "qcow2", uefi: true })],
+    [
+      `${prefix}-efi.qcow2`,
+      () => ({ kind: "disk", path: `${prefix}-efi.qcow2`, format: "qcow2", uefi: true }),
+    ],
     [`${prefix}-bios.img`, () => ({ kind: "disk", path: `${prefix}-bios.img`, format: "raw" })],
-    [`${prefix}-efi.img`, () => ({ kind: "disk", path: `${prefix}-efi.img`, format: "raw", uefi: true })],
+    [
+      `${prefix}-efi.img`,
+      () => ({ kind: "disk", path: `${prefix}-efi.img`, format: "raw", uefi: true }),
+    ],
     [`${prefix}.raw`, () => ({ kind: "disk", path: `${prefix}.raw`, format: "raw" })],
   ];
   for (const [file, media] of candidates) {
@@ -48,14 +57,22 @@ export function findBootMedia(prefix: string, options: { uefi?: boolean } = {}):
       }
     }
   }
-  throw new LinuxKitError("USAGE", `nothing to boot at ${prefix}: no ${kernel} + ${initrd}, ISO or disk image`, {
-    hint: `build it first: pulumi-linuxkit build --name ${prefix.split("/").pop() ?? prefix} FILE.yml`,
-  });
+  throw new LinuxKitError(
+    "USAGE",
+    `nothing to boot at ${prefix}: no ${kernel} + ${initrd}, ISO or disk image`,
+    {
+      hint: `build it first: pulumi-linuxkit build --name ${prefix.split("/").pop() ?? prefix} FILE.yml`,
+    },
+  );
 }
 
 function mediaForFile(file: string, uefi?: boolean): BootMedia {
   if (file.endsWith(".iso")) {
-    return { kind: "iso", path: file, uefi: uefi ?? (file.endsWith("-efi.iso") || file.endsWith("-efi-initrd.iso")) };
+    return {
+      kind: "iso",
+      path: file,
+      uefi: uefi ?? (file.endsWith("-efi.iso") || file.endsWith("-efi-initrd.iso")),
+    };
   }
   if (file.endsWith(".qcow2")) return { kind: "disk", path: file, format: "qcow2", uefi };
   if (file.endsWith(".vmdk")) return { kind: "disk", path: file, format: "vmdk", uefi };

@@ -68,6 +68,10 @@ export class LocalMachine extends pulumi.ComponentResource {
     this.contentHash = this.image.contentHash;
     this.consoleLog = this.vm.consoleLog;
     this.pid = this.vm.pid;
-    this.registerOutputs({ contentHash: this.contentHash, consoleLog: this.consoleLog, pid: this.pid });
+    this.registerOutputs({
+      contentHash: this.contentHash,
+      consoleLog: this.consoleLog,
+      pid: this.pid,
+    });
   }
 }

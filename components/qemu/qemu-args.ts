@@ -47,7 +47,12 @@ export function buildQemuArgs(c: QemuConfig): string[] {
   if (c.accel === "kvm") args.push("-cpu", "host");
   args.push("-m", String(c.memoryMiB ?? 1024), "-smp", String(c.cpus ?? 1));
   // -nographic cannot be combined with -daemonize; without a display the serial port is the console either way.
-  args.push(c.daemonize ? "-display" : "-nographic", ...(c.daemonize ? ["none"] : []), "-no-reboot", "-nodefaults");
+  args.push(
+    c.daemonize ? "-display" : "-nographic",
+    ...(c.daemonize ? ["none"] : []),
+    "-no-reboot",
+    "-nodefaults",
+  );
   if (c.console.kind === "stdio") {
     args.push("-serial", "mon:stdio");
   } else {

@@ -9,7 +9,10 @@ import type { PortForward } from "./qemu-args";
 import type { Readiness } from "./readiness";
 
 /** The provider, loaded from its compiled implementation inside the provider process. */
-const provider = lazyProvider(path.join(__dirname, "..", "providers", "qemu-vm-provider.js"), "qemuVmProvider");
+const provider = lazyProvider(
+  path.join(__dirname, "..", "providers", "qemu-vm-provider.js"),
+  "qemuVmProvider",
+);
 
 export interface QemuVmArgs {
   /** Kernel to boot (an Image's `kernel` output). Set with `initrd`, or set `iso` or `disk`. */

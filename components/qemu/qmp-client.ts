@@ -5,7 +5,11 @@ import net from "node:net";
  * capabilities handshake done, then each command in turn. Resolves with
  * the responses; rejects when the socket cannot be reached or times out.
  */
-export async function qmpCommands(socketPath: string, commands: string[], timeoutMs = 3000): Promise<unknown[]> {
+export async function qmpCommands(
+  socketPath: string,
+  commands: string[],
+  timeoutMs = 3000,
+): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
     const sock = net.connect(socketPath);
     const replies: unknown[] = [];
@@ -39,7 +43,9 @@ export async function qmpCommands(socketPath: string, commands: string[], timeou
         } catch {
           clearTimeout(timer);
           sock.destroy();
-          reject(new Error(`QMP at ${socketPath} sent something that is not JSON: ${line.slice(0, 80)}`));
+          reject(
+            new Error(`QMP at ${socketPath} sent something that is not JSON: ${line.slice(0, 80)}`),
+          );
           return;
         }
         if (!greeted && "QMP" in msg) {

@@ -20,7 +20,12 @@ export async function tailLines(file: string, n = 20): Promise<string[]> {
       const len = Math.min(size, 64 * 1024);
       const buf = Buffer.alloc(len);
       await fh.read(buf, 0, len, size - len);
-      return buf.toString("utf8").replace(/\r/g, "").split("\n").filter((l) => l.trim() !== "").slice(-n);
+      return buf
+        .toString("utf8")
+        .replace(/\r/g, "")
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .slice(-n);
     } finally {
       await fh.close();
     }
@@ -79,10 +84,14 @@ export async function waitUntilReady(
   forwardedPort?: (guestPort: number) => number | undefined,
 ): Promise<string | undefined> {
   const deadline = Date.now() + (readiness.timeoutSeconds ?? 120) * 1000;
-  const pattern = readiness.consolePattern === undefined ? undefined : new RegExp(readiness.consolePattern, "m");
+  const pattern =
+    readiness.consolePattern === undefined ? undefined : new RegExp(readiness.consolePattern, "m");
   let consoleOk = pattern === undefined;
   let tcpOk = readiness.tcpPort === undefined;
-  const hostPort = readiness.tcpPort === undefined ? undefined : (forwardedPort?.(readiness.tcpPort) ?? readiness.tcpPort);
+  const hostPort =
+    readiness.tcpPort === undefined
+      ? undefined
+      : (forwardedPort?.(readiness.tcpPort) ?? readiness.tcpPort);
   while (Date.now() < deadline) {
     if (!isAlive()) return "qemu exited before the VM was ready";
     if (!consoleOk && pattern !== undefined) consoleOk = await consoleMatches(consoleLog, pattern);

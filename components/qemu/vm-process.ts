@@ -4,7 +4,12 @@ import path from "node:path";
 
 import { LinuxKitError } from "../errors";
 import type { QemuAccel } from "./accel";
-import { isSameProcess, processCmdline, processStartTime, type ProcessIdentity } from "./process-identity";
+import {
+  isSameProcess,
+  processCmdline,
+  processStartTime,
+  type ProcessIdentity,
+} from "./process-identity";
 import { buildQemuArgs, type BootMedia, type PortForward } from "./qemu-args";
 import { qmpCommands } from "./qmp-client";
 
@@ -81,7 +86,11 @@ function startDaemon(args: string[]): Promise<void> {
       if (!err) return resolve();
       const e = err as NodeJS.ErrnoException;
       if (e.code === "ENOENT") {
-        reject(new LinuxKitError("TOOL_MISSING", "qemu-system-x86_64 not found", { hint: "apt-get install qemu-system-x86" }));
+        reject(
+          new LinuxKitError("TOOL_MISSING", "qemu-system-x86_64 not found", {
+            hint: "apt-get install qemu-system-x86",
+          }),
+        );
         return;
       }
       const msg = String(stderr).trim() || e.message;
@@ -114,7 +123,12 @@ async function waitGone(id: ProcessIdentity, marker: string, ms: number): Promis
  * that is already gone (or whose pid now belongs to something else) is
  * left alone.
  */
-export async function stopVm(id: ProcessIdentity, marker: string, qmpSocket: string, graceSeconds: number): Promise<void> {
+export async function stopVm(
+  id: ProcessIdentity,
+  marker: string,
+  qmpSocket: string,
+  graceSeconds: number,
+): Promise<void> {
   if (!isSameProcess(id, marker)) return;
   if (graceSeconds > 0) {
     await qmpCommands(qmpSocket, ["system_powerdown"]).catch(() => undefined);
@@ -144,12 +158,16 @@ export async function sweepDeadVmDirs(stateDir: string, name: string): Promise<s
     return removed;
   }
   for (const entry of entries) {
-    const m = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-([0-9a-f]{12})$`).exec(entry);
+    const m = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-([0-9a-f]{12})$`).exec(
+      entry,
+    );
     if (!m) continue;
     const dir = path.join(stateDir, entry);
     const pid = Number((await readFile(vmFiles(dir).pidFile, "utf8").catch(() => "")).trim());
     const running =
-      Number.isInteger(pid) && pid > 0 && (processCmdline(pid) ?? []).some((a) => a.includes(`pulumi-linuxkit-${m[1]}`));
+      Number.isInteger(pid) &&
+      pid > 0 &&
+      (processCmdline(pid) ?? []).some((a) => a.includes(`pulumi-linuxkit-${m[1]}`));
     if (running && processStartTime(pid) !== undefined) continue;
     await rm(dir, { recursive: true, force: true });
     removed.push(dir);

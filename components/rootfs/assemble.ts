@@ -34,7 +34,8 @@ export interface AssembleResult {
 
 function imageFor(images: ReadonlyMap<string, ResolvedImage>, ref: string): ResolvedImage {
   const image = images.get(ref);
-  if (image === undefined) throw new LinuxKitError("BUILD", `image ${ref} was not resolved`, { image: ref });
+  if (image === undefined)
+    throw new LinuxKitError("BUILD", `image ${ref} was not resolved`, { image: ref });
   return image;
 }
 
@@ -58,7 +59,10 @@ export async function assembleRootfs(input: AssembleInput): Promise<AssembleResu
     for (const ref of spec.init) {
       log(`Process init image: ${ref}`);
       const image = imageFor(images, ref);
-      await addImageLayer(spool, await source.exportRootfs(image), { prefix: "", resolvConfSymlink: INIT_RESOLV_CONF });
+      await addImageLayer(spool, await source.exportRootfs(image), {
+        prefix: "",
+        resolvConfSymlink: INIT_RESOLV_CONF,
+      });
     }
     if (spec.volumes.length > 0) log("Add volumes:");
     for (const v of spec.volumes) {
@@ -72,7 +76,9 @@ export async function assembleRootfs(input: AssembleInput): Promise<AssembleResu
             hint: "use format: filesystem (the default) to unpack the image into the volume",
           });
         }
-        await addImageLayer(spool, await source.exportRootfs(imageFor(images, v.image)), { prefix: `${base}/lower` });
+        await addImageLayer(spool, await source.exportRootfs(imageFor(images, v.image)), {
+          prefix: `${base}/lower`,
+        });
       } else {
         await spool.addBuffer({ ...dir, name: `${base}/lower` });
       }
@@ -89,7 +95,16 @@ export async function assembleRootfs(input: AssembleInput): Promise<AssembleResu
       if (spec[section].length > 0) log(titles[section]);
       for (const [i, entry] of spec[section].entries()) {
         log(`  Create OCI config for ${entry.image}`);
-        await addContainerLayer(spool, source, section, i, entry, imageFor(images, entry.image), extracted, input.bundle);
+        await addContainerLayer(
+          spool,
+          source,
+          section,
+          i,
+          entry,
+          imageFor(images, entry.image),
+          extracted,
+          input.bundle,
+        );
       }
     }
     if (spec.files.length > 0) {

@@ -21,7 +21,12 @@ export interface BundleFiles {
 }
 
 /** Generates one container's config.json and runtime.json following LinuxKit's rules. */
-export function bundleFiles(entry: ImageEntrySpec, image: ResolvedImage, field: string, ctx: BundleContext): BundleFiles {
+export function bundleFiles(
+  entry: ImageEntrySpec,
+  image: ResolvedImage,
+  field: string,
+  ctx: BundleContext,
+): BundleFiles {
   const volumes = new Map(ctx.spec.volumes.map((v) => [v.name, { readonly: v.readonly === true }]));
   const result = ociConfig(entry, image, { idFor: ctx.idFor, volumes, location: field });
   return {

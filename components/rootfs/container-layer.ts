@@ -48,5 +48,8 @@ export async function addContainerLayer(
   if (!spool.has(`${prefix}/rootfs`)) await spool.addBuffer({ ...dir, name: `${prefix}/rootfs` });
   const file = { type: "file" as const, mode: 0o644, uid: 0, gid: 0, mtime: FIXED_MTIME };
   await spool.addBuffer({ ...file, name: `${prefix}/config.json` }, Buffer.from(config));
-  await spool.addBuffer({ ...file, name: `${prefix}/runtime.json` }, Buffer.from(runtimeFor(prefix, root)));
+  await spool.addBuffer(
+    { ...file, name: `${prefix}/runtime.json` },
+    Buffer.from(runtimeFor(prefix, root)),
+  );
 }

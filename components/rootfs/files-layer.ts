@@ -34,12 +34,19 @@ export function parentDirMode(mode: number): number {
   return m;
 }
 
-function located(ctx: FilesLayerContext, field: string): { file?: string; line?: number; column?: number } {
+function located(
+  ctx: FilesLayerContext,
+  field: string,
+): { file?: string; line?: number; column?: number } {
   const loc = ctx.locate?.(field);
   return loc === undefined ? {} : { file: loc.file, line: loc.line, column: loc.column };
 }
 
-function resolveId(value: number | string | undefined, field: string, ctx: FilesLayerContext): number {
+function resolveId(
+  value: number | string | undefined,
+  field: string,
+  ctx: FilesLayerContext,
+): number {
   if (value === undefined) return 0;
   if (typeof value === "number") return value;
   if (/^\d+$/.test(value)) return Number(value);
@@ -67,16 +74,24 @@ export function resolveSourcePath(source: string, baseDir?: string): string {
  * rewrites every parent, so a default-mode file in `etc/` would make `/etc`
  * mode 0700.
  */
-export async function addFilesLayer(spool: TarSpool, files: FileSpec[], ctx: FilesLayerContext): Promise<void> {
+export async function addFilesLayer(
+  spool: TarSpool,
+  files: FileSpec[],
+  ctx: FilesLayerContext,
+): Promise<void> {
   for (const [i, f] of files.entries()) {
     const field = `files[${i}]`;
     const name = normaliseName(f.path);
     if (name === "" || name.split("/").includes("..")) {
-      throw new LinuxKitError("PATH_ESCAPE", `${field}.path "${f.path}" does not name a path inside the image`, {
-        ...located(ctx, `${field}.path`),
-        field: `${field}.path`,
-        hint: "use a path below / without `..` components, e.g. etc/app/config.json",
-      });
+      throw new LinuxKitError(
+        "PATH_ESCAPE",
+        `${field}.path "${f.path}" does not name a path inside the image`,
+        {
+          ...located(ctx, `${field}.path`),
+          field: `${field}.path`,
+          hint: "use a path below / without `..` components, e.g. etc/app/config.json",
+        },
+      );
     }
     const mode = fileMode(f);
     const uid = resolveId(f.uid, `${field}.uid`, ctx);
@@ -89,11 +104,15 @@ export async function addFilesLayer(spool: TarSpool, files: FileSpec[], ctx: Fil
       try {
         const st = await stat(sourcePath);
         if (!st.isFile()) {
-          throw new LinuxKitError("FILE_SOURCE", `${field}.source ${sourcePath} is not a regular file`, {
-            ...located(ctx, `${field}.source`),
-            field: `${field}.source`,
-            hint: "point source at a file; use `directory: true` to create an empty directory",
-          });
+          throw new LinuxKitError(
+            "FILE_SOURCE",
+            `${field}.source ${sourcePath} is not a regular file`,
+            {
+              ...located(ctx, `${field}.source`),
+              field: `${field}.source`,
+              hint: "point source at a file; use `directory: true` to create an empty directory",
+            },
+          );
         }
         source = { path: sourcePath, size: st.size };
       } catch (e) {
@@ -117,7 +136,14 @@ export async function addFilesLayer(spool: TarSpool, files: FileSpec[], ctx: Fil
     for (let depth = 1; depth < parts.length; depth++) {
       const parent = parts.slice(0, depth).join("/");
       if (!spool.has(parent)) {
-        await spool.addBuffer({ name: parent, type: "directory", mode: dirMode, uid, gid, mtime: FIXED_MTIME });
+        await spool.addBuffer({
+          name: parent,
+          type: "directory",
+          mode: dirMode,
+          uid,
+          gid,
+          mtime: FIXED_MTIME,
+        });
       }
     }
 
@@ -126,7 +152,10 @@ export async function addFilesLayer(spool: TarSpool, files: FileSpec[], ctx: Fil
     } else if (f.symlink !== undefined && f.symlink !== "") {
       await spool.addBuffer({ ...common, type: "symlink", linkname: f.symlink });
     } else if (source !== undefined) {
-      await spool.addStream({ ...common, type: "file", size: source.size }, createReadStream(source.path));
+      await spool.addStream(
+        { ...common, type: "file", size: source.size },
+        createReadStream(source.path),
+      );
     } else if (f.metadata !== undefined && f.metadata !== "") {
       await spool.addBuffer({ ...common, type: "file" }, ctx.metadata(f.metadata));
     } else {

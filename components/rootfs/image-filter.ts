@@ -4,7 +4,14 @@ import { FIXED_MTIME, forEachTarEntry, type EntryHeader } from "./tar-entry";
 import type { TarSpool } from "./tar-spool";
 
 /** Paths Docker adds to every exported container that must not reach the image. */
-const EXCLUDED = new Set([".dockerenv", "Dockerfile", "dev/console", "dev/pts", "dev/shm", "etc/hostname"]);
+const EXCLUDED = new Set([
+  ".dockerenv",
+  "Dockerfile",
+  "dev/console",
+  "dev/pts",
+  "dev/shm",
+  "etc/hostname",
+]);
 
 const HOSTS = `127.0.0.1       localhost
 ::1     localhost ip6-localhost ip6-loopback
@@ -60,10 +67,18 @@ export async function addImageLayer(
 ): Promise<void> {
   const { prefix } = options;
   const seen = new Set<string>();
-  const addReplacement = async (h: Pick<EntryHeader, "name" | "mode" | "uid" | "gid">): Promise<void> => {
+  const addReplacement = async (
+    h: Pick<EntryHeader, "name" | "mode" | "uid" | "gid">,
+  ): Promise<void> => {
     const target = join(prefix, h.name);
     if (h.name === "etc/resolv.conf" && options.resolvConfSymlink !== undefined) {
-      await spool.addBuffer({ ...h, name: target, type: "symlink", linkname: options.resolvConfSymlink, mtime: FIXED_MTIME });
+      await spool.addBuffer({
+        ...h,
+        name: target,
+        type: "symlink",
+        linkname: options.resolvConfSymlink,
+        mtime: FIXED_MTIME,
+      });
     } else {
       await spool.addBuffer(
         { ...h, name: target, type: "file", mtime: FIXED_MTIME },
@@ -88,14 +103,27 @@ export async function addImageLayer(
     await spool.addStream(moved, body);
   });
   if (prefix !== "" && !spool.has(prefix)) {
-    await spool.addBuffer({ name: prefix, type: "directory", mode: 0o755, uid: 0, gid: 0, mtime: FIXED_MTIME });
+    await spool.addBuffer({
+      name: prefix,
+      type: "directory",
+      mode: 0o755,
+      uid: 0,
+      gid: 0,
+      mtime: FIXED_MTIME,
+    });
   }
   for (const e of ENSURED) {
     if (seen.has(e.name)) continue;
     if (REPLACED[e.name] !== undefined) {
       await addReplacement({ name: e.name, mode: e.mode, uid: 0, gid: 0 });
     } else {
-      await spool.addBuffer({ ...e, name: join(prefix, e.name), uid: 0, gid: 0, mtime: FIXED_MTIME });
+      await spool.addBuffer({
+        ...e,
+        name: join(prefix, e.name),
+        uid: 0,
+        gid: 0,
+        mtime: FIXED_MTIME,
+      });
     }
   }
 }

@@ -24,7 +24,12 @@ export async function addKernelLayer(
   kernel: KernelSpec,
 ): Promise<KernelLayerResult> {
   const binary = normaliseName(kernel.binary ?? "kernel");
-  const tarName = kernel.tar === undefined ? "kernel.tar" : kernel.tar === "none" ? "" : normaliseName(kernel.tar);
+  const tarName =
+    kernel.tar === undefined
+      ? "kernel.tar"
+      : kernel.tar === "none"
+        ? ""
+        : normaliseName(kernel.tar);
   const ucodeName = kernel.ucode === undefined ? "" : normaliseName(kernel.ucode);
   const result: KernelLayerResult = { kernelSize: -1, modules: 0, ucode: false };
   let sawTar = false;
@@ -38,10 +43,16 @@ export async function addKernelLayer(
   await forEachTarEntry(rootfs, async (header, body) => {
     if (header.type !== "file" && header.type !== "link") return;
     if (header.name === binary) {
-      await spool.addStream({ ...header, type: "file", name: "boot/kernel", mtime: FIXED_MTIME }, body);
+      await spool.addStream(
+        { ...header, type: "file", name: "boot/kernel", mtime: FIXED_MTIME },
+        body,
+      );
       result.kernelSize = header.size;
     } else if (header.name === ucodeName) {
-      await spool.addStream({ ...header, type: "file", name: "boot/ucode.cpio", mtime: FIXED_MTIME }, body);
+      await spool.addStream(
+        { ...header, type: "file", name: "boot/ucode.cpio", mtime: FIXED_MTIME },
+        body,
+      );
       result.ucode = true;
     } else if (header.name === tarName) {
       sawTar = true;
@@ -53,25 +64,37 @@ export async function addKernelLayer(
   });
   const hint = "set kernel.binary / kernel.tar to the paths inside the image, or kernel.tar: none";
   if (result.kernelSize < 0) {
-    throw new LinuxKitError("BUILD", `kernel image ${kernel.image} has no kernel binary at /${binary}`, {
-      image: kernel.image,
-      field: "kernel.binary",
-      hint,
-    });
+    throw new LinuxKitError(
+      "BUILD",
+      `kernel image ${kernel.image} has no kernel binary at /${binary}`,
+      {
+        image: kernel.image,
+        field: "kernel.binary",
+        hint,
+      },
+    );
   }
   if (tarName !== "" && !sawTar) {
-    throw new LinuxKitError("BUILD", `kernel image ${kernel.image} has no modules tarball at /${tarName}`, {
-      image: kernel.image,
-      field: "kernel.tar",
-      hint,
-    });
+    throw new LinuxKitError(
+      "BUILD",
+      `kernel image ${kernel.image} has no modules tarball at /${tarName}`,
+      {
+        image: kernel.image,
+        field: "kernel.tar",
+        hint,
+      },
+    );
   }
   if (ucodeName !== "" && !result.ucode) {
-    throw new LinuxKitError("BUILD", `kernel image ${kernel.image} has no microcode archive at /${ucodeName}`, {
-      image: kernel.image,
-      field: "kernel.ucode",
-      hint: "set kernel.ucode to the path of the cpio inside the image, or remove it",
-    });
+    throw new LinuxKitError(
+      "BUILD",
+      `kernel image ${kernel.image} has no microcode archive at /${ucodeName}`,
+      {
+        image: kernel.image,
+        field: "kernel.ucode",
+        hint: "set kernel.ucode to the path of the cpio inside the image, or remove it",
+      },
+    );
   }
   return result;
 }

@@ -4,13 +4,7 @@ import tar from "tar-stream";
 
 /** The entry types a root filesystem may hold. */
 export type EntryType =
-  | "file"
-  | "directory"
-  | "symlink"
-  | "link"
-  | "character-device"
-  | "block-device"
-  | "fifo";
+  "file" | "directory" | "symlink" | "link" | "character-device" | "block-device" | "fifo";
 
 /** A tar header reduced to what a root filesystem needs; names are normalised. */
 export interface EntryHeader {

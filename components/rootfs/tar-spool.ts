@@ -84,7 +84,11 @@ export class TarSpool {
       throw new Error(`${header.name}: expected ${header.size} bytes, read ${written}`);
     }
     this.nextOffset += written;
-    this.records.set(header.name, { header: { ...header, size: written }, offset, dataId: this.nextDataId++ });
+    this.records.set(header.name, {
+      header: { ...header, size: written },
+      offset,
+      dataId: this.nextDataId++,
+    });
   }
 
   /** Adds an entry with an in-memory body (regular files), or none. */
@@ -171,7 +175,12 @@ export class TarSpool {
             continue;
           }
           firstNameOfData.set(rec.dataId, h.name);
-          await this.writeFileEntry(pack, { ...base, type: "file", size: h.size }, rec.offset, h.size);
+          await this.writeFileEntry(
+            pack,
+            { ...base, type: "file", size: h.size },
+            rec.offset,
+            h.size,
+          );
         } else {
           await entryDone(pack, {
             ...base,
@@ -189,7 +198,12 @@ export class TarSpool {
     return pack as unknown as Readable;
   }
 
-  private async writeFileEntry(pack: tar.Pack, header: PackHeader, offset: number, size: number): Promise<void> {
+  private async writeFileEntry(
+    pack: tar.Pack,
+    header: PackHeader,
+    offset: number,
+    size: number,
+  ): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       const entry = pack.entry(header, (err) => (err ? reject(err) : resolve()));
       // A destroyed entry emits "error"; unheard, that would be an uncaught exception.

@@ -11,7 +11,10 @@ export interface RegistryAuth {
 }
 
 interface DockerConfigFile {
-  auths?: Record<string, { auth?: string; identitytoken?: string; username?: string; password?: string }>;
+  auths?: Record<
+    string,
+    { auth?: string; identitytoken?: string; username?: string; password?: string }
+  >;
 }
 
 /** The key Docker's config uses for a registry host. */
@@ -43,7 +46,11 @@ export async function registryAuthFor(domain: string): Promise<RegistryAuth | un
       const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
       const sep = decoded.indexOf(":");
       if (sep > 0) {
-        return { serveraddress: key, username: decoded.slice(0, sep), password: decoded.slice(sep + 1) };
+        return {
+          serveraddress: key,
+          username: decoded.slice(0, sep),
+          password: decoded.slice(sep + 1),
+        };
       }
     }
     if (entry.username && entry.password) {

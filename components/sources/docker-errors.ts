@@ -26,8 +26,7 @@ export function engineUnreachable(e: unknown, endpoint: string): LinuxKitError {
     "DOCKER_UNREACHABLE",
     `cannot reach the Docker engine at ${endpoint}: ${engineMessage(e)}`,
     {
-      hint:
-        "start it (`dockerd &` or `systemctl start docker`), or point DOCKER_HOST at a running engine",
+      hint: "start it (`dockerd &` or `systemctl start docker`), or point DOCKER_HOST at a running engine",
       cause: e,
     },
   );

@@ -41,7 +41,8 @@ function asList(v: string[] | string | null | undefined): string[] | undefined {
 
 /** Where dockerode will connect, for messages. */
 function endpointOf(docker: Docker): string {
-  const opts = (docker.modem as unknown as { socketPath?: string; host?: string; port?: number }) ?? {};
+  const opts =
+    (docker.modem as unknown as { socketPath?: string; host?: string; port?: number }) ?? {};
   if (opts.socketPath) return `unix://${opts.socketPath}`;
   return `${opts.host ?? "?"}:${opts.port ?? "?"}`;
 }
@@ -145,7 +146,10 @@ export class DockerImageSource implements ImageSource {
     for (const c of stale) {
       const pid = Number(c.Labels?.[EXPORT_PID_LABEL]);
       if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) continue;
-      await this.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      await this.docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
   }
 
@@ -167,7 +171,10 @@ export class DockerImageSource implements ImageSource {
     const auth = typeof parsed === "string" ? undefined : await registryAuthFor(parsed.domain);
     let stream: NodeJS.ReadableStream;
     try {
-      stream = (await this.docker.pull(name, auth ? { authconfig: auth } : {})) as NodeJS.ReadableStream;
+      stream = (await this.docker.pull(
+        name,
+        auth ? { authconfig: auth } : {},
+      )) as NodeJS.ReadableStream;
     } catch (e) {
       throw this.pullError(e, ref);
     }
@@ -175,13 +182,20 @@ export class DockerImageSource implements ImageSource {
       this.docker.modem.followProgress(
         stream,
         (err: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
-          const failed = events?.find((ev) => ev.error !== undefined || ev.errorDetail !== undefined);
+          const failed = events?.find(
+            (ev) => ev.error !== undefined || ev.errorDetail !== undefined,
+          );
           if (err) reject(this.pullError(err, ref));
-          else if (failed) reject(this.pullError(new Error(failed.error ?? failed.errorDetail?.message), ref));
+          else if (failed)
+            reject(this.pullError(new Error(failed.error ?? failed.errorDetail?.message), ref));
           else resolve();
         },
         (ev: { status?: string; progress?: string; id?: string }) =>
-          onProgress?.({ ref, status: `${ev.id ? `${ev.id}: ` : ""}${ev.status ?? ""}`, detail: ev.progress }),
+          onProgress?.({
+            ref,
+            status: `${ev.id ? `${ev.id}: ` : ""}${ev.status ?? ""}`,
+            detail: ev.progress,
+          }),
       );
     });
   }
@@ -208,9 +222,13 @@ export class DockerImageSource implements ImageSource {
   private wrap(e: unknown, ref: string, action: string): LinuxKitError {
     if (e instanceof LinuxKitError) return e;
     if (isEngineUnreachable(e)) return engineUnreachable(e, endpointOf(this.docker));
-    return new LinuxKitError("IMAGE_PULL", `could not ${action} image ${ref}: ${engineMessage(e)}`, {
-      image: ref,
-      cause: e,
-    });
+    return new LinuxKitError(
+      "IMAGE_PULL",
+      `could not ${action} image ${ref}: ${engineMessage(e)}`,
+      {
+        image: ref,
+        cause: e,
+      },
+    );
   }
 }

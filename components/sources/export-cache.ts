@@ -34,7 +34,10 @@ export class ExportCachingSource implements ImageSource {
   }
 
   private fileFor(image: ResolvedImage): string {
-    return path.join(this.dir, `${image.id.replace(/^sha256:/, "").replace(/[^a-zA-Z0-9]/g, "_")}.tar`);
+    return path.join(
+      this.dir,
+      `${image.id.replace(/^sha256:/, "").replace(/[^a-zA-Z0-9]/g, "_")}.tar`,
+    );
   }
 
   async exportRootfs(image: ResolvedImage): Promise<Readable> {

@@ -62,41 +62,71 @@ async function expectFailure(
 
 describe("command line errors", () => {
   it("a missing image names the image and the YAML line using it", async () => {
-    await expectFailure("missing-image.yml", GOOD.replace("linuxkit-test/httpd:test", "linuxkit-test/nothere:v9"), [], [
-      /missing-image\.yml:13:12: /,
-      /services\[0\]/,
-      /linuxkit-test\/nothere:v9/,
-    ]);
+    await expectFailure(
+      "missing-image.yml",
+      GOOD.replace("linuxkit-test/httpd:test", "linuxkit-test/nothere:v9"),
+      [],
+      [/missing-image\.yml:13:12: /, /services\[0\]/, /linuxkit-test\/nothere:v9/],
+    );
   });
 
   it("an unreachable Docker engine says where it looked and how to fix it", async () => {
-    await expectFailure("no-engine.yml", GOOD, [], [/cannot reach the Docker engine at unix:\/\/\/nonexistent\.sock/, /dockerd/], {
-      DOCKER_HOST: "unix:///nonexistent.sock",
-    });
+    await expectFailure(
+      "no-engine.yml",
+      GOOD,
+      [],
+      [/cannot reach the Docker engine at unix:\/\/\/nonexistent\.sock/, /dockerd/],
+      {
+        DOCKER_HOST: "unix:///nonexistent.sock",
+      },
+    );
   });
 
   it("a files.source that does not exist names the field and line", async () => {
-    await expectFailure("no-source.yml", `${GOOD}  - path: etc/app.conf\n    source: ./no-such-file.conf\n`, [], [
-      /no-source\.yml:18:\d+: /,
-      /files\[1\]\.source/,
-      /no-such-file\.conf/,
-    ]);
+    await expectFailure(
+      "no-source.yml",
+      `${GOOD}  - path: etc/app.conf\n    source: ./no-such-file.conf\n`,
+      [],
+      [/no-source\.yml:18:\d+: /, /files\[1\]\.source/, /no-such-file\.conf/],
+    );
   });
 
   it("a path escaping the root is refused", async () => {
-    await expectFailure("escape.yml", `${GOOD}  - path: ../../etc/passwd\n    contents: x\n`, [], [/escape\.yml:17:\d+: /, /files\[1\].*\.path/]);
+    await expectFailure(
+      "escape.yml",
+      `${GOOD}  - path: ../../etc/passwd\n    contents: x\n`,
+      [],
+      [/escape\.yml:17:\d+: /, /files\[1\].*\.path/],
+    );
   });
 
   it("an unknown format lists the valid ones before any work", async () => {
-    await expectFailure("bad-format.yml", GOOD, ["--format", "floppy"], [/unknown output format "floppy"/, /kernel\+initrd/]);
+    await expectFailure(
+      "bad-format.yml",
+      GOOD,
+      ["--format", "floppy"],
+      [/unknown output format "floppy"/, /kernel\+initrd/],
+    );
   });
 
   it("a format LinuxKit has but we do not yet is named as such", async () => {
-    await expectFailure("later-format.yml", GOOD, ["--format", "rpi3"], [/rpi3/, /not supported yet/]);
+    await expectFailure(
+      "later-format.yml",
+      GOOD,
+      ["--format", "rpi3"],
+      [/rpi3/, /not supported yet/],
+    );
   });
 
   it("a YAML file that does not exist is a usage error naming it", async () => {
-    await expectFailure(path.join(os.tmpdir(), "definitely-missing.yml"), undefined, [], [/definitely-missing\.yml/], undefined, 2);
+    await expectFailure(
+      path.join(os.tmpdir(), "definitely-missing.yml"),
+      undefined,
+      [],
+      [/definitely-missing\.yml/],
+      undefined,
+      2,
+    );
   });
 
   const corpus = fixture("spec", "invalid");
@@ -104,11 +134,24 @@ describe("command line errors", () => {
     const files = (await readdir(corpus)).filter((f) => f.endsWith(".yml")).sort();
     assert.ok(files.length >= 20, "the corpus has at least 20 broken files");
     for (const f of files) {
-      const r = await runCli(["build", "--dir", path.join(work, "corpus-out"), path.join(corpus, f)]);
+      const r = await runCli([
+        "build",
+        "--dir",
+        path.join(work, "corpus-out"),
+        path.join(corpus, f),
+      ]);
       assert.equal(r.code, 1, `${f}: exit 1\n${r.stderr}`);
-      assert.match(r.stderr, new RegExp(`${f.replace(/\./g, "\\.")}(:\\d+:\\d+)?: `), `${f}: names the file\n${r.stderr}`);
+      assert.match(
+        r.stderr,
+        new RegExp(`${f.replace(/\./g, "\\.")}(:\\d+:\\d+)?: `),
+        `${f}: names the file\n${r.stderr}`,
+      );
       assert.doesNotMatch(r.stderr, /\n\s+at .+:\d+:\d+\)?\n/, `${f}: no stack trace\n${r.stderr}`);
-      assert.deepEqual(await readdir(path.join(work, "corpus-out")).catch(() => []), [], `${f}: nothing written`);
+      assert.deepEqual(
+        await readdir(path.join(work, "corpus-out")).catch(() => []),
+        [],
+        `${f}: nothing written`,
+      );
     }
   });
 });
@@ -118,9 +161,13 @@ describe("interrupted build", () => {
     const file = path.join(work, "interrupt.yml");
     await writeFile(file, GOOD);
     const out = path.join(work, "out-interrupt");
-    const r = await runCli(["build", "--no-cache", "--format", "kernel+initrd", "--format", "tar", "--dir", out, file], {
-      killWhen: (stdout) => stdout.includes("Create outputs:") || stdout.includes("Add service containers:"),
-    });
+    const r = await runCli(
+      ["build", "--no-cache", "--format", "kernel+initrd", "--format", "tar", "--dir", out, file],
+      {
+        killWhen: (stdout) =>
+          stdout.includes("Create outputs:") || stdout.includes("Add service containers:"),
+      },
+    );
     assert.notEqual(r.code, 0, "the build did not finish");
     const left = await readdir(out).catch(() => [] as string[]);
     assert.deepEqual(left, [], `nothing left in ${out}: ${left.join(", ")}`);

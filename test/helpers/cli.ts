@@ -13,14 +13,24 @@ export interface CliResult {
 /** Runs the pulumi-linuxkit command line as a user would, in a child process. */
 export function runCli(
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; killAfterMs?: number; killSignal?: NodeJS.Signals; killWhen?: (stdout: string) => boolean } = {},
+  options: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    killAfterMs?: number;
+    killSignal?: NodeJS.Signals;
+    killWhen?: (stdout: string) => boolean;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, "bin", "pulumi-linuxkit.js"), ...args], {
-      cwd: options.cwd ?? repoRoot,
-      env: { ...process.env, ...options.env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(repoRoot, "bin", "pulumi-linuxkit.js"), ...args],
+      {
+        cwd: options.cwd ?? repoRoot,
+        env: { ...process.env, ...options.env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     let stderr = "";
     let killed = false;
@@ -35,7 +45,8 @@ export function runCli(
       if (options.killWhen?.(stdout)) kill();
     });
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = options.killAfterMs === undefined ? undefined : setTimeout(kill, options.killAfterMs);
+    const timer =
+      options.killAfterMs === undefined ? undefined : setTimeout(kill, options.killAfterMs);
     child.on("error", reject);
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);

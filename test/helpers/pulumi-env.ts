@@ -34,7 +34,11 @@ export async function pulumiCommand(): Promise<PulumiCommand> {
 }
 
 /** A stack of a program folder (e.g. examples/qemu-local) on a local file backend. */
-export async function folderStack(workDir: string, stackName: string, stateDir: string): Promise<Stack> {
+export async function folderStack(
+  workDir: string,
+  stackName: string,
+  stateDir: string,
+): Promise<Stack> {
   await mkdir(stateDir, { recursive: true });
   const env = pulumiEnv(stateDir);
   return LocalWorkspace.createOrSelectStack(

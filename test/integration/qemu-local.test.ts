@@ -7,7 +7,7 @@
  * qemu process, no VM state and no artifacts.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { copyFile, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -33,17 +33,22 @@ function ignore(): void {
 
 async function outputs(): Promise<{ pid: number; contentHash: string; consoleLog: string }> {
   const o = await stack.outputs();
-  return { pid: o.pid?.value as number, contentHash: o.contentHash?.value as string, consoleLog: o.consoleLog?.value as string };
+  return {
+    pid: o.pid?.value as number,
+    contentHash: o.contentHash?.value as string,
+    consoleLog: o.consoleLog?.value as string,
+  };
 }
 
 function qemuProcessesOf(dir: string): number[] {
   const pids: number[] = [];
-  for (const entry of require("node:fs").readdirSync("/proc") as string[]) {
+  for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const cmd = require("node:fs").readFileSync(`/proc/${entry}/cmdline`, "utf8") as string;
-      const state = (require("node:fs").readFileSync(`/proc/${entry}/stat`, "utf8") as string).split(") ")[1]?.[0];
-      if (cmd.includes("qemu-system") && cmd.includes(dir) && state !== "Z") pids.push(Number(entry));
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      const state = readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]?.[0];
+      if (cmd.includes("qemu-system") && cmd.includes(dir) && state !== "Z")
+        pids.push(Number(entry));
     } catch {
       /* gone */
     }
@@ -79,7 +84,10 @@ after(async () => {
 describe("pulumi up/preview/refresh/destroy on examples/qemu-local", { concurrency: false }, () => {
   it("a YAML error fails preview with the field named", async () => {
     const broken = path.join(work, "broken.yml");
-    await writeFile(broken, (await readFile(yamlFile, "utf8")).replace("CAP_SYS_ADMIN", "CAP_SYS_ADMIM"));
+    await writeFile(
+      broken,
+      (await readFile(yamlFile, "utf8")).replace("CAP_SYS_ADMIN", "CAP_SYS_ADMIM"),
+    );
     await stack.setConfig("yamlFile", { value: broken });
     await assert.rejects(stack.preview({ onOutput: ignore }), (e: Error) => {
       assert.match(e.message, /broken\.yml:\d+:\d+/);
@@ -107,7 +115,11 @@ describe("pulumi up/preview/refresh/destroy on examples/qemu-local", { concurren
     const manifestBefore = await stat(path.join(images, dir!, ".demo.linuxkit-build.json"));
     const result = await stack.up({ onOutput: ignore });
     const changes = result.summary.resourceChanges ?? {};
-    assert.deepEqual(Object.keys(changes).filter((k) => k !== "same"), [], JSON.stringify(changes));
+    assert.deepEqual(
+      Object.keys(changes).filter((k) => k !== "same"),
+      [],
+      JSON.stringify(changes),
+    );
     const after = await outputs();
     assert.equal(after.pid, before.pid, "the VM was left alone");
     const manifestAfter = await stat(path.join(images, dir!, ".demo.linuxkit-build.json"));
@@ -116,31 +128,60 @@ describe("pulumi up/preview/refresh/destroy on examples/qemu-local", { concurren
 
   it("a YAML change rebuilds the image and replaces the VM", async () => {
     const before = await outputs();
-    await writeFile(yamlFile, (await readFile(yamlFile, "utf8")).replace('{"debug": true}', '{"debug": false}'));
+    await writeFile(
+      yamlFile,
+      (await readFile(yamlFile, "utf8")).replace('{"debug": true}', '{"debug": false}'),
+    );
     const preview = await stack.preview({ onOutput: ignore });
     assert.equal(preview.changeSummary.replace, 2, JSON.stringify(preview.changeSummary));
     const result = await stack.up({ onOutput: ignore });
-    assert.equal(result.summary.resourceChanges?.replace, 2, JSON.stringify(result.summary.resourceChanges));
+    assert.equal(
+      result.summary.resourceChanges?.replace,
+      2,
+      JSON.stringify(result.summary.resourceChanges),
+    );
     const after = await outputs();
     assert.notEqual(after.contentHash, before.contentHash);
     assert.notEqual(after.pid, before.pid);
-    assert.equal(qemuProcessesOf(before.consoleLog.replace(/\/console\.log$/, "")).length, 0, "the old VM is gone");
+    assert.equal(
+      qemuProcessesOf(before.consoleLog.replace(/\/console\.log$/, "")).length,
+      0,
+      "the old VM is gone",
+    );
     assert.equal(existsSync(before.consoleLog), false, "the old VM's state folder is gone");
-    assert.equal((await readdir(path.join(work, "lk", "images"))).length, 1, "only the new image's artifacts remain");
+    assert.equal(
+      (await readdir(path.join(work, "lk", "images"))).length,
+      1,
+      "only the new image's artifacts remain",
+    );
     assert.match(await readFile(after.consoleLog, "utf8"), /LINUXKIT-TEST: boot complete/);
   });
 
   it("a VM killed by hand is noticed by refresh and recreated by up", async () => {
     const before = await outputs();
     process.kill(before.pid, "SIGKILL");
-    for (let i = 0; i < 50 && processStartTime(before.pid) !== undefined; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && processStartTime(before.pid) !== undefined; i++)
+      await new Promise((r) => setTimeout(r, 100));
     const refreshed = await stack.refresh({ onOutput: ignore });
-    assert.equal(refreshed.summary.resourceChanges?.delete, 1, JSON.stringify(refreshed.summary.resourceChanges));
+    assert.equal(
+      refreshed.summary.resourceChanges?.delete,
+      1,
+      JSON.stringify(refreshed.summary.resourceChanges),
+    );
     const result = await stack.up({ onOutput: ignore });
-    assert.equal(result.summary.resourceChanges?.create, 1, JSON.stringify(result.summary.resourceChanges));
+    assert.equal(
+      result.summary.resourceChanges?.create,
+      1,
+      JSON.stringify(result.summary.resourceChanges),
+    );
     const after = await outputs();
     assert.notEqual(after.pid, before.pid);
-    assert.ok(isSameProcess({ pid: after.pid, startTime: processStartTime(after.pid)! }, "pulumi-linuxkit-"));
+    assert.ok(
+      isSameProcess(
+        { pid: after.pid, startTime: processStartTime(after.pid)! },
+        "pulumi-linuxkit-",
+      ),
+    );
     assert.match(await readFile(after.consoleLog, "utf8"), /LINUXKIT-TEST: boot complete/);
   });
 

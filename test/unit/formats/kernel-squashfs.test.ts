@@ -15,16 +15,11 @@ import { kernelSquashfsFormat } from "../../../components/formats/kernel-squashf
 import { formatTable, PLANNED_FORMATS } from "../../../components/formats/table";
 import { findOnPath } from "../../../components/formats/tools";
 import type { Artifact } from "../../../components/formats/types";
-import {
-  CMDLINE,
-  KERNEL,
-  rootfsEntries,
-  writeTar,
-  type FixtureEntry,
-} from "./helpers/tar-fixture";
+import { CMDLINE, KERNEL, rootfsEntries, writeTar, type FixtureEntry } from "./helpers/tar-fixture";
 import { withTmpDir } from "./helpers/tmp";
 
-const haveTools = spawnSync("mksquashfs", ["-version"]).status === 0 &&
+const haveTools =
+  spawnSync("mksquashfs", ["-version"]).status === 0 &&
   spawnSync("unsquashfs", ["-help"]).error === undefined;
 
 function entries(): FixtureEntry[] {
@@ -158,7 +153,11 @@ describe("kernel+squashfs", () => {
         });
         assert.equal(r.status, 0, r.stderr);
         assert.equal(await readFile(path.join(x, "links/hard-a"), "utf8"), "hello, initramfs\n");
-        const st = spawnSync("stat", ["-c", "%h %i", path.join(x, "links/hard-a"), path.join(x, "a-dir/hello.txt")], { encoding: "utf8" });
+        const st = spawnSync(
+          "stat",
+          ["-c", "%h %i", path.join(x, "links/hard-a"), path.join(x, "a-dir/hello.txt")],
+          { encoding: "utf8" },
+        );
         const [a, b] = st.stdout.trim().split("\n");
         assert.equal(a, b, "hard links share an inode");
       });

@@ -68,13 +68,21 @@ describe("validateFormats", () => {
     assert.throws(
       () => validateFormats(["vhd", "dynamic-vhd"]),
       (err: unknown) =>
-        isLinuxKitError(err) && err.code === "FORMAT_UNKNOWN" && /vhd and dynamic-vhd both write NAME\.vhd/.test(err.message),
+        isLinuxKitError(err) &&
+        err.code === "FORMAT_UNKNOWN" &&
+        /vhd and dynamic-vhd both write NAME\.vhd/.test(err.message),
     );
   });
 
   it("lets formats share the kernel and command line files, which are the same bytes", () => {
-    assert.deepEqual(validateFormats(["kernel+initrd", "kernel+squashfs"]), ["kernel+initrd", "kernel+squashfs"]);
-    assert.throws(() => validateFormats(["kernel+iso", "iso-bios"]), /kernel\+iso and iso-bios both write NAME\.iso/);
+    assert.deepEqual(validateFormats(["kernel+initrd", "kernel+squashfs"]), [
+      "kernel+initrd",
+      "kernel+squashfs",
+    ]);
+    assert.throws(
+      () => validateFormats(["kernel+iso", "iso-bios"]),
+      /kernel\+iso and iso-bios both write NAME\.iso/,
+    );
   });
 
   it("says a LinuxKit format not written yet is not supported yet", () => {

@@ -95,17 +95,25 @@ describe("QemuVm provider check", () => {
 
   it("two kinds of boot media are a failure", async () => {
     assert.deepEqual(
-      (await failuresOf({ kernel: EXISTING, initrd: EXISTING, iso: EXISTING })).map((x) => x.property),
+      (await failuresOf({ kernel: EXISTING, initrd: EXISTING, iso: EXISTING })).map(
+        (x) => x.property,
+      ),
       ["kernel"],
     );
   });
 
   it("an empty or missing boot file is a failure naming it", async () => {
     const empty = await failuresOf({ kernel: "", initrd: EXISTING });
-    assert.deepEqual(empty.map((x) => x.property), ["kernel"]);
+    assert.deepEqual(
+      empty.map((x) => x.property),
+      ["kernel"],
+    );
     assert.match(empty[0]!.reason, /kernel\+initrd format/);
     const missing = await failuresOf({ kernel: EXISTING, initrd: "/no/such/initrd.img" });
-    assert.deepEqual(missing.map((x) => x.property), ["initrd"]);
+    assert.deepEqual(
+      missing.map((x) => x.property),
+      ["initrd"],
+    );
     assert.match(missing[0]!.reason, /\/no\/such\/initrd\.img does not exist/);
   });
 

@@ -44,7 +44,9 @@ after(async () => {
 describe("ExportCachingSource", () => {
   it("exports once per image id and serves the same bytes from disk afterwards", async () => {
     const bytes = Buffer.alloc(3 * 1024 * 1024 + 7, 0x5a);
-    const inner = new FakeSource(() => Readable.from([bytes.subarray(0, 1000), bytes.subarray(1000)]));
+    const inner = new FakeSource(() =>
+      Readable.from([bytes.subarray(0, 1000), bytes.subarray(1000)]),
+    );
     const cache = new ExportCachingSource(inner, path.join(dir, "a"));
     const image = await cache.resolve("one");
     assert.deepEqual(await readAll(await cache.exportRootfs(image)), bytes);
@@ -65,18 +67,35 @@ describe("ExportCachingSource", () => {
         }),
     );
     const cache = new ExportCachingSource(inner, path.join(dir, "b"));
-    await assert.rejects(readAll(await cache.exportRootfs(await cache.resolve("two"))), /engine went away/);
+    await assert.rejects(
+      readAll(await cache.exportRootfs(await cache.resolve("two"))),
+      /engine went away/,
+    );
     await settle();
-    assert.deepEqual((await readdir(path.join(dir, "b"))).filter((f) => f.endsWith(".tar")), []);
+    assert.deepEqual(
+      (await readdir(path.join(dir, "b"))).filter((f) => f.endsWith(".tar")),
+      [],
+    );
   });
 
   it("an export the consumer abandons is not cached", async () => {
-    const inner = new FakeSource(() => Readable.from((function* () { for (let i = 0; i < 1000; i++) yield Buffer.alloc(65536, i % 256); })()));
+    const inner = new FakeSource(() =>
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < 1000; i++) yield Buffer.alloc(65536, i % 256);
+        })(),
+      ),
+    );
     const cache = new ExportCachingSource(inner, path.join(dir, "c"));
     const stream = await cache.exportRootfs(await cache.resolve("three"));
-    for await (const _chunk of stream) break;
+    const iterator = stream[Symbol.asyncIterator]();
+    await iterator.next();
+    await iterator.return?.();
     await settle();
-    assert.deepEqual((await readdir(path.join(dir, "c"))).filter((f) => f.endsWith(".tar")), []);
+    assert.deepEqual(
+      (await readdir(path.join(dir, "c"))).filter((f) => f.endsWith(".tar")),
+      [],
+    );
   });
 
   it("keeps the most recently used exports within the size budget", async () => {
