@@ -56,27 +56,32 @@ describe("imageConfigFromDocker", () => {
     {
       proves: "an unknown field",
       label: '{"capabilites": []}',
-      message: /capabilites is not a known field/,
+      message: /capabilites: unknown field `capabilites`.*did you mean `capabilities`/,
     },
     {
       proves: "a mistyped field",
       label: '{"readonly": "yes"}',
-      message: /readonly must be a boolean/,
+      message: /readonly: expected a boolean/,
     },
     {
       proves: "a mistyped list item",
       label: '{"binds": ["/a:/a", 3]}',
-      message: /binds\[1\] must be a string/,
+      message: /binds\[1\]: expected a string/,
     },
     {
       proves: "an unknown nested field",
       label: '{"runtime": {"mkdirs": []}}',
-      message: /runtime\.mkdirs is not a known field/,
+      message: /runtime\.mkdirs: unknown field `mkdirs`/,
+    },
+    {
+      proves: "an unknown capability (the same rules as the YAML)",
+      label: '{"capabilities": ["CAP_FOO"]}',
+      message: /capabilities\[0\]: unknown capability `CAP_FOO`/,
     },
     {
       proves: "a device without a path",
       label: '{"devices": [{"type": "c"}]}',
-      message: /devices\[0\]\.path is required/,
+      message: /devices\[0\]\.path: device has no `path`/,
     },
   ];
   for (const c of bad) {
