@@ -17,12 +17,10 @@
  */
 import { access, open, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { createHash } from "node:crypto";
 import { LinuxKitError } from "../errors";
-import { splitBootFiles } from "./boot-files";
+import type { BootPayload } from "./boot-payload";
 import { derivedU32 } from "./disk-ids";
 import { fatSizeFor, FAT_IMAGE_TOOLS, makeFatImage, type FatFile } from "./fat-image";
-import { writeChunksToFile } from "./file-sink";
 import {
   buildGrubEfi,
   EFI_BOOT_PATH,
@@ -31,11 +29,10 @@ import {
   grubBootConfig,
   grubEarlyConfig,
 } from "./grub-efi";
-import { initrdChunks, initrdLogLine } from "./initrd";
 import { runTool } from "./iso-tools";
 import { MBR_TYPE, SECTOR_BYTES } from "./mbr";
 import { requireTool } from "./tools";
-import type { FormatContext, ToolRequirement } from "./types";
+import type { ToolRequirement } from "./types";
 
 /** BIOS or UEFI boot. */
 export type Firmware = "bios" | "efi";
@@ -58,49 +55,6 @@ export const EFI_BOOT_TOOLS: readonly ToolRequirement[] = [...FAT_IMAGE_TOOLS, .
 
 /** Bytes allowed for syslinux's own files (ldlinux.sys ~ 70 KB, ldlinux.c32 ~ 120 KB) and config. */
 const SYSLINUX_ALLOWANCE = 512 * 1024;
-
-/** Kernel, initrd and command line pulled out of the root filesystem tar. */
-export interface DiskBootFiles {
-  kernelPath: string;
-  initrdPath: string;
-  /** The image's command line, newlines turned into spaces, trimmed. */
-  cmdline: string;
-  /** mtime of `boot/kernel` in the tar (seconds). */
-  kernelMtime: number;
-  /** sha256 over the kernel, initrd and command line: the seed of every derived id. */
-  contentHash: string;
-}
-
-/** Writes `kernel` and `initrd.img` (microcode first, if any) into `scratch`. */
-export async function prepareBootFiles(
-  ctx: FormatContext,
-  scratch: string,
-): Promise<DiskBootFiles> {
-  const { signal } = ctx;
-  const kernelPath = path.join(scratch, "kernel");
-  const ucodePath = path.join(scratch, "ucode.cpio");
-  const initrdPath = path.join(scratch, "initrd.img");
-  const boot = await splitBootFiles(ctx.rootfsTarPath, { kernelPath, ucodePath }, { signal });
-  const started = Date.now();
-  const initrd = await writeChunksToFile(
-    initrdPath,
-    initrdChunks(ctx.rootfsTarPath, boot.scan, {
-      gzipLevel: ctx.options.gzipLevel,
-      ucodePath: boot.ucodeSize === undefined ? undefined : ucodePath,
-      signal,
-    }),
-    { signal },
-  );
-  ctx.log?.(initrdLogLine(initrd.size, ctx.options.gzipLevel, started));
-  const cmdline = boot.cmdline
-    .toString("utf8")
-    .replace(/[\r\n]+/g, " ")
-    .trim();
-  const contentHash = createHash("sha256")
-    .update(`kernel ${boot.kernel.sha256}\ninitrd ${initrd.sha256}\ncmdline ${cmdline}\n`)
-    .digest("hex");
-  return { kernelPath, initrdPath, cmdline, kernelMtime: boot.kernelMtime, contentHash };
-}
 
 /** A boot partition image, ready to be copied to LBA {@link PARTITION_START_LBA}. */
 export interface BootPartition {
@@ -167,15 +121,15 @@ export async function requireSyslinuxMbr(): Promise<string> {
 /**
  * Makes the FAT boot partition for `firmware` in `scratch`, holding the
  * boot files, the loader and its config. Same inputs → same bytes (volume
- * serial from the content hash, fixed timestamps, sorted files).
+ * serial from the payload digest, fixed timestamps, sorted files).
  */
 export async function makeBootPartition(
   firmware: Firmware,
-  files: DiskBootFiles,
+  files: BootPayload,
   scratch: string,
   signal?: AbortSignal,
 ): Promise<BootPartition> {
-  const serial = derivedU32(files.contentHash, `${firmware}-fat-serial`);
+  const serial = derivedU32(files.digest, `${firmware}-fat-serial`);
   const fat: FatFile[] = [
     { dest: "kernel", src: files.kernelPath },
     { dest: "initrd.img", src: files.initrdPath },

@@ -12,20 +12,19 @@
  * unless a size is asked for; space past the partition stays unallocated.
  * The file is sparse: only the tables and the partition's non-zero blocks
  * are written. Every id (MBR signature, GPT GUIDs, FAT serial) is derived
- * from the content hash, so the image is reproducible.
+ * from the boot payload's digest, so the image is reproducible.
  */
 import { open, readFile } from "node:fs/promises";
 import { createReadStream } from "node:fs";
 import { LinuxKitError } from "../errors";
 import {
   makeBootPartition,
-  prepareBootFiles,
   PARTITION_START_LBA,
   requireSyslinuxMbr,
   type BootPartition,
-  type DiskBootFiles,
   type Firmware,
 } from "./disk-boot";
+import { bootPayload, type BootPayload } from "./boot-payload";
 import { derivedU32, derivedUuid } from "./disk-ids";
 import { requireGrubEfi } from "./grub-efi";
 import { encodeGpt, GPT_ATTR_LEGACY_BIOS_BOOTABLE, GPT_TYPE_ESP } from "./gpt";
@@ -83,7 +82,7 @@ export interface RawDisk {
   firmware: Firmware;
   /** Bytes (a whole number of MiB). */
   size: number;
-  boot: DiskBootFiles;
+  boot: BootPayload;
   partition: BootPartition;
 }
 
@@ -189,7 +188,7 @@ export async function buildRawDisk(
   // Files (not commands) the loaders need: fail before any work when missing.
   if (firmware === "bios") await requireSyslinuxMbr();
   else await requireGrubEfi();
-  const boot = await prepareBootFiles(ctx, scratch);
+  const boot = await bootPayload(ctx, scratch);
   signal?.throwIfAborted();
   const partition = await makeBootPartition(firmware, boot, scratch, signal);
   const sizeMiB = planDiskMiB(partition.bytes, ctx.options.diskSizeMiB, sizing);
@@ -197,7 +196,7 @@ export async function buildRawDisk(
     ctx.log?.(`  disk size ${ctx.options.diskSizeMiB} MiB rounded up to ${sizeMiB} MiB`);
   }
   const size = sizeMiB * MIB;
-  await writeRawDisk(dest, firmware, partition, boot.contentHash, size, signal);
+  await writeRawDisk(dest, firmware, partition, boot.digest, size, signal);
   ctx.log?.(
     `  ${firmware} disk: ${sizeMiB} MiB, boot partition ${(partition.bytes / MIB).toFixed(0)} MiB`,
   );

@@ -16,9 +16,10 @@
 import { createHash } from "node:crypto";
 import { copyFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { bootPayload } from "./boot-payload";
 import { isoVolumeUuid } from "./grub-efi";
 import {
-  extractBootFiles,
+  isoDigest,
   ISOHDPFX_BIN,
   ISOLINUX_BIN,
   LDLINUX_C32,
@@ -63,20 +64,22 @@ export const isoBiosFormat: OutputFormat = {
     const ldlinux = await requireFile("ldlinux.c32", LDLINUX_C32, "syslinux-common");
     const [fileName] = this.files(ctx.name) as [string];
     return withScratchDir(ctx.tmpDir, FORMAT, async (scratch) => {
-      const boot = await extractBootFiles(ctx, scratch);
+      const boot = await bootPayload(ctx, scratch);
       const cfg = path.join(scratch, "isolinux.cfg");
       await writeFile(cfg, isolinuxConfig(boot.cmdline));
       // The boot info table is patched into the loader: give xorriso a private copy.
       const loader = path.join(scratch, "isolinux.bin");
       await copyFile(isolinuxBin, loader);
       const volumeUuid = isoVolumeUuid(
-        createHash("sha256").update(`${FORMAT}\n${boot.digest}\n`).digest("hex"),
+        createHash("sha256")
+          .update(`${FORMAT}\n${isoDigest(boot)}\n`)
+          .digest("hex"),
       );
       const artifact = await publishIso(ctx, FORMAT, fileName, (tmp) =>
         makeIso(tmp, {
           files: [
-            { dest: "/boot/initrd.img", src: boot.initrd },
-            { dest: "/boot/kernel", src: boot.kernel },
+            { dest: "/boot/initrd.img", src: boot.initrdPath },
+            { dest: "/boot/kernel", src: boot.kernelPath },
             { dest: "/isolinux/isolinux.bin", src: loader },
             { dest: "/isolinux/isolinux.cfg", src: cfg },
             { dest: "/isolinux/ldlinux.c32", src: ldlinux },

@@ -1,7 +1,6 @@
 /**
  * What the bootable ISO formats (`iso-bios`, `iso-efi`, `iso-efi-initrd`)
- * share: pulling kernel, initrd and command line out of the root
- * filesystem tar (the `kernel+initrd` writer, into scratch), finding the
+ * share: the identity of the boot payload (boot-payload.ts), finding the
  * boot loader files Debian installs, and running xorriso so that the same
  * inputs always give the same ISO bytes.
  *
@@ -14,13 +13,13 @@
  * padding.
  */
 import { createHash } from "node:crypto";
-import { access, mkdir, readFile } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import path from "node:path";
 import { LinuxKitError } from "../errors";
 import { writeAtomic } from "./atomic-file";
+import type { BootPayload } from "./boot-payload";
 import { hashFile } from "./fat-image";
 import { FIXED_EPOCH, runTool } from "./iso-tools";
-import { kernelInitrdFormat } from "./kernel-initrd";
 import { requireTool } from "./tools";
 import type { Artifact, FormatContext, ToolRequirement } from "./types";
 
@@ -30,32 +29,20 @@ export const XORRISO_TOOL: ToolRequirement = { command: "xorriso", debianPackage
 /** Volume id of every ISO, as LinuxKit's (`-V LinuxKit`, upper-cased by ISO 9660 rules). */
 export const ISO_VOLUME_ID = "LINUXKIT";
 
-/** Kernel, initrd and command line pulled from the root filesystem tar. */
-export interface IsoBootFiles {
-  /** Scratch copy of `boot/kernel`. */
-  kernel: string;
-  /** Scratch initrd: microcode cpio (if any) + gzip'd cpio of the root filesystem, as `kernel+initrd` writes it. */
-  initrd: string;
-  /** `boot/cmdline` as text (empty if none). */
-  cmdline: string;
-  /** sha256 over kernel, initrd and cmdline digests: the identity of the boot payload. */
-  digest: string;
+/**
+ * The ISO formats' identity of a boot payload: sha256 over the kernel,
+ * initrd and raw `boot/cmdline` digests (the seed of the volume date/UUID
+ * and EFI FAT serial; the disk formats' `digest` is another formula).
+ */
+export function isoDigest(boot: BootPayload): string {
+  return createHash("sha256")
+    .update(`${boot.kernel.sha256}\n${boot.initrd.sha256}\n${boot.cmdlineSha256}\n`)
+    .digest("hex");
 }
 
-/**
- * Writes `kernel`, `initrd.img` and `cmdline` into `scratch` with the
- * `kernel+initrd` writer (same bytes as that format publishes).
- */
-export async function extractBootFiles(ctx: FormatContext, scratch: string): Promise<IsoBootFiles> {
-  const dir = path.join(scratch, "kernel-initrd");
-  await mkdir(dir, { recursive: true });
-  const artifacts = await kernelInitrdFormat.write({ ...ctx, outputDir: dir, name: "boot" });
-  const [kernel, initrd, cmdline] = artifacts as [Artifact, Artifact, Artifact];
-  const text = (await readFile(cmdline.path, "utf8")).replace(/\s+/g, " ").trim();
-  const digest = createHash("sha256")
-    .update(`${kernel.sha256}\n${initrd.sha256}\n${cmdline.sha256}\n`)
-    .digest("hex");
-  return { kernel: kernel.path, initrd: initrd.path, cmdline: text, digest };
+/** The command line as the ISO loaders get it: every run of white space one space, trimmed. */
+export function isoCmdline(boot: BootPayload): string {
+  return boot.cmdline.replace(/\s+/g, " ").trim();
 }
 
 /** The first of `candidates` that exists, else TOOL_MISSING naming `debianPackage`. */

@@ -20,6 +20,7 @@
 import { createHash } from "node:crypto";
 import { stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { bootPayload } from "./boot-payload";
 import { FAT_IMAGE_TOOLS, fatSerialFromHash, fatSizeFor, makeFatImage } from "./fat-image";
 import {
   buildGrubEfi,
@@ -31,7 +32,7 @@ import {
   isoVolumeUuid,
   requireGrubEfi,
 } from "./grub-efi";
-import { extractBootFiles, makeIso, publishIso, XORRISO_TOOL } from "./iso-common";
+import { isoCmdline, isoDigest, makeIso, publishIso, XORRISO_TOOL } from "./iso-common";
 import { withScratchDir } from "./scratch";
 import type { Artifact, FormatContext, OutputFormat } from "./types";
 
@@ -59,8 +60,10 @@ export function efiIsoFormat(format: string, suffix: string, layout: EfiIsoLayou
       await requireGrubEfi();
       const [fileName] = this.files(ctx.name) as [string];
       return withScratchDir(ctx.tmpDir, format.replace(/[^\w-]/g, "_"), async (scratch) => {
-        const boot = await extractBootFiles(ctx, scratch);
-        const identity = createHash("sha256").update(`${format}\n${boot.digest}\n`).digest("hex");
+        const boot = await bootPayload(ctx, scratch);
+        const identity = createHash("sha256")
+          .update(`${format}\n${isoDigest(boot)}\n`)
+          .digest("hex");
         const volumeUuid = isoVolumeUuid(identity);
 
         const loader = path.join(scratch, "BOOTX64.EFI");
@@ -81,15 +84,19 @@ export function efiIsoFormat(format: string, suffix: string, layout: EfiIsoLayou
         const cfg = path.join(scratch, "grub.cfg");
         await writeFile(
           cfg,
-          grubBootConfig({ kernel: layout.kernel, initrd: layout.initrd, cmdline: boot.cmdline }),
+          grubBootConfig({
+            kernel: layout.kernel,
+            initrd: layout.initrd,
+            cmdline: isoCmdline(boot),
+          }),
         );
         const artifact = await publishIso(ctx, format, fileName, (tmp) =>
           makeIso(tmp, {
             files: [
               { dest: EFI_ISO_BOOT_IMAGE, src: fat },
               { dest: EFI_ISO_GRUB_CFG, src: cfg },
-              { dest: layout.kernel, src: boot.kernel },
-              { dest: layout.initrd, src: boot.initrd },
+              { dest: layout.kernel, src: boot.kernelPath },
+              { dest: layout.initrd, src: boot.initrdPath },
             ],
             volumeUuid,
             efi: { imagePath: EFI_ISO_BOOT_IMAGE, catalogPath: "/EFI/boot.cat" },

@@ -5,11 +5,11 @@
  * no newline added). Unlike LinuxKit, `<name>-cmdline` is written even when
  * the command line is empty, so the set of files never varies.
  */
+import { copyFile } from "node:fs/promises";
 import path from "node:path";
 import { publishTogether } from "./atomic-file";
-import { splitBootFiles } from "./boot-files";
-import { chunksOf, writeChunksToFile } from "./file-sink";
-import { initrdChunks, initrdLogLine } from "./initrd";
+import { bootPayload } from "./boot-payload";
+import { chunksOf, writeChunksToFile, type WrittenFile } from "./file-sink";
 import { withScratchDir } from "./scratch";
 import type { Artifact, FormatContext, OutputFormat } from "./types";
 
@@ -24,37 +24,29 @@ export const kernelInitrdFormat: OutputFormat = {
       path.resolve(ctx.outputDir, f),
     ) as [string, string, string];
     const { signal } = ctx;
-    return withScratchDir(ctx.tmpDir, "kernel-initrd", (scratch) =>
-      publishTogether(
+    // The same files the disk and ISO formats boot: made once per build (boot-payload.ts).
+    return withScratchDir(ctx.tmpDir, "kernel-initrd", async (scratch) => {
+      const boot = await bootPayload(ctx, scratch);
+      const copy = (from: string, written: WrittenFile) => async (tmp: string) => {
+        signal?.throwIfAborted();
+        await copyFile(from, tmp);
+        return written;
+      };
+      return publishTogether(
         async (set) => {
-          const ucodePath = path.join(scratch, "ucode.cpio");
-          const boot = await set.add(kernelPath, (tmp) =>
-            splitBootFiles(ctx.rootfsTarPath, { kernelPath: tmp, ucodePath }, { signal }),
-          );
-          const started = Date.now();
-          const initrd = await set.add(initrdPath, (tmp) =>
-            writeChunksToFile(
-              tmp,
-              initrdChunks(ctx.rootfsTarPath, boot.scan, {
-                gzipLevel: ctx.options.gzipLevel,
-                ucodePath: boot.ucodeSize === undefined ? undefined : ucodePath,
-                signal,
-              }),
-              { signal },
-            ),
-          );
-          ctx.log?.(initrdLogLine(initrd.size, ctx.options.gzipLevel, started));
+          const kernel = await set.add(kernelPath, copy(boot.kernelPath, boot.kernel));
+          const initrd = await set.add(initrdPath, copy(boot.initrdPath, boot.initrd));
           const cmdline = await set.add(cmdlinePath, (tmp) =>
-            writeChunksToFile(tmp, chunksOf(boot.cmdline), { signal }),
+            writeChunksToFile(tmp, chunksOf(boot.cmdlineBytes), { signal }),
           );
           return [
-            { format: FORMAT, path: kernelPath, ...boot.kernel },
+            { format: FORMAT, path: kernelPath, ...kernel },
             { format: FORMAT, path: initrdPath, ...initrd },
             { format: FORMAT, path: cmdlinePath, ...cmdline },
           ];
         },
         { signal },
-      ),
-    );
+      );
+    });
   },
 };

@@ -8,8 +8,8 @@
 import path from "node:path";
 import { writeAtomic } from "./atomic-file";
 import { splitBootFiles } from "./boot-files";
+import { writeInitrdFile } from "./boot-payload";
 import { writeChunksToFile } from "./file-sink";
-import { initrdChunks, initrdLogLine } from "./initrd";
 import { withScratchDir } from "./scratch";
 import { tarOfFiles, type TarMember } from "./tar-write";
 import type { Artifact, FormatContext, OutputFormat } from "./types";
@@ -28,13 +28,8 @@ export const tarKernelInitrdFormat: OutputFormat = {
       const ucodePath = path.join(scratch, "ucode.cpio");
       const initrdPath = path.join(scratch, "initrd.img");
       const boot = await splitBootFiles(ctx.rootfsTarPath, { kernelPath, ucodePath }, { signal });
-      const started = Date.now();
-      const initrd = await writeChunksToFile(
-        initrdPath,
-        initrdChunks(ctx.rootfsTarPath, boot.scan, { gzipLevel: ctx.options.gzipLevel, signal }),
-        { signal },
-      );
-      ctx.log?.(initrdLogLine(initrd.size, ctx.options.gzipLevel, started));
+      // Not the shared boot payload: LinuxKit leaves the microcode out of this initrd.
+      const initrd = await writeInitrdFile(ctx, boot.scan, initrdPath);
       const members: TarMember[] = [
         { name: "kernel", size: boot.kernel.size, path: kernelPath },
         { name: "initrd.img", size: initrd.size, path: initrdPath },

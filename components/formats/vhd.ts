@@ -166,7 +166,7 @@ export async function makeVhdReproducible(
 
 function patchFor(label: string) {
   return (file: string, disk: RawDisk): Promise<void> =>
-    makeVhdReproducible(file, uuidBytes(derivedUuid(disk.boot.contentHash, label)));
+    makeVhdReproducible(file, uuidBytes(derivedUuid(disk.boot.digest, label)));
 }
 
 export const vhdFormat = convertedDiskFormat({

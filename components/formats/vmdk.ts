@@ -108,5 +108,5 @@ export const vmdkFormat = convertedDiskFormat({
   qemuFormat: "vmdk",
   qemuOptions: "adapter_type=lsilogic,subformat=streamOptimized,compat6=on",
   keepName: true,
-  patch: (file: string, disk: RawDisk) => setVmdkCid(file, vmdkCid(disk.boot.contentHash)),
+  patch: (file: string, disk: RawDisk) => setVmdkCid(file, vmdkCid(disk.boot.digest)),
 });
