@@ -7,7 +7,7 @@
  * qemu process, no VM state and no artifacts.
  */
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { copyFile, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -16,6 +16,7 @@ import { after, before, describe, it } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
 
 import { isSameProcess, processStartTime } from "../../components/qemu/process-identity";
+import { qemuPidsMentioning } from "../helpers/boot";
 import { repoRoot } from "../helpers/paths";
 import { folderStack } from "../helpers/pulumi-env";
 
@@ -38,22 +39,6 @@ async function outputs(): Promise<{ pid: number; contentHash: string; consoleLog
     contentHash: o.contentHash?.value as string,
     consoleLog: o.consoleLog?.value as string,
   };
-}
-
-function qemuProcessesOf(dir: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      const state = readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]?.[0];
-      if (cmd.includes("qemu-system") && cmd.includes(dir) && state !== "Z")
-        pids.push(Number(entry));
-    } catch {
-      /* gone */
-    }
-  }
-  return pids;
 }
 
 async function httpGet(port: number): Promise<string> {
@@ -144,7 +129,7 @@ describe("pulumi up/preview/refresh/destroy on examples/qemu-local", { concurren
     assert.notEqual(after.contentHash, before.contentHash);
     assert.notEqual(after.pid, before.pid);
     assert.equal(
-      qemuProcessesOf(before.consoleLog.replace(/\/console\.log$/, "")).length,
+      qemuPidsMentioning(before.consoleLog.replace(/\/console\.log$/, "")).length,
       0,
       "the old VM is gone",
     );
@@ -189,7 +174,7 @@ describe("pulumi up/preview/refresh/destroy on examples/qemu-local", { concurren
     const before = await outputs();
     await stack.destroy({ onOutput: ignore });
     assert.equal(processStartTime(before.pid), undefined, "qemu stopped");
-    assert.deepEqual(qemuProcessesOf(path.join(work, "lk")), []);
+    assert.deepEqual(qemuPidsMentioning(path.join(work, "lk")), []);
     assert.equal(existsSync(path.join(work, "lk", "vms")), false, "no VM state");
     assert.equal(existsSync(path.join(work, "lk", "images")), false, "no artifacts");
   });
