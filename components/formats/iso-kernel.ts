@@ -28,14 +28,13 @@ import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { publishTogether } from "./atomic-file";
-import { isBootFile, splitBootFiles } from "./boot-files";
+import { isBootFile } from "./boot-files";
 import { hashFile } from "./fat-image";
-import { chunksOf, writeChunksToFile } from "./file-sink";
+import { writeChunksToFile } from "./file-sink";
 import { isoVolumeUuid } from "./grub-efi";
 import { ISO_VOLUME_ID, XORRISO_TOOL } from "./iso-common";
 import { FIXED_EPOCH, runTool } from "./iso-tools";
-import { withScratchDir } from "./scratch";
+import { writeKernelAndRoot } from "./kernel-root";
 import { readTarEntries } from "./tar-read";
 import { requireTool } from "./tools";
 import type { Artifact, FormatContext, OutputFormat } from "./types";
@@ -270,47 +269,24 @@ export const kernelIsoFormat: OutputFormat = {
   requiredTools: [XORRISO_TOOL, { command: "mkfifo", debianPackage: "coreutils" }],
 
   async write(ctx: FormatContext): Promise<Artifact[]> {
-    const [kernelPath, isoPath, cmdlinePath] = this.files(ctx.name).map((f) =>
-      path.resolve(ctx.outputDir, f),
-    ) as [string, string, string];
     const { signal } = ctx;
-    return withScratchDir(ctx.tmpDir, "kernel-iso", (scratch) =>
-      publishTogether(
-        async (set) => {
-          const boot = await set.add(kernelPath, (tmp) =>
-            splitBootFiles(
-              ctx.rootfsTarPath,
-              { kernelPath: tmp, ucodePath: path.join(scratch, "ucode.cpio") },
-              { signal },
-            ),
-          );
-          const started = Date.now();
-          const tree = await describeTree(ctx.rootfsTarPath, path.join(scratch, "data"), signal);
-          if (tree.skippedDevices.length > 0) {
-            ctx.log?.(
-              `  ${FORMAT}: ${tree.skippedDevices.length} device node(s) left out (${tree.skippedDevices.slice(0, 3).join(", ")}${tree.skippedDevices.length > 3 ? ", ..." : ""}): an unprivileged build cannot make them`,
-            );
-          }
-          const script = path.join(scratch, "tree.xorriso");
-          await writeFile(script, tree.script);
-          const volumeUuid = isoVolumeUuid(
-            createHash("sha256").update(`${FORMAT}\n${tree.digest}\n`).digest("hex"),
-          );
-          const iso = await set.add(isoPath, (tmp) => makeTreeIso(tmp, script, volumeUuid, signal));
-          ctx.log?.(
-            `  ${path.basename(isoPath)}: ${(iso.size / 1048576).toFixed(1)} MiB ISO of ${tree.files} files in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-          );
-          const cmdline = await set.add(cmdlinePath, (tmp) =>
-            writeChunksToFile(tmp, chunksOf(boot.cmdline), { signal }),
-          );
-          return [
-            { format: FORMAT, path: kernelPath, ...boot.kernel },
-            { format: FORMAT, path: isoPath, ...iso },
-            { format: FORMAT, path: cmdlinePath, ...cmdline },
-          ];
-        },
-        { signal },
-      ),
-    );
+    return writeKernelAndRoot(ctx, FORMAT, this.files(ctx.name), async (scratch, tmp) => {
+      const tree = await describeTree(ctx.rootfsTarPath, path.join(scratch, "data"), signal);
+      if (tree.skippedDevices.length > 0) {
+        ctx.log?.(
+          `  ${FORMAT}: ${tree.skippedDevices.length} device node(s) left out (${tree.skippedDevices.slice(0, 3).join(", ")}${tree.skippedDevices.length > 3 ? ", ..." : ""}): an unprivileged build cannot make them`,
+        );
+      }
+      const script = path.join(scratch, "tree.xorriso");
+      await writeFile(script, tree.script);
+      const volumeUuid = isoVolumeUuid(
+        createHash("sha256").update(`${FORMAT}\n${tree.digest}\n`).digest("hex"),
+      );
+      const iso = await makeTreeIso(tmp, script, volumeUuid, signal);
+      return {
+        ...iso,
+        describe: `${(iso.size / 1048576).toFixed(1)} MiB ISO of ${tree.files} files`,
+      };
+    });
   },
 };

@@ -27,16 +27,13 @@
  * initramfs; no boot test is done here for that reason.
  */
 import { spawn } from "node:child_process";
-import path from "node:path";
 import type { Readable } from "node:stream";
 import * as tar from "tar-stream";
 import { LinuxKitError } from "../errors";
-import { publishTogether } from "./atomic-file";
-import { isBootFile, splitBootFiles } from "./boot-files";
+import { isBootFile } from "./boot-files";
 import { hashFile } from "./fat-image";
-import { chunksOf, writeChunksToFile } from "./file-sink";
 import { FIXED_EPOCH, toolEnv } from "./iso-tools";
-import { withScratchDir } from "./scratch";
+import { writeKernelAndRoot } from "./kernel-root";
 import { readTarEntries, type TarHeader } from "./tar-read";
 import { requireTool } from "./tools";
 import type { Artifact, FormatContext, OutputFormat, ToolRequirement } from "./types";
@@ -211,39 +208,14 @@ export const kernelSquashfsFormat: OutputFormat = {
   requiredTools: [MKSQUASHFS_TOOL],
 
   async write(ctx: FormatContext): Promise<Artifact[]> {
-    const [kernelPath, squashPath, cmdlinePath] = this.files(ctx.name).map((f) =>
-      path.resolve(ctx.outputDir, f),
-    ) as [string, string, string];
-    const { signal } = ctx;
     await requireTool(MKSQUASHFS_TOOL.command, MKSQUASHFS_TOOL.debianPackage);
-    return withScratchDir(ctx.tmpDir, "kernel-squashfs", (scratch) =>
-      publishTogether(
-        async (set) => {
-          const boot = await set.add(kernelPath, (tmp) =>
-            splitBootFiles(
-              ctx.rootfsTarPath,
-              { kernelPath: tmp, ucodePath: path.join(scratch, "ucode.cpio") },
-              { signal },
-            ),
-          );
-          const started = Date.now();
-          const squash = await set.add(squashPath, (tmp) =>
-            makeRootSquashfs(ctx.rootfsTarPath, tmp, signal),
-          );
-          ctx.log?.(
-            `  ${path.basename(squashPath)}: ${(squash.size / 1048576).toFixed(1)} MiB squashfs of ${squash.entries} entries in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-          );
-          const cmdline = await set.add(cmdlinePath, (tmp) =>
-            writeChunksToFile(tmp, chunksOf(boot.cmdline), { signal }),
-          );
-          return [
-            { format: FORMAT, path: kernelPath, ...boot.kernel },
-            { format: FORMAT, path: squashPath, size: squash.size, sha256: squash.sha256 },
-            { format: FORMAT, path: cmdlinePath, ...cmdline },
-          ];
-        },
-        { signal },
-      ),
-    );
+    return writeKernelAndRoot(ctx, FORMAT, this.files(ctx.name), async (_scratch, tmp) => {
+      const squash = await makeRootSquashfs(ctx.rootfsTarPath, tmp, ctx.signal);
+      return {
+        size: squash.size,
+        sha256: squash.sha256,
+        describe: `${(squash.size / 1048576).toFixed(1)} MiB squashfs of ${squash.entries} entries`,
+      };
+    });
   },
 };
