@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { isoBiosFormat } from "../../../components/formats/iso-bios";
@@ -17,20 +17,12 @@ import { findOnPath } from "../../../components/formats/tools";
 import type { OutputFormat } from "../../../components/formats/types";
 import { findBootMedia, findOvmf } from "../../../components/qemu/boot-media";
 import { buildQemuArgs, type BootMedia } from "../../../components/qemu/qemu-args";
+import { hostKernel } from "./helpers/disk-boot";
 import { writeTar } from "./helpers/tar-fixture";
 import { withTmpDir } from "./helpers/tmp";
 
 const MARKER = "LINUXKIT-ISO-BOOT-OK";
 const BOOT_TIMEOUT_MS = 120_000;
-
-async function hostKernel(): Promise<string | undefined> {
-  const names = await readdir("/boot").catch(() => [] as string[]);
-  const v = names
-    .filter((n) => n.startsWith("vmlinuz-"))
-    .sort()
-    .at(-1);
-  return v === undefined ? undefined : path.join("/boot", v);
-}
 
 /** Runs qemu on `media` until it exits (or the timeout); returns the console and seconds taken. */
 function bootMedia(media: BootMedia): Promise<{ console: string; seconds: number }> {

@@ -6,27 +6,19 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { kernelInitrdFormat } from "../../../components/formats/kernel-initrd";
 import { findOnPath } from "../../../components/formats/tools";
 import { run } from "./helpers/run";
+import { hostKernel } from "./helpers/disk-boot";
 import { writeTar } from "./helpers/tar-fixture";
 import { withTmpDir } from "./helpers/tmp";
 import { makeUcodeCpio } from "./helpers/ucode";
 
 const MARKER = "LINUXKIT-FORMATS-BOOT-OK";
 const BOOT_TIMEOUT_MS = 60_000;
-
-async function hostKernel(): Promise<string | undefined> {
-  const names = await readdir("/boot").catch(() => [] as string[]);
-  const vmlinuz = names
-    .filter((n) => n.startsWith("vmlinuz-"))
-    .sort()
-    .at(-1);
-  return vmlinuz === undefined ? undefined : path.join("/boot", vmlinuz);
-}
 
 /** Runs qemu until it exits or the timeout passes; returns the console output. */
 function boot(kernel: string, initrd: string, cmdline: string): Promise<string> {
