@@ -14,11 +14,11 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 
-import { build } from "../components/build/pipeline";
-import { initrdChunks } from "../components/formats/initrd";
-import { tarToCpio } from "../components/formats/newc-cpio";
-import { scanTar } from "../components/formats/tar-scan";
-import { loadSpecFiles } from "../components/spec";
+import { build } from "../components/pipeline/pipeline";
+import { initrdChunks } from "../components/formats/boot/initrd";
+import { tarToCpio } from "../components/formats/archive/newc-cpio";
+import { scanTar } from "../components/formats/archive/tar-scan";
+import { loadSpecFiles } from "../components/config";
 import { repoRoot } from "../test/helpers/paths";
 
 const FIXTURE = path.join(repoRoot, "test", "fixtures", "e2e", "docker-sshd-like.yml");

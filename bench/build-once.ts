@@ -5,8 +5,8 @@
  */
 import path from "node:path";
 
-import { build } from "../components/build/pipeline";
-import { loadSpecFiles } from "../components/spec";
+import { build } from "../components/pipeline/pipeline";
+import { loadSpecFiles } from "../components/config";
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

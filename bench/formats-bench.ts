@@ -10,10 +10,10 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { build } from "../components/build/pipeline";
+import { build } from "../components/pipeline/pipeline";
 import { isLinuxKitError } from "../components/errors";
 import { checkFormatTools, formatNames, formatTable } from "../components/formats/table";
-import { loadSpecFiles } from "../components/spec";
+import { loadSpecFiles } from "../components/config";
 
 function human(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;

@@ -23,8 +23,8 @@ import path from "node:path";
 
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 
-import type { ImageInputs } from "../components/providers/image-inputs";
-import { imageProvider, type ImageOutputs } from "../components/providers/image-provider";
+import type { ImageInputs } from "../components/pulumi/image/image-inputs";
+import { imageProvider, type ImageOutputs } from "../components/pulumi/image/image-provider";
 import { repoRoot } from "../test/helpers/paths";
 import { folderStack } from "../test/helpers/pulumi-env";
 

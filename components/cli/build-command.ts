@@ -1,7 +1,7 @@
 import path from "node:path";
 
-import { build } from "../build/pipeline";
-import { loadSpecFiles } from "../spec";
+import { build } from "../pipeline/pipeline";
+import { loadSpecFiles } from "../config";
 import { parseCommandArgs } from "./argv";
 import { LinuxKitError } from "../errors";
 

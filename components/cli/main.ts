@@ -1,4 +1,4 @@
-import { removeActiveScratchDirsSync } from "../build/scratch-dir";
+import { removeActiveScratchDirsSync } from "../pipeline/scratch-dir";
 import { LinuxKitError } from "../errors";
 import { BUILD_USAGE, buildCommand } from "./build-command";
 import { RUN_QEMU_USAGE, runQemuCommand } from "./run-qemu-command";

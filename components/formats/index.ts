@@ -15,18 +15,18 @@ export {
   isBootFile,
   splitBootFiles,
   type BootFiles,
-} from "./boot-files";
-export { DEFAULT_GZIP_LEVEL, gzipChunks, initrdChunks, type InitrdOptions } from "./initrd";
-export { cpioChunks, tarToCpio, DEFAULT_BATCH_BYTES, type CpioOptions } from "./newc-cpio";
-export { scanTar, type TarScan, type TarScanOptions } from "./tar-scan";
+} from "./boot/boot-files";
+export { DEFAULT_GZIP_LEVEL, gzipChunks, initrdChunks, type InitrdOptions } from "./boot/initrd";
+export { cpioChunks, tarToCpio, DEFAULT_BATCH_BYTES, type CpioOptions } from "./archive/newc-cpio";
+export { scanTar, type TarScan, type TarScanOptions } from "./archive/tar-scan";
 export {
   normalizeTarName,
   readTarEntries,
   DEFAULT_HIGH_WATER_MARK,
   type TarHeader,
-} from "./tar-read";
+} from "./archive/tar-read";
 export { findOnPath, requireTool } from "./tools";
 export { writeChunksToFile, type WrittenFile } from "./file-sink";
-export { kernelInitrdFormat } from "./kernel-initrd";
-export { tarFormat } from "./tar";
-export { tarKernelInitrdFormat } from "./tar-kernel-initrd";
+export { kernelInitrdFormat } from "./boot/kernel-initrd";
+export { tarFormat } from "./archive/tar";
+export { tarKernelInitrdFormat } from "./archive/tar-kernel-initrd";

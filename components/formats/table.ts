@@ -5,22 +5,22 @@
  * as "not supported yet" rather than unknown.
  */
 import { isLinuxKitError, LinuxKitError, LinuxKitErrors } from "../errors";
-import { kernelInitrdFormat } from "./kernel-initrd";
-import { tarFormat } from "./tar";
-import { tarKernelInitrdFormat } from "./tar-kernel-initrd";
-import { isoBiosFormat } from "./iso-bios";
-import { isoEfiFormat } from "./iso-efi";
-import { isoEfiInitrdFormat } from "./iso-efi-initrd";
-import { kernelIsoFormat } from "./iso-kernel";
-import { gcpFormat } from "./gcp";
-import { qcow2BiosFormat, qcow2EfiFormat } from "./qcow2";
-import { awsFormat } from "./raw-aws";
-import { rawBiosFormat } from "./raw-bios";
-import { rawEfiFormat } from "./raw-efi";
-import { dynamicVhdFormat, vhdFormat } from "./vhd";
-import { vmdkFormat } from "./vmdk";
-import { kernelSquashfsFormat } from "./kernel-squashfs";
-import { dockerFormat } from "./docker";
+import { kernelInitrdFormat } from "./boot/kernel-initrd";
+import { tarFormat } from "./archive/tar";
+import { tarKernelInitrdFormat } from "./archive/tar-kernel-initrd";
+import { isoBiosFormat } from "./iso/iso-bios";
+import { isoEfiFormat } from "./iso/iso-efi";
+import { isoEfiInitrdFormat } from "./iso/iso-efi-initrd";
+import { kernelIsoFormat } from "./iso/iso-kernel";
+import { gcpFormat } from "./disk/gcp";
+import { qcow2BiosFormat, qcow2EfiFormat } from "./disk/qcow2";
+import { awsFormat } from "./disk/raw-aws";
+import { rawBiosFormat } from "./disk/raw-bios";
+import { rawEfiFormat } from "./disk/raw-efi";
+import { dynamicVhdFormat, vhdFormat } from "./disk/vhd";
+import { vmdkFormat } from "./disk/vmdk";
+import { kernelSquashfsFormat } from "./boot/kernel-squashfs";
+import { dockerFormat } from "./archive/docker";
 import { requireTool } from "./tools";
 import type { Artifact, FormatContext, OutputFormat } from "./types";
 

@@ -3,7 +3,7 @@ import { pipeline } from "node:stream/promises";
 
 import { LinuxKitError } from "../errors";
 import type { ImageSource, ResolvedImage } from "../sources/image-source";
-import type { LinuxKitSpec } from "../spec/types";
+import type { LinuxKitSpec } from "../config/types";
 import type { BundleContext } from "./bundle-config";
 import { addContainerLayer, type ContainerSection } from "./container-layer";
 import { addFilesLayer, type FilesLayerContext } from "./files-layer";

@@ -1,6 +1,6 @@
 import type { ResolvedImage } from "../sources/image-source";
-import type { SpecLocations } from "../spec/locations";
-import type { LinuxKitSpec, ImageEntrySpec } from "../spec/types";
+import type { SpecLocations } from "../config/locations";
+import type { LinuxKitSpec, ImageEntrySpec } from "../config/types";
 import { ociConfig, serializeOciConfig } from "./oci-config";
 import { runtimeJson } from "./runtime-config";
 

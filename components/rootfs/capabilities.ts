@@ -1,7 +1,7 @@
 /**
  * Linux capabilities as LinuxKit names them, and the `all`/`none` keywords.
  */
-import { CAPABILITIES } from "../spec/vocabulary";
+import { CAPABILITIES } from "../config/vocabulary";
 
 /**
  * Every Linux capability, in kernel number order (CAP_CHOWN = 0 ...

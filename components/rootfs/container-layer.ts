@@ -1,5 +1,5 @@
 import type { ImageSource, ResolvedImage } from "../sources/image-source";
-import type { ImageEntrySpec } from "../spec/types";
+import type { ImageEntrySpec } from "../config/types";
 import { addImageLayer } from "./image-filter";
 import { bundleFiles, type BundleContext } from "./bundle-config";
 import { FIXED_MTIME } from "./tar-entry";

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 
 import { LinuxKitError } from "../errors";
-import type { FileSpec, SourceLocation } from "../spec/types";
+import type { FileSpec, SourceLocation } from "../config/types";
 import { FIXED_MTIME, normaliseName } from "./tar-entry";
 import type { TarSpool } from "./tar-spool";
 

@@ -3,7 +3,7 @@
  * image's own config (Entrypoint+Cmd, Env, WorkingDir), the image's
  * `org.mobyproject.config` label, then the YAML entry.
  */
-import type { ImageConfigSpec, ImageEntrySpec, RuntimeSpec } from "../spec/types";
+import type { ImageConfigSpec, ImageEntrySpec, RuntimeSpec } from "../config/types";
 import { expandCapabilityKeyword } from "./capabilities";
 import type { ImageInfo } from "./image-info";
 import { MOBY_CONFIG_LABEL, parseMobyLabel } from "./moby-label";

@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 
 import { LinuxKitError } from "../errors";
-import type { KernelSpec } from "../spec/types";
+import type { KernelSpec } from "../config/types";
 import { FIXED_MTIME, forEachTarEntry, normaliseName } from "./tar-entry";
 import type { TarSpool } from "./tar-spool";
 

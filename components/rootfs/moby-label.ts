@@ -5,10 +5,10 @@
 import { parse as parseYaml } from "yaml";
 
 import { LinuxKitError } from "../errors";
-import { checkImageEntry } from "../spec/rules-image";
-import { treeFromValue } from "../spec/tree";
-import type { ImageConfigSpec, ImageEntrySpec } from "../spec/types";
-import { validateStructure } from "../spec/validate";
+import { checkImageEntry } from "../config/rules-image";
+import { treeFromValue } from "../config/tree";
+import type { ImageConfigSpec, ImageEntrySpec } from "../config/types";
+import { validateStructure } from "../config/validate";
 
 /** The label LinuxKit reads container settings from. */
 export const MOBY_CONFIG_LABEL = "org.mobyproject.config";

@@ -2,7 +2,7 @@
  * An image entry + its image → the container's config.json (OCI runtime
  * spec) and runtime section, following LinuxKit's `ConfigToOCI`.
  */
-import type { ImageEntrySpec } from "../spec/types";
+import type { ImageEntrySpec } from "../config/types";
 import { entryError, type EntryRef } from "./entry-error";
 import { goMap, marshalIndent, type GoJson } from "./go-json";
 import { imageConfigFromDocker, mergeImageConfig } from "./image-config";

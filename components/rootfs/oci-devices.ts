@@ -2,7 +2,7 @@
  * config.json `linux.devices` and `linux.resources`, which LinuxKit builds
  * together: each device also gets an allow rule in the device cgroup.
  */
-import type { DeviceSpec } from "../spec/types";
+import type { DeviceSpec } from "../config/types";
 import { entryError, type EntryRef } from "./entry-error";
 import type { OciDevice, OciDeviceRule, OciResources } from "./oci-types";
 

@@ -3,7 +3,7 @@
  * `mounts` entries (a later one replaces an earlier one at the same
  * destination), all sorted by destination.
  */
-import type { IdMappingSpec, MountSpec } from "../spec/types";
+import type { IdMappingSpec, MountSpec } from "../config/types";
 import { entryError, type EntryRef } from "./entry-error";
 import { compareBytes } from "./go-json";
 import type { OciIdMapping, OciMount } from "./oci-types";

@@ -5,7 +5,7 @@
  */
 import { posix } from "node:path";
 
-import type { BindNamespacesSpec, InterfaceSpec, MountSpec, RuntimeSpec } from "../spec/types";
+import type { BindNamespacesSpec, InterfaceSpec, MountSpec, RuntimeSpec } from "../config/types";
 import { marshalIndent, type GoJson } from "./go-json";
 
 /** A runtime section with every member present, as LinuxKit writes it. */

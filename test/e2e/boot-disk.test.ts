@@ -17,12 +17,12 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { build, type BuildResult } from "../../components/build/pipeline";
-import { loadSpecFiles } from "../../components/spec";
+import { build, type BuildResult } from "../../components/pipeline/pipeline";
+import { loadSpecFiles } from "../../components/config";
 import { ensureTestImages } from "../helpers/boot";
 import { fixture } from "../helpers/paths";
 import { checkConsole, loadExpectations } from "../images/expect";
-import { bootDisk, bootSkipReason, consoleTail } from "../unit/formats/helpers/disk-boot";
+import { bootDisk, bootSkipReason, consoleTail } from "../helpers/formats/disk-boot";
 
 const NAME = "nginx-like";
 const FORMATS = ["raw-bios", "qcow2-efi"];

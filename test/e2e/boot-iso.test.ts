@@ -20,19 +20,19 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { build } from "../../components/build/pipeline";
-import { isoBiosFormat } from "../../components/formats/iso-bios";
-import { isoEfiFormat } from "../../components/formats/iso-efi";
-import { isoEfiInitrdFormat } from "../../components/formats/iso-efi-initrd";
-import { kernelIsoFormat } from "../../components/formats/iso-kernel";
+import { build } from "../../components/pipeline/pipeline";
+import { isoBiosFormat } from "../../components/formats/iso/iso-bios";
+import { isoEfiFormat } from "../../components/formats/iso/iso-efi";
+import { isoEfiInitrdFormat } from "../../components/formats/iso/iso-efi-initrd";
+import { kernelIsoFormat } from "../../components/formats/iso/iso-kernel";
 import type { Artifact, OutputFormat } from "../../components/formats/types";
 import { findOvmf } from "../../components/qemu/boot-media";
-import { loadSpecFiles } from "../../components/spec";
+import { loadSpecFiles } from "../../components/config";
 import { ensureTestImages, killQemuMentioning, tail } from "../helpers/boot";
 import { runCli } from "../helpers/cli";
 import { fixture } from "../helpers/paths";
 import { checkConsole, loadExpectations } from "../images/expect";
-import { elTorito } from "../unit/formats/iso-inspect";
+import { elTorito } from "../helpers/formats/iso-inspect";
 
 const NAME = "nginx-like";
 /** The bootable ISO formats. */

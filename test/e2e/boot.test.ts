@@ -15,8 +15,8 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { build, type BuildResult } from "../../components/build/pipeline";
-import { loadSpecFiles } from "../../components/spec";
+import { build, type BuildResult } from "../../components/pipeline/pipeline";
+import { loadSpecFiles } from "../../components/config";
 import {
   bootUntilExit,
   describeExit,

@@ -32,9 +32,9 @@ import {
   planBuild,
   type BuildRequest,
   type BuildResult,
-} from "../../components/build/pipeline";
-import { sha256File } from "../../components/build/manifest";
-import { loadSpecFiles } from "../../components/spec";
+} from "../../components/pipeline/pipeline";
+import { sha256File } from "../../components/pipeline/manifest";
+import { loadSpecFiles } from "../../components/config";
 import {
   DockerImageSource,
   type ImageSource,

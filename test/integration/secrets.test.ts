@@ -21,7 +21,7 @@ import { gunzipSync } from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
 
-import { Image } from "../../components/image/image";
+import { Image } from "../../components/pulumi/image/image";
 import { pulumiBinDir, pulumiCommand, pulumiEnv } from "../helpers/pulumi-env";
 
 const SECRET = `TOPSECRET-${randomBytes(12).toString("hex")}`;

@@ -8,7 +8,7 @@ import {
   tempPathFor,
   writeAtomic,
 } from "../../../components/formats/atomic-file";
-import { withTmpDir } from "./helpers/tmp";
+import { withTmpDir } from "../../helpers/formats/tmp";
 
 describe("writeAtomic", () => {
   it("writes under a hidden temporary name in the same directory, then renames into place", async () => {

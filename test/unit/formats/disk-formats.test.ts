@@ -14,10 +14,10 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createGunzip } from "node:zlib";
 import { isLinuxKitError } from "../../../components/errors";
-import { SYSLINUX_MBR } from "../../../components/formats/disk-boot";
-import { decodeTarNumber12 } from "../../../components/formats/gcp";
-import { parseGptHeader } from "../../../components/formats/gpt";
-import { parseMbr } from "../../../components/formats/mbr";
+import { SYSLINUX_MBR } from "../../../components/formats/disk/disk-boot";
+import { decodeTarNumber12 } from "../../../components/formats/disk/gcp";
+import { parseGptHeader } from "../../../components/formats/disk/gpt";
+import { parseMbr } from "../../../components/formats/disk/mbr";
 import { checkFormatTools, formatTable, PLANNED_FORMATS } from "../../../components/formats/table";
 import { findOnPath } from "../../../components/formats/tools";
 import type { Artifact, FormatOptions } from "../../../components/formats/types";
@@ -25,11 +25,11 @@ import {
   parseVhdDynamicHeader,
   parseVhdFooter,
   VHD_DISK_TYPE,
-} from "../../../components/formats/vhd";
-import { readVmdkDescriptor } from "../../../components/formats/vmdk";
-import { bootSkipReason, TEST_CMDLINE, writeMinimalBootTar } from "./helpers/disk-boot";
-import { run } from "./helpers/run";
-import { withTmpDir } from "./helpers/tmp";
+} from "../../../components/formats/disk/vhd";
+import { readVmdkDescriptor } from "../../../components/formats/disk/vmdk";
+import { bootSkipReason, TEST_CMDLINE, writeMinimalBootTar } from "../../helpers/formats/disk-boot";
+import { run } from "../../helpers/formats/run";
+import { withTmpDir } from "../../helpers/formats/tmp";
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;

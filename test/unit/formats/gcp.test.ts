@@ -10,11 +10,11 @@ import {
   oldGnuHeader,
   singleFileTar,
   TAR_RECORD,
-} from "../../../components/formats/gcp";
+} from "../../../components/formats/disk/gcp";
 import { findOnPath } from "../../../components/formats/tools";
-import { run } from "./helpers/run";
-import { pseudoRandom } from "./helpers/tar-fixture";
-import { withTmpDir } from "./helpers/tmp";
+import { run } from "../../helpers/formats/run";
+import { pseudoRandom } from "../../helpers/formats/tar-fixture";
+import { withTmpDir } from "../../helpers/formats/tmp";
 
 const MTIME = 1704164645;
 

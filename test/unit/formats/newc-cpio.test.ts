@@ -4,7 +4,7 @@ import { lstat, readFile, readlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { isLinuxKitError } from "../../../components/errors";
-import { tarToCpio } from "../../../components/formats/newc-cpio";
+import { tarToCpio } from "../../../components/formats/archive/newc-cpio";
 import {
   S_IFBLK,
   S_IFCHR,
@@ -12,10 +12,10 @@ import {
   S_IFIFO,
   S_IFLNK,
   S_IFREG,
-} from "../../../components/formats/newc";
-import { collector } from "./helpers/collect";
-import { parseNewc, type ParsedEntry } from "./helpers/newc-parse";
-import { cpioList, run } from "./helpers/run";
+} from "../../../components/formats/archive/newc";
+import { collector } from "../../helpers/formats/collect";
+import { parseNewc, type ParsedEntry } from "../../helpers/formats/newc-parse";
+import { cpioList, run } from "../../helpers/formats/run";
 import {
   expectedCpioNames,
   FIXTURE_MTIME,
@@ -26,8 +26,8 @@ import {
   UNICODE_FILE,
   writeTar,
   type FixtureEntry,
-} from "./helpers/tar-fixture";
-import { withTmpDir } from "./helpers/tmp";
+} from "../../helpers/formats/tar-fixture";
+import { withTmpDir } from "../../helpers/formats/tmp";
 
 async function convert(
   dir: string,

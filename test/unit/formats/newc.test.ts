@@ -6,8 +6,8 @@ import {
   encodeNewcTrailer,
   padLength,
   S_IFREG,
-} from "../../../components/formats/newc";
-import { normalizeTarName } from "../../../components/formats/tar-read";
+} from "../../../components/formats/archive/newc";
+import { normalizeTarName } from "../../../components/formats/archive/tar-read";
 
 describe("encodeNewcHeader", () => {
   it("writes magic, thirteen 8-digit hex fields, the name, its NUL and padding to 4 bytes", () => {

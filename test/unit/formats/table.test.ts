@@ -11,8 +11,8 @@ import {
   writeFormats,
 } from "../../../components/formats/table";
 import { findOnPath, requireTool } from "../../../components/formats/tools";
-import { rootfsEntries, writeTar } from "./helpers/tar-fixture";
-import { withTmpDir } from "./helpers/tmp";
+import { rootfsEntries, writeTar } from "../../helpers/formats/tar-fixture";
+import { withTmpDir } from "../../helpers/formats/tmp";
 
 describe("formats table", () => {
   it("lists exactly the implemented formats, none of them planned", () => {

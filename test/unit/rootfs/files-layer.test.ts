@@ -14,7 +14,7 @@ import {
 } from "../../../components/rootfs/files-layer";
 import { FIXED_MTIME } from "../../../components/rootfs/tar-entry";
 import type { TarSpool } from "../../../components/rootfs/tar-spool";
-import type { FileSpec, SourceLocation } from "../../../components/spec/types";
+import type { FileSpec, SourceLocation } from "../../../components/config/types";
 import {
   byName,
   gnuExtract,

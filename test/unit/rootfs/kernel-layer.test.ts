@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 
 import { LinuxKitError } from "../../../components/errors";
 import { addKernelLayer } from "../../../components/rootfs/kernel-layer";
-import type { KernelSpec } from "../../../components/spec/types";
+import type { KernelSpec } from "../../../components/config/types";
 import {
   byName,
   gnuExtract,

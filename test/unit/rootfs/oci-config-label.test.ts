@@ -5,7 +5,7 @@ import { isLinuxKitError } from "../../../components/errors";
 import { ALL_CAPABILITIES } from "../../../components/rootfs/capabilities";
 import { imageConfigFromDocker, mergeImageConfig } from "../../../components/rootfs/image-config";
 import type { ImageInfo } from "../../../components/rootfs/image-info";
-import type { ImageConfigSpec, ImageEntrySpec } from "../../../components/spec/types";
+import type { ImageConfigSpec, ImageEntrySpec } from "../../../components/config/types";
 
 const LABEL = "org.mobyproject.config";
 

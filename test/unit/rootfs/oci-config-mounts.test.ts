@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { isLinuxKitError } from "../../../components/errors";
 import { ociConfig, type OciContext } from "../../../components/rootfs/oci-config";
 import type { OciMount } from "../../../components/rootfs/oci-types";
-import type { ImageEntrySpec } from "../../../components/spec/types";
+import type { ImageEntrySpec } from "../../../components/config/types";
 
 const CTX: OciContext = {
   idFor: () => undefined,

@@ -22,7 +22,7 @@ import {
   serializeOciConfig,
   type OciContext,
 } from "../../../components/rootfs/oci-config";
-import type { ImageEntrySpec } from "../../../components/spec/types";
+import type { ImageEntrySpec } from "../../../components/config/types";
 
 const RUNC = "/usr/sbin/runc";
 const BUSYBOX = "/bin/busybox";

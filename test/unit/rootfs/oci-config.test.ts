@@ -10,7 +10,7 @@ import {
   serializeOciConfig,
   type OciContext,
 } from "../../../components/rootfs/oci-config";
-import type { ImageEntrySpec } from "../../../components/spec/types";
+import type { ImageEntrySpec } from "../../../components/config/types";
 import { fixture } from "../../helpers/paths";
 
 const SYSCTL_IMAGE: ImageInfo = {

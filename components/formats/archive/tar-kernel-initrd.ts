@@ -1,0 +1,52 @@
+/**
+ * `tar-kernel-initrd`: `<name>-initrd.tar`, a tar holding `kernel`,
+ * `initrd.img` (gzip'd cpio WITHOUT the microcode), `cmdline` and
+ * `ucode.cpio`, in that order, mode 0644, owner 0:0, each only when not
+ * empty — as LinuxKit writes it (moby/build/output.go). Members get the
+ * mtime `boot/kernel` has in the root filesystem tar.
+ */
+import path from "node:path";
+import { writeAtomic } from "../atomic-file";
+import { splitBootFiles } from "../boot/boot-files";
+import { writeInitrdFile } from "../boot/boot-payload";
+import { writeChunksToFile } from "../file-sink";
+import { withScratchDir } from "../scratch";
+import { tarOfFiles, type TarMember } from "./tar-write";
+import type { Artifact, FormatContext, OutputFormat } from "../types";
+
+const FORMAT = "tar-kernel-initrd";
+
+export const tarKernelInitrdFormat: OutputFormat = {
+  name: FORMAT,
+  files: (name) => [`${name}-initrd.tar`],
+
+  async write(ctx: FormatContext): Promise<Artifact[]> {
+    const dest = path.resolve(ctx.outputDir, `${ctx.name}-initrd.tar`);
+    const { signal } = ctx;
+    return withScratchDir(ctx.tmpDir, "tar-kernel-initrd", async (scratch) => {
+      const kernelPath = path.join(scratch, "kernel");
+      const ucodePath = path.join(scratch, "ucode.cpio");
+      const initrdPath = path.join(scratch, "initrd.img");
+      const boot = await splitBootFiles(ctx.rootfsTarPath, { kernelPath, ucodePath }, { signal });
+      // Not the shared boot payload: LinuxKit leaves the microcode out of this initrd.
+      const initrd = await writeInitrdFile(ctx, boot.scan, initrdPath);
+      const members: TarMember[] = [
+        { name: "kernel", size: boot.kernel.size, path: kernelPath },
+        { name: "initrd.img", size: initrd.size, path: initrdPath },
+        { name: "cmdline", size: boot.cmdline.length, data: boot.cmdline },
+        { name: "ucode.cpio", size: boot.ucodeSize ?? 0, path: ucodePath },
+      ].filter((m) => m.size > 0);
+      const written = await writeAtomic(
+        dest,
+        (tmp) =>
+          writeChunksToFile(
+            tmp,
+            tarOfFiles(members, { mode: 0o644, mtime: boot.kernelMtime }, signal),
+            { signal },
+          ),
+        { signal },
+      );
+      return [{ format: FORMAT, path: dest, ...written }];
+    });
+  },
+};

@@ -1,0 +1,118 @@
+/**
+ * The kernel, its command line and the CPU microcode travel in the root
+ * filesystem tar as `boot/kernel`, `boot/cmdline` and `boot/ucode.cpio`.
+ * Formats that boot with a separate kernel and initrd pull them out while
+ * scanning the tar, and leave `boot/` out of the initrd the way LinuxKit
+ * does (initrd/initrd.go, CopySplitTar).
+ */
+import type { Readable } from "node:stream";
+import { LinuxKitError } from "../../errors";
+import { writeChunksToFile, type WrittenFile } from "../file-sink";
+import { scanTar, type TarScan } from "../archive/tar-scan";
+import type { TarReadOptions } from "../archive/tar-read";
+
+export const BOOT_KERNEL = "boot/kernel";
+export const BOOT_CMDLINE = "boot/cmdline";
+export const BOOT_UCODE = "boot/ucode.cpio";
+
+/** Longest `boot/cmdline` accepted, in bytes (kernels take a few KiB at most). */
+export const MAX_CMDLINE_BYTES = 64 * 1024;
+
+/**
+ * True for everything below `boot/`, which LinuxKit never puts in an
+ * initrd. The `boot` directory itself is kept, as LinuxKit keeps it (its
+ * tar names it `boot`, which does not match the `boot/` prefix), so the
+ * booted system has an empty `/boot`.
+ */
+export function isBootFile(name: string): boolean {
+  return name.startsWith("boot/");
+}
+
+/** Where to put what {@link splitBootFiles} finds. */
+export interface BootFileTargets {
+  /** File to write `boot/kernel` to. */
+  kernelPath: string;
+  /** File to write `boot/ucode.cpio` to, if there is one. */
+  ucodePath: string;
+}
+
+/** What {@link splitBootFiles} found. */
+export interface BootFiles {
+  /** Size and digest of the kernel written to `kernelPath`. */
+  kernel: WrittenFile;
+  /** mtime of `boot/kernel` in the tar, seconds since the epoch. */
+  kernelMtime: number;
+  /** `boot/cmdline` exactly (LinuxKit writes no trailing newline); empty if absent. */
+  cmdline: Buffer;
+  /** Bytes written to `ucodePath`, or undefined when the image has no microcode. */
+  ucodeSize?: number;
+  /** The hard-link scan of the tar, with `boot/` left out, for the cpio writer. */
+  scan: TarScan;
+}
+
+async function readSmall(body: Readable, limit: number, name: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      throw new LinuxKitError("BUILD", `${name} is larger than ${limit} bytes`, {
+        hint: "shorten kernel.cmdline",
+      });
+    }
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts, size);
+}
+
+/**
+ * Scans `tarPath` once: copies `boot/kernel` and `boot/ucode.cpio` to the
+ * target files, reads `boot/cmdline`, and counts hard links for the initrd.
+ * Fails with a BUILD error if there is no `boot/kernel`.
+ */
+export async function splitBootFiles(
+  tarPath: string,
+  targets: BootFileTargets,
+  opts: TarReadOptions = {},
+): Promise<BootFiles> {
+  let kernel: WrittenFile | undefined;
+  let kernelMtime = 0;
+  let cmdline: Buffer = Buffer.alloc(0);
+  let ucodeSize: number | undefined;
+  const scan = await scanTar(tarPath, {
+    ...opts,
+    skip: isBootFile,
+    capture(h) {
+      if (h.type !== "file") return undefined;
+      switch (h.name) {
+        case BOOT_KERNEL:
+          kernelMtime = h.mtime;
+          return async (body) => {
+            kernel = await writeChunksToFile(targets.kernelPath, body, { signal: opts.signal });
+          };
+        case BOOT_CMDLINE:
+          return async (body) => {
+            cmdline = await readSmall(body, MAX_CMDLINE_BYTES, BOOT_CMDLINE);
+          };
+        case BOOT_UCODE:
+          return async (body) => {
+            ucodeSize = (await writeChunksToFile(targets.ucodePath, body, { signal: opts.signal }))
+              .size;
+          };
+        default:
+          return undefined;
+      }
+    },
+  });
+  if (kernel === undefined) {
+    throw new LinuxKitError(
+      "BUILD",
+      `the root filesystem has no ${BOOT_KERNEL}, so there is nothing to boot`,
+      {
+        file: tarPath,
+        hint: "add a `kernel:` section to the YAML, or choose the `tar` format",
+      },
+    );
+  }
+  return { kernel, kernelMtime, cmdline, ucodeSize, scan };
+}

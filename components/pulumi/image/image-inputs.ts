@@ -1,0 +1,77 @@
+import path from "node:path";
+
+import { LinuxKitError, LinuxKitErrors } from "../../errors";
+import { loadSpecFiles, parseSpec, parseSpecObject } from "../../config";
+import type { ParsedSpec } from "../../config/parsed";
+import type { BuildRequest } from "../../pipeline/pipeline";
+
+/** The Image resource's inputs after `check`: defaults filled, paths absolute. */
+export interface ImageInputs {
+  /** LinuxKit YAML text. */
+  configYaml?: string;
+  /** LinuxKit YAML files, merged in order. */
+  configFiles?: string[];
+  /** A LinuxKit configuration as an object. */
+  config?: Record<string, unknown>;
+  /** Base name of the artifacts. */
+  name: string;
+  /** Folder under which each content version gets its own subfolder. */
+  outputDir: string;
+  formats: string[];
+  arch: string;
+  diskSizeMiB?: number;
+  /** Folder relative `files[].source` paths of `configYaml`/`config` are read from. */
+  baseDir: string;
+}
+
+/** Which input holds the configuration. */
+export function configProperty(
+  inputs: Pick<ImageInputs, "configYaml" | "configFiles" | "config">,
+): keyof ImageInputs {
+  if (inputs.configYaml !== undefined) return "configYaml";
+  if (inputs.configFiles !== undefined) return "configFiles";
+  return "config";
+}
+
+/**
+ * Parses whichever configuration input is set. User mistakes come back as
+ * LinuxKitErrors; the caller turns them into check failures.
+ */
+export async function parseImageConfig(inputs: ImageInputs): Promise<ParsedSpec> {
+  const given = [inputs.configYaml, inputs.configFiles, inputs.config].filter(
+    (v) => v !== undefined,
+  ).length;
+  if (given !== 1) {
+    throw new LinuxKitError("USAGE", "set exactly one of configYaml, configFiles or config", {
+      hint: "configYaml takes YAML text, configFiles a list of YAML paths, config an object",
+    });
+  }
+  if (inputs.configYaml !== undefined) {
+    return parseSpec(inputs.configYaml, `${inputs.name}.yml`, { baseDir: inputs.baseDir });
+  }
+  if (inputs.configFiles !== undefined) {
+    return loadSpecFiles(inputs.configFiles.map((f) => path.resolve(inputs.baseDir, f)));
+  }
+  return parseSpecObject(inputs.config, `${inputs.name} (config)`, { baseDir: inputs.baseDir });
+}
+
+/** The build request for these inputs. */
+export function buildRequestFor(inputs: ImageInputs, parsed: ParsedSpec): BuildRequest {
+  return {
+    spec: parsed.spec,
+    locations: parsed.locations,
+    baseDir: inputs.baseDir,
+    name: inputs.name,
+    outputDir: inputs.outputDir,
+    contentAddressed: true,
+    formats: inputs.formats,
+    diskSizeMiB: inputs.diskSizeMiB,
+  };
+}
+
+/** One check failure per problem, each naming the input property. */
+export function failuresFrom(e: unknown, property: string): { property: string; reason: string }[] {
+  if (e instanceof LinuxKitErrors) return e.errors.map((x) => ({ property, reason: x.describe() }));
+  if (e instanceof LinuxKitError) return [{ property, reason: e.describe() }];
+  throw e;
+}

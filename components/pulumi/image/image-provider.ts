@@ -1,0 +1,183 @@
+import { rm, rmdir } from "node:fs/promises";
+import path from "node:path";
+
+import { build, planBuild, contentDirName } from "../../pipeline/pipeline";
+import { artifactsIntact, readManifest } from "../../pipeline/manifest";
+import { LinuxKitError } from "../../errors";
+import { validateFormats } from "../../formats/table";
+import { canonicalJson } from "../../config";
+import {
+  buildRequestFor,
+  configProperty,
+  failuresFrom,
+  parseImageConfig,
+  type ImageInputs,
+} from "./image-inputs";
+import { containsUnknown } from "../unknowns";
+
+/** One artifact as the Image resource reports it. */
+export interface ImageArtifact {
+  format: string;
+  path: string;
+  sha256: string;
+  size: number;
+}
+
+/** What the Image resource stores: never the configuration itself (it may hold secrets). */
+export interface ImageOutputs extends Omit<ImageInputs, "configYaml" | "configFiles" | "config"> {
+  /** Content key of the build: spec, image contents and file sources. */
+  contentHash: string;
+  specHash: string;
+  /** Folder holding this version's artifacts. */
+  artifactDir: string;
+  artifacts: ImageArtifact[];
+  /** Image reference → content id used. */
+  images: Record<string, string>;
+  cmdline: string;
+  /** Path of `<name>-kernel`, when built. */
+  kernel?: string;
+  /** Path of `<name>-initrd.img`, when built. */
+  initrd?: string;
+}
+
+const SUPPORTED_ARCHES = ["amd64"];
+
+function normalise(news: Partial<ImageInputs>): ImageInputs {
+  return {
+    ...news,
+    name: news.name ?? "linuxkit",
+    outputDir: news.outputDir ?? path.resolve(".linuxkit"),
+    formats: news.formats ?? ["kernel+initrd"],
+    arch: news.arch ?? "amd64",
+    baseDir: news.baseDir ?? process.cwd(),
+  };
+}
+
+function outputsFrom(inputs: ImageInputs, result: Awaited<ReturnType<typeof build>>): ImageOutputs {
+  const artifacts = result.artifacts.map((a) => ({
+    format: a.format,
+    path: a.path,
+    sha256: a.sha256,
+    size: a.size,
+  }));
+  const byName = (suffix: string): string | undefined =>
+    artifacts.find((a) => a.path.endsWith(suffix))?.path;
+  const out: ImageOutputs = {
+    name: inputs.name,
+    outputDir: inputs.outputDir,
+    formats: inputs.formats,
+    arch: inputs.arch,
+    baseDir: inputs.baseDir,
+    contentHash: result.cacheKey,
+    specHash: result.specHash,
+    artifactDir: result.outputDir,
+    artifacts,
+    images: result.images,
+    cmdline: result.cmdline,
+  };
+  if (inputs.diskSizeMiB !== undefined) out.diskSizeMiB = inputs.diskSizeMiB;
+  const kernel = byName(`${inputs.name}-kernel`);
+  const initrd = byName(`${inputs.name}-initrd.img`);
+  if (kernel !== undefined) out.kernel = kernel;
+  if (initrd !== undefined) out.initrd = initrd;
+  return out;
+}
+
+async function buildImage(inputs: ImageInputs): Promise<ImageOutputs> {
+  const parsed = await parseImageConfig(inputs);
+  return outputsFrom(inputs, await build(buildRequestFor(inputs, parsed)));
+}
+
+/**
+ * The Image resource's provider. Check validates without touching Docker;
+ * diff compares content keys (re-resolving tags, re-hashing sources) and
+ * builds nothing; create builds into a folder named by the content key, so
+ * a replacement never overwrites what running VMs boot from.
+ */
+export const imageProvider = {
+  async check(_olds: unknown, news: Partial<ImageInputs>) {
+    const inputs = normalise(news);
+    if (containsUnknown(news)) return { inputs };
+    const failures: { property: string; reason: string }[] = [];
+    try {
+      validateFormats(inputs.formats);
+    } catch (e) {
+      failures.push(...failuresFrom(e, "formats"));
+    }
+    if (!SUPPORTED_ARCHES.includes(inputs.arch)) {
+      failures.push({
+        property: "arch",
+        reason: `arch "${inputs.arch}" is not supported: use one of ${SUPPORTED_ARCHES.join(", ")}`,
+      });
+    }
+    try {
+      await parseImageConfig(inputs);
+    } catch (e) {
+      failures.push(...failuresFrom(e, configProperty(inputs)));
+    }
+    return { inputs, failures };
+  },
+
+  async diff(_id: string, olds: ImageOutputs, news: ImageInputs) {
+    if (containsUnknown(news)) return { changes: true, replaces: [configProperty(news)] };
+    let plan: Awaited<ReturnType<typeof planBuild>>;
+    try {
+      plan = await planBuild(buildRequestFor(news, await parseImageConfig(news)), {
+        offline: true,
+      });
+    } catch (e) {
+      if (!(e instanceof LinuxKitError)) throw e;
+      // An image not in the engine yet (the build will pull it) or a
+      // configuration that no longer parses: either way the build must run.
+      return {
+        changes: true,
+        replaces: [e.code === "IMAGE_NOT_FOUND" ? "images" : configProperty(news)],
+      };
+    }
+    // Same content in the same place: nothing to do, whatever else moved
+    // (and replacing would delete the folder the new version shares).
+    if (plan.outputDir === olds.artifactDir) return { changes: false };
+    const replaces: string[] = [];
+    for (const key of ["name", "outputDir", "diskSizeMiB"] as const) {
+      if (olds[key] !== news[key]) replaces.push(key);
+    }
+    if (canonicalJson(olds.formats) !== canonicalJson(plan.formats)) replaces.push("formats");
+    if (plan.specHash !== olds.specHash) replaces.push(configProperty(news));
+    if (canonicalJson(plan.imageIds) !== canonicalJson(olds.images)) replaces.push("images");
+    if (replaces.length === 0) replaces.push("fileSources");
+    return { changes: true, replaces };
+  },
+
+  async create(news: ImageInputs) {
+    const outs = await buildImage(news);
+    return { id: `${outs.name}-${contentDirName(outs.contentHash)}`, outs };
+  },
+
+  async update(_id: string, _olds: ImageOutputs, news: ImageInputs) {
+    return { outs: await buildImage(news) };
+  },
+
+  /** Refresh: an image whose artifacts were removed or altered outside Pulumi is gone. */
+  async read(id: string, props?: ImageOutputs) {
+    if (props === undefined) return {};
+    const manifest = await readManifest(props.artifactDir, props.name);
+    if (
+      manifest === undefined ||
+      manifest.cacheKey !== props.contentHash ||
+      !(await artifactsIntact(props.artifactDir, manifest))
+    ) {
+      return {};
+    }
+    return { id, props };
+  },
+
+  /** Removes this version's folder only; an already-missing folder is fine. */
+  async delete(_id: string, props: ImageOutputs) {
+    const dir = props.artifactDir;
+    if (path.basename(dir) !== contentDirName(props.contentHash)) {
+      throw new Error(`refusing to delete ${dir}: not a content folder of this image`);
+    }
+    await rm(dir, { recursive: true, force: true });
+    await rmdir(props.outputDir).catch(() => undefined);
+  },
+};

@@ -1,0 +1,97 @@
+import path from "node:path";
+
+import * as pulumi from "@pulumi/pulumi";
+
+import { lazyProvider } from "../dynamic";
+
+import type { ImageArtifact } from "./image-provider";
+
+/** The provider, loaded from its compiled implementation inside the provider process. */
+const provider = lazyProvider(
+  path.join(__dirname, "image-provider.js"),
+  "imageProvider",
+);
+
+export interface ImageArgs {
+  /** LinuxKit YAML text. Set exactly one of `configYaml`, `configFiles`, `config`. */
+  configYaml?: pulumi.Input<string>;
+  /** LinuxKit YAML files, merged in order as `linuxkit build a.yml b.yml` does. Relative to the program folder. */
+  configFiles?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * A LinuxKit configuration as an object (same fields as the YAML). Values
+   * may be secrets (`pulumi.secret(...)`, e.g. `files[].contents`): they are
+   * kept encrypted in state and never shown in diffs or logs.
+   */
+  config?: pulumi.Input<Record<string, unknown>>;
+  /** Output formats, LinuxKit's names. Default `["kernel+initrd"]`. */
+  formats?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Base name of the artifacts (`<name>-kernel`, ...). Default: the resource name. */
+  name?: pulumi.Input<string>;
+  /**
+   * Folder for artifacts; each content version gets its own subfolder named
+   * by its content hash. Default `.linuxkit/images` in the program folder.
+   */
+  outputDir?: pulumi.Input<string>;
+  /** Target architecture. Default and only value for now: `amd64`. */
+  arch?: pulumi.Input<string>;
+  /** Disk size in MiB for disk formats. */
+  diskSizeMiB?: pulumi.Input<number>;
+}
+
+/**
+ * A LinuxKit image built from YAML with images from the local Docker
+ * engine. `pulumi up` builds it; it is rebuilt (and replaced) only when
+ * its content changes: the configuration, an image behind a tag, or a
+ * `files[].source` file.
+ */
+export class Image extends pulumi.dynamic.Resource {
+  /** Content key of the build. Equal keys mean byte-identical artifacts. */
+  declare readonly contentHash: pulumi.Output<string>;
+  /** sha256 of the canonical resolved configuration. */
+  declare readonly specHash: pulumi.Output<string>;
+  /** Folder holding this version's artifacts. */
+  declare readonly artifactDir: pulumi.Output<string>;
+  /** Every artifact with its path, sha256 and size. */
+  declare readonly artifacts: pulumi.Output<ImageArtifact[]>;
+  /** Image reference → content id used in the build. */
+  declare readonly images: pulumi.Output<Record<string, string>>;
+  /** Kernel command line from the configuration. */
+  declare readonly cmdline: pulumi.Output<string>;
+  /** Path of `<name>-kernel` (kernel+initrd format). */
+  declare readonly kernel: pulumi.Output<string | undefined>;
+  /** Path of `<name>-initrd.img` (kernel+initrd format). */
+  declare readonly initrd: pulumi.Output<string | undefined>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly formats: pulumi.Output<string[]>;
+
+  constructor(name: string, args: ImageArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      provider,
+      name,
+      {
+        configYaml: args.configYaml,
+        configFiles: args.configFiles,
+        config: args.config,
+        formats: args.formats ?? ["kernel+initrd"],
+        name: args.name ?? name,
+        outputDir: pulumi
+          .output(args.outputDir ?? ".linuxkit/images")
+          .apply((d) => path.resolve(d)),
+        arch: args.arch ?? "amd64",
+        diskSizeMiB: args.diskSizeMiB,
+        baseDir: process.cwd(),
+        contentHash: undefined,
+        specHash: undefined,
+        artifactDir: undefined,
+        artifacts: undefined,
+        images: undefined,
+        cmdline: undefined,
+        kernel: undefined,
+        initrd: undefined,
+      },
+      opts,
+      "linuxkit",
+      "Image",
+    );
+  }
+}

@@ -1,0 +1,263 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { rm, rmdir } from "node:fs/promises";
+import path from "node:path";
+
+import { chooseAccel, type QemuAccelChoice } from "../../qemu/accel";
+import { findOvmf } from "../../qemu/boot-media";
+import { isSameProcess } from "../../qemu/process-identity";
+import type { BootMedia, PortForward } from "../../qemu/qemu-args";
+import { tailLines, waitUntilReady, type Readiness } from "../../qemu/readiness";
+import { launchVm, stopVm, sweepDeadVmDirs, vmFiles } from "../../qemu/vm-process";
+import { LinuxKitError } from "../../errors";
+import { containsUnknown } from "../unknowns";
+
+/** The QemuVm resource's inputs after defaults. */
+export interface QemuVmInputs {
+  name: string;
+  /** Folder holding one subfolder per VM instance. */
+  stateDir: string;
+  kernel?: string;
+  initrd?: string;
+  cmdline?: string;
+  iso?: string;
+  disk?: string;
+  diskFormat?: "raw" | "qcow2" | "vmdk" | "vpc";
+  uefi?: boolean;
+  memoryMiB: number;
+  cpus: number;
+  accel: QemuAccelChoice;
+  forwards: PortForward[];
+  readiness: Readiness;
+  /** Seconds the guest gets to power down on delete before qemu is stopped. */
+  shutdownTimeoutSeconds: number;
+  /** Content hash of the image booted; a change replaces the VM. */
+  imageHash?: string;
+}
+
+export interface QemuVmOutputs extends QemuVmInputs {
+  instanceId: string;
+  vmDir: string;
+  pid: number;
+  startTime: number;
+  consoleLog: string;
+  qmpSocket: string;
+  /** The accelerator actually used. */
+  accelUsed: string;
+  /** `running`, or `failed` when the VM started but never became ready. */
+  status: "running" | "failed";
+}
+
+/** Every input; all but MUTABLE ones replace the VM when they change. */
+const INPUT_KEYS: (keyof QemuVmInputs)[] = [
+  "name",
+  "stateDir",
+  "kernel",
+  "initrd",
+  "cmdline",
+  "iso",
+  "disk",
+  "diskFormat",
+  "uefi",
+  "memoryMiB",
+  "cpus",
+  "accel",
+  "forwards",
+  "readiness",
+  "shutdownTimeoutSeconds",
+  "imageHash",
+];
+
+/** Inputs whose change only affects later operations, never the running VM. */
+const MUTABLE = new Set<keyof QemuVmInputs>(["readiness", "shutdownTimeoutSeconds"]);
+
+export function bootMediaOf(i: QemuVmInputs): BootMedia {
+  if (i.kernel !== undefined && i.initrd !== undefined) {
+    return { kind: "kernel+initrd", kernel: i.kernel, initrd: i.initrd, cmdline: i.cmdline ?? "" };
+  }
+  if (i.iso !== undefined) return { kind: "iso", path: i.iso, uefi: i.uefi };
+  if (i.disk !== undefined)
+    return { kind: "disk", path: i.disk, format: i.diskFormat ?? "raw", uefi: i.uefi };
+  throw new LinuxKitError("USAGE", "QemuVm needs kernel+initrd, iso or disk", {
+    hint: "pass an Image's kernel and initrd outputs, or an iso/disk artifact path",
+  });
+}
+
+function marker(instanceId: string): string {
+  return `pulumi-linuxkit-${instanceId}`;
+}
+
+/** A VM is alive when its recorded process still runs (a recycled pid is not it). */
+export function vmAlive(o: Pick<QemuVmOutputs, "pid" | "startTime" | "instanceId">): boolean {
+  return isSameProcess({ pid: o.pid, startTime: o.startTime }, marker(o.instanceId));
+}
+
+function defaults(news: Partial<QemuVmInputs>): QemuVmInputs {
+  return {
+    ...news,
+    name: news.name ?? "vm",
+    stateDir: news.stateDir ?? path.resolve(".linuxkit/vms"),
+    memoryMiB: news.memoryMiB ?? 1024,
+    cpus: news.cpus ?? 1,
+    accel: news.accel ?? "auto",
+    forwards: news.forwards ?? [],
+    readiness: news.readiness ?? {},
+    shutdownTimeoutSeconds: news.shutdownTimeoutSeconds ?? 5,
+  };
+}
+
+/**
+ * The QemuVm resource's provider: create starts a detached qemu and waits
+ * for readiness; read notices a VM that died; delete powers it down and
+ * removes its folder. Every boot-relevant change replaces the VM.
+ */
+export const qemuVmProvider = {
+  async check(_olds: unknown, news: Partial<QemuVmInputs>) {
+    const inputs = defaults(news);
+    const failures: { property: string; reason: string }[] = [];
+    // During a preview, values not known yet are checked on `up`, once known.
+    const known = (v: unknown): boolean => !containsUnknown(v);
+    if (known(inputs.accel) && !["auto", "kvm", "tcg"].includes(inputs.accel)) {
+      failures.push({
+        property: "accel",
+        reason: `accel "${inputs.accel}" must be auto, kvm or tcg`,
+      });
+    }
+    const media = [
+      inputs.kernel !== undefined || inputs.initrd !== undefined,
+      inputs.iso !== undefined,
+      inputs.disk !== undefined,
+    ];
+    if (media.filter(Boolean).length !== 1) {
+      failures.push({
+        property: "kernel",
+        reason: "set exactly one of kernel+initrd, iso or disk",
+      });
+    } else if ((inputs.kernel === undefined) !== (inputs.initrd === undefined)) {
+      failures.push({
+        property: inputs.kernel === undefined ? "kernel" : "initrd",
+        reason: "kernel and initrd go together",
+      });
+    }
+    for (const key of ["kernel", "initrd", "iso", "disk"] as const) {
+      const file = inputs[key];
+      if (file === undefined || !known(file)) continue;
+      if (file === "") {
+        failures.push({
+          property: key,
+          reason: `${key} is empty: if it comes from an Image, build that Image with the ${key === "iso" ? "an ISO" : key === "disk" ? "a disk" : "kernel+initrd"} format`,
+        });
+      } else if (!existsSync(file)) {
+        failures.push({ property: key, reason: `${key} ${file} does not exist` });
+      }
+    }
+    if (known(inputs.memoryMiB) && (!Number.isInteger(inputs.memoryMiB) || inputs.memoryMiB < 64)) {
+      failures.push({
+        property: "memoryMiB",
+        reason: "memoryMiB must be an integer of at least 64",
+      });
+    }
+    const ports = new Set<number>();
+    for (const f of known(inputs.forwards) ? inputs.forwards : []) {
+      if (!(f.hostPort > 0 && f.hostPort < 65536) || !(f.guestPort > 0 && f.guestPort < 65536)) {
+        failures.push({
+          property: "forwards",
+          reason: `port forward ${f.hostPort}:${f.guestPort} is out of range 1-65535`,
+        });
+      }
+      if (ports.has(f.hostPort))
+        failures.push({
+          property: "forwards",
+          reason: `host port ${f.hostPort} is forwarded twice`,
+        });
+      ports.add(f.hostPort);
+    }
+    return { inputs, failures };
+  },
+
+  async diff(_id: string, olds: QemuVmOutputs, news: QemuVmInputs) {
+    const changed = INPUT_KEYS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+    const replaces: string[] = changed.filter((k) => !MUTABLE.has(k));
+    if (olds.status === "failed") replaces.push("status");
+    // A forwarded host port can be held by one VM only: the old VM must
+    // stop before its replacement can listen there.
+    const deleteBeforeReplace = replaces.length > 0 && (olds.forwards?.length ?? 0) > 0;
+    return { changes: changed.length > 0 || replaces.length > 0, replaces, deleteBeforeReplace };
+  },
+
+  async create(inputs: QemuVmInputs) {
+    await sweepDeadVmDirs(inputs.stateDir, inputs.name);
+    const instanceId = randomBytes(6).toString("hex");
+    const vmDir = path.join(inputs.stateDir, `${inputs.name}-${instanceId}`);
+    const media = bootMediaOf(inputs);
+    const accel = chooseAccel(inputs.accel);
+    const ovmf = media.kind !== "kernel+initrd" && media.uefi ? findOvmf() : undefined;
+    const vm = await launchVm({
+      vmDir,
+      marker: marker(instanceId),
+      media,
+      accel,
+      memoryMiB: inputs.memoryMiB,
+      cpus: inputs.cpus,
+      forwards: inputs.forwards,
+      ovmfCode: ovmf,
+    });
+    const outs: QemuVmOutputs = {
+      ...inputs,
+      instanceId,
+      vmDir,
+      pid: vm.pid,
+      startTime: vm.startTime,
+      consoleLog: vm.consoleLog,
+      qmpSocket: vm.qmpSocket,
+      accelUsed: accel,
+      status: "running",
+    };
+    const problem = await waitUntilReady(
+      inputs.readiness,
+      vm.consoleLog,
+      () => vmAlive(outs),
+      (guest) => inputs.forwards.find((f) => f.guestPort === guest)?.hostPort,
+    );
+    if (problem !== undefined) {
+      const tail = await tailLines(vm.consoleLog, 15);
+      const err = new Error(
+        `VM ${inputs.name} ${problem}.\nLast console lines (${vm.consoleLog}):\n${tail.map((l) => `  | ${l}`).join("\n")}`,
+      ) as Error & { id?: string; properties?: QemuVmOutputs; reasons?: string[] };
+      err.id = instanceId;
+      err.properties = { ...outs, status: "failed" };
+      err.reasons = [problem];
+      throw err;
+    }
+    return { id: instanceId, outs };
+  },
+
+  async update(_id: string, olds: QemuVmOutputs, news: QemuVmInputs) {
+    return {
+      outs: {
+        ...olds,
+        readiness: news.readiness,
+        shutdownTimeoutSeconds: news.shutdownTimeoutSeconds,
+      },
+    };
+  },
+
+  /** Refresh: a VM whose qemu process is gone (killed, crashed, host rebooted) no longer exists. */
+  async read(id: string, props?: QemuVmOutputs) {
+    if (props === undefined || !vmAlive(props)) return {};
+    return { id, props };
+  },
+
+  async delete(_id: string, props: QemuVmOutputs) {
+    await stopVm(
+      { pid: props.pid, startTime: props.startTime },
+      marker(props.instanceId),
+      props.qmpSocket ?? vmFiles(props.vmDir).qmpSocket,
+      props.shutdownTimeoutSeconds ?? 5,
+    );
+    await rm(props.vmDir, { recursive: true, force: true });
+    await sweepDeadVmDirs(props.stateDir, props.name);
+    // The shared state folder goes too once its last VM is gone.
+    await rmdir(props.stateDir).catch(() => undefined);
+  },
+};

@@ -1,0 +1,94 @@
+import path from "node:path";
+
+import * as pulumi from "@pulumi/pulumi";
+
+import { lazyProvider } from "../dynamic";
+
+import type { QemuAccelChoice } from "../../qemu/accel";
+import type { PortForward } from "../../qemu/qemu-args";
+import type { Readiness } from "../../qemu/readiness";
+
+/** The provider, loaded from its compiled implementation inside the provider process. */
+const provider = lazyProvider(
+  path.join(__dirname, "qemu-vm-provider.js"),
+  "qemuVmProvider",
+);
+
+export interface QemuVmArgs {
+  /** Kernel to boot (an Image's `kernel` output). Set with `initrd`, or set `iso` or `disk`. */
+  kernel?: pulumi.Input<string>;
+  /** Initrd to boot (an Image's `initrd` output). */
+  initrd?: pulumi.Input<string>;
+  /** Kernel command line (an Image's `cmdline` output). */
+  cmdline?: pulumi.Input<string>;
+  /** An ISO to boot from. */
+  iso?: pulumi.Input<string>;
+  /** A disk image to boot from. */
+  disk?: pulumi.Input<string>;
+  /** Format of `disk`. Default `raw`. */
+  diskFormat?: pulumi.Input<"raw" | "qcow2" | "vmdk" | "vpc">;
+  /** Boot `iso`/`disk` with UEFI (OVMF). Default false. */
+  uefi?: pulumi.Input<boolean>;
+  /** Guest memory in MiB. Default 1024. */
+  memoryMiB?: pulumi.Input<number>;
+  /** Virtual CPUs. Default 1. */
+  cpus?: pulumi.Input<number>;
+  /**
+   * `auto` (kvm when /dev/kvm is usable), `kvm` or `tcg`. Default `auto`.
+   * The environment variable LINUXKIT_QEMU_ACCEL overrides it.
+   */
+  accel?: pulumi.Input<QemuAccelChoice>;
+  /** Ports forwarded from 127.0.0.1 on the host into the guest. */
+  forwards?: pulumi.Input<pulumi.Input<PortForward>[]>;
+  /** When the VM counts as up: a console pattern and/or a guest TCP port. Default: as soon as qemu runs. */
+  readiness?: pulumi.Input<Readiness>;
+  /** Seconds the guest gets to power down on delete. Default 5. */
+  shutdownTimeoutSeconds?: pulumi.Input<number>;
+  /** Folder for per-VM state (pidfile, QMP socket, console log). Default `.linuxkit/vms`. */
+  stateDir?: pulumi.Input<string>;
+  /** Content hash of the booted image; a change replaces the VM (an Image's `contentHash`). */
+  imageHash?: pulumi.Input<string>;
+  /** Name shown in state folders. Default: the resource name. */
+  name?: pulumi.Input<string>;
+}
+
+/**
+ * A local qemu VM that outlives `pulumi up`. Create waits for readiness;
+ * refresh notices a VM that was killed; delete powers it down. Any change
+ * to what it boots replaces it.
+ */
+export class QemuVm extends pulumi.dynamic.Resource {
+  /** The qemu process id. */
+  declare readonly pid: pulumi.Output<number>;
+  /** Serial console log: `tail -f` it to watch the VM. */
+  declare readonly consoleLog: pulumi.Output<string>;
+  /** QMP control socket. */
+  declare readonly qmpSocket: pulumi.Output<string>;
+  /** This VM's state folder. */
+  declare readonly vmDir: pulumi.Output<string>;
+  /** The accelerator actually used (`kvm` or `tcg`). */
+  declare readonly accelUsed: pulumi.Output<string>;
+  declare readonly status: pulumi.Output<string>;
+  declare readonly forwards: pulumi.Output<PortForward[]>;
+
+  constructor(name: string, args: QemuVmArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      provider,
+      name,
+      {
+        ...args,
+        name: args.name ?? name,
+        stateDir: pulumi.output(args.stateDir ?? ".linuxkit/vms").apply((d) => path.resolve(d)),
+        pid: undefined,
+        consoleLog: undefined,
+        qmpSocket: undefined,
+        vmDir: undefined,
+        accelUsed: undefined,
+        status: undefined,
+      },
+      opts,
+      "linuxkit",
+      "QemuVm",
+    );
+  }
+}
