@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -14,6 +15,26 @@ export function pulumiBinDir(): string {
   return path.join(os.homedir(), ".pulumi", "bin");
 }
 
+/**
+ * A folder holding one symlink, `pulumi-linuxkit` → this checkout, for
+ * NODE_PATH: the dynamic providers load their implementation by package
+ * name, as they do in a user's program where the package is installed.
+ */
+export function packageLinkDir(): string {
+  const key = createHash("sha256").update(repoRoot).digest("hex").slice(0, 12);
+  const dir = path.join(os.tmpdir(), `pulumi-linuxkit-node-path-${key}`);
+  const link = path.join(dir, "pulumi-linuxkit");
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(link)) {
+    try {
+      symlinkSync(repoRoot, link);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+  }
+  return dir;
+}
+
 /** Environment for a hermetic stack: local file backend, no account, TCG guests. */
 export function pulumiEnv(stateDir: string): Record<string, string> {
   return {
@@ -23,8 +44,9 @@ export function pulumiEnv(stateDir: string): Record<string, string> {
     PULUMI_DIY_BACKEND_NO_LOCKING: "false",
     LINUXKIT_QEMU_ACCEL: "tcg",
     PATH: `${pulumiBinDir()}:${process.env.PATH ?? ""}`,
-    // Inline programs run from a temporary folder: let the dynamic provider find @pulumi/pulumi.
-    NODE_PATH: path.join(repoRoot, "node_modules"),
+    // Inline programs run from a temporary folder: let the dynamic provider find
+    // @pulumi/pulumi, and `pulumi-linuxkit/providers` (this checkout) by name.
+    NODE_PATH: [packageLinkDir(), path.join(repoRoot, "node_modules")].join(path.delimiter),
   };
 }
 

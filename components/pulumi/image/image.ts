@@ -7,10 +7,7 @@ import { lazyProvider } from "../dynamic";
 import type { ImageArtifact } from "./image-provider";
 
 /** The provider, loaded from its compiled implementation inside the provider process. */
-const provider = lazyProvider(
-  path.join(__dirname, "image-provider.js"),
-  "imageProvider",
-);
+const provider = lazyProvider("image");
 
 export interface ImageArgs {
   /** LinuxKit YAML text. Set exactly one of `configYaml`, `configFiles`, `config`. */

@@ -9,10 +9,7 @@ import type { PortForward } from "../../qemu/qemu-args";
 import type { Readiness } from "../../qemu/readiness";
 
 /** The provider, loaded from its compiled implementation inside the provider process. */
-const provider = lazyProvider(
-  path.join(__dirname, "qemu-vm-provider.js"),
-  "qemuVmProvider",
-);
+const provider = lazyProvider("qemuVm");
 
 export interface QemuVmArgs {
   /** Kernel to boot (an Image's `kernel` output). Set with `initrd`, or set `iso` or `disk`. */
