@@ -71,7 +71,10 @@ before(async () => {
     .split("\n")
     .pop()!;
   const ourPulumi = JSON.parse(
-    await readFile(path.join(repoRoot, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8"),
+    await readFile(
+      path.join(repoRoot, "node_modules", "@pulumi", "pulumi", "package.json"),
+      "utf8",
+    ),
   ) as { version: string };
   await writeFile(
     path.join(folderA, "Pulumi.yaml"),
@@ -83,7 +86,10 @@ before(async () => {
   );
   await writeFile(path.join(folderA, "index.js"), PROGRAM);
   // The example's YAML plus a file read from a relative `source`.
-  const yaml = await readFile(path.join(repoRoot, "examples", "qemu-local", "linuxkit.yml"), "utf8");
+  const yaml = await readFile(
+    path.join(repoRoot, "examples", "qemu-local", "linuxkit.yml"),
+    "utf8",
+  );
   await writeFile(
     path.join(folderA, "linuxkit.yml"),
     `${yaml}\n  - path: etc/motd\n    source: motd.txt\n    mode: "0644"\n`,
@@ -140,7 +146,10 @@ describe("state written in one checkout works from another", { concurrency: fals
     });
     await rm(folderA, { recursive: true, force: true });
     const stack = await stackIn(folderB);
-    const preview = await stack.preview({ onOutput: process.env.LK_DEBUG ? (s) => process.stderr.write(s) : ignore, diff: !!process.env.LK_DEBUG });
+    const preview = await stack.preview({
+      onOutput: process.env.LK_DEBUG ? (s) => process.stderr.write(s) : ignore,
+      diff: !!process.env.LK_DEBUG,
+    });
     assert.deepEqual(
       Object.keys(preview.changeSummary).filter((k) => k !== "same"),
       [],
@@ -150,7 +159,9 @@ describe("state written in one checkout works from another", { concurrency: fals
 
   it("refresh from B keeps the image and the running VM", async () => {
     const stack = await stackIn(folderB);
-    const refreshed = await stack.refresh({ onOutput: process.env.LK_DEBUG ? (s) => process.stderr.write(s) : ignore });
+    const refreshed = await stack.refresh({
+      onOutput: process.env.LK_DEBUG ? (s) => process.stderr.write(s) : ignore,
+    });
     assert.deepEqual(
       Object.keys(refreshed.summary.resourceChanges ?? {}).filter((k) => k !== "same"),
       [],
