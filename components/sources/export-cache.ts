@@ -12,6 +12,9 @@ export function defaultExportCacheDir(): string {
   return path.join(base, "pulumi-linuxkit", "exports");
 }
 
+/** Suffix of a cached tree; bumped whenever the way trees are produced changes. */
+const TREE_SUFFIX = ".layers.tar";
+
 /** Default size budget of the cache, in bytes (2 GiB). */
 export const DEFAULT_EXPORT_CACHE_BYTES = 2 * 1024 ** 3;
 
@@ -33,10 +36,15 @@ export class ExportCachingSource implements ImageSource {
     return this.inner.resolve(ref, options);
   }
 
+  /**
+   * `<id>.layers.tar`: trees applied from the image's layers. (Files named
+   * `<id>.tar` hold container exports of older versions; they are never
+   * read again and leave with the size budget.)
+   */
   private fileFor(image: ResolvedImage): string {
     return path.join(
       this.dir,
-      `${image.id.replace(/^sha256:/, "").replace(/[^a-zA-Z0-9]/g, "_")}.tar`,
+      `${image.id.replace(/^sha256:/, "").replace(/[^a-zA-Z0-9]/g, "_")}${TREE_SUFFIX}`,
     );
   }
 

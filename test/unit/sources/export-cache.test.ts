@@ -53,7 +53,7 @@ describe("ExportCachingSource", () => {
     await settle();
     assert.deepEqual(await readAll(await cache.exportRootfs(image)), bytes);
     assert.equal(inner.exports, 1);
-    assert.deepEqual(await readdir(path.join(dir, "a")), ["one.tar"]);
+    assert.deepEqual(await readdir(path.join(dir, "a")), ["one.layers.tar"]);
   });
 
   it("an export that fails midway reaches the consumer as an error and is not cached", async () => {
@@ -105,9 +105,12 @@ describe("ExportCachingSource", () => {
       await readAll(await cache.exportRootfs(await cache.resolve(ref)));
       await settle();
       const t = new Date(Date.now() - (3 - i) * 60_000);
-      await utimes(path.join(dir, "d", `${ref}.tar`), t, t).catch(() => undefined);
+      await utimes(path.join(dir, "d", `${ref}.layers.tar`), t, t).catch(() => undefined);
     }
     await cache.prune();
-    assert.deepEqual((await readdir(path.join(dir, "d"))).sort(), ["mid.tar", "new.tar"]);
+    assert.deepEqual((await readdir(path.join(dir, "d"))).sort(), [
+      "mid.layers.tar",
+      "new.layers.tar",
+    ]);
   });
 });
