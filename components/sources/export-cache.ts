@@ -64,6 +64,8 @@ export class ExportCachingSource implements ImageSource {
     const copy = createWriteStream(tmp);
     const out = new PassThrough({ highWaterMark: 1 << 20 });
     let failed = false;
+    // Not `source.readableEnded`: sources need not be Node streams (streamx has no such field).
+    let ended = false;
     const fail = (e: Error): void => {
       failed = true;
       copy.destroy();
@@ -84,6 +86,7 @@ export class ExportCachingSource implements ImageSource {
       }
     });
     source.on("end", () => {
+      ended = true;
       out.end();
       if (failed) return;
       copy.end(() => {
@@ -93,7 +96,7 @@ export class ExportCachingSource implements ImageSource {
       });
     });
     out.on("close", () => {
-      if (!source.readableEnded) {
+      if (!ended) {
         failed = true;
         source.destroy();
         copy.destroy();

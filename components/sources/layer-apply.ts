@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { PassThrough, type Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 
 import { forEachTarEntry } from "../rootfs/tar-entry";
@@ -136,7 +136,10 @@ export async function applyLayers(
     await cleanup();
     throw e;
   }
-  const out = spool.writeSorted();
-  out.once("close", () => void cleanup());
+  const pack = spool.writeSorted();
+  pack.once("close", () => void cleanup());
+  // A Node stream for consumers (tar-stream's pack is a streamx stream).
+  const out = Readable.from(pack, { objectMode: false, highWaterMark: 1 << 20 });
+  out.once("close", () => pack.destroy());
   return out;
 }
