@@ -185,6 +185,21 @@ export class DockerImageSource implements ImageSource {
     const msg = engineMessage(e);
     const parsed = parseImageRef(ref);
     const full = typeof parsed === "string" ? ref : formatImageRef(parsed);
+    const domain = typeof parsed === "string" ? "the registry" : parsed.domain;
+    if (/unauthorized|authentication required|no basic auth credentials/i.test(msg)) {
+      return new LinuxKitError(
+        "IMAGE_PULL",
+        `image ${ref} is not in the Docker engine and ${domain} refused to let ${full} be pulled: ${msg}`,
+        {
+          image: ref,
+          hint:
+            `check the credentials for ${domain}: \`docker login ${domain}\` writes them to the Docker ` +
+            "config file ($DOCKER_CONFIG/config.json, default ~/.docker/config.json), which the build reads " +
+            "(credential helpers are not consulted)",
+          cause: e,
+        },
+      );
+    }
     const notFound = /not found|manifest unknown|pull access denied|does not exist|404/i.test(msg);
     return new LinuxKitError(
       notFound ? "IMAGE_NOT_FOUND" : "IMAGE_PULL",
