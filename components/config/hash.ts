@@ -53,11 +53,13 @@ function write(value: unknown, active: Set<object>): string {
  * written differently (key order, quoting, flow or block style, comments,
  * split over several files) hashes the same; any change that can
  * alter the build changes it. `trust` is left out, since LinuxKit ignores
- * it. Values are hashed as parsed: `files[].source` is the resolved
+ * it, and so is `outputs`: the formats are part of a build's key on their
+ * own, whether they come from `outputs` or are chosen explicitly. Values are hashed as parsed: `files[].source` is the resolved
  * absolute path, and the contents of source files are not included.
  */
 export function canonicalSpecHash(spec: LinuxKitSpec): string {
   const withoutTrust: Partial<LinuxKitSpec> = { ...spec };
   delete withoutTrust.trust;
+  delete withoutTrust.outputs;
   return createHash("sha256").update(canonicalJson(withoutTrust)).digest("hex");
 }

@@ -30,4 +30,5 @@ export { expandImageRef } from "./image-ref";
 export { cleanRootPath, parseOctalMode, type RootPathResult } from "./root-path";
 export { fileKinds, resolveSource } from "./files";
 export { plainPath } from "./paths";
+export { chooseFormats, outputFormats, DEFAULT_FORMATS, type FormatChoice } from "./outputs";
 export { yamlOptions, type Position } from "./tree";

@@ -1,7 +1,7 @@
 import path from "node:path";
 
 import { LinuxKitError, LinuxKitErrors } from "../../errors";
-import { loadSpecFiles, parseSpec, parseSpecObject } from "../../config";
+import { chooseFormats, loadSpecFiles, parseSpec, parseSpecObject } from "../../config";
 import type { ParsedSpec } from "../../config/parsed";
 import type { BuildRequest } from "../../pipeline/pipeline";
 
@@ -17,7 +17,8 @@ export interface ImageInputs {
   name: string;
   /** Folder under which each content version gets its own subfolder. */
   outputDir: string;
-  formats: string[];
+  /** Explicit output formats; undefined: the configuration's `outputs:`, else kernel+initrd. */
+  formats?: string[];
   arch: string;
   diskSizeMiB?: number;
   /** Folder relative `files[].source` paths of `configYaml`/`config` are read from. */
@@ -64,7 +65,7 @@ export function buildRequestFor(inputs: ImageInputs, parsed: ParsedSpec): BuildR
     name: inputs.name,
     outputDir: inputs.outputDir,
     contentAddressed: true,
-    formats: inputs.formats,
+    formats: chooseFormats(inputs.formats, parsed.spec).formats,
     diskSizeMiB: inputs.diskSizeMiB,
   };
 }

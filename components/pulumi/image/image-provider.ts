@@ -47,7 +47,6 @@ function normalise(news: Partial<ImageInputs>): ImageInputs {
     ...news,
     name: news.name ?? "linuxkit",
     outputDir: news.outputDir ?? path.resolve(".linuxkit"),
-    formats: news.formats ?? ["kernel+initrd"],
     arch: news.arch ?? "amd64",
     baseDir: news.baseDir ?? process.cwd(),
   };
@@ -65,7 +64,7 @@ function outputsFrom(inputs: ImageInputs, result: Awaited<ReturnType<typeof buil
   const out: ImageOutputs = {
     name: inputs.name,
     outputDir: inputs.outputDir,
-    formats: inputs.formats,
+    formats: result.formats,
     arch: inputs.arch,
     baseDir: inputs.baseDir,
     contentHash: result.cacheKey,
@@ -100,7 +99,7 @@ export const imageProvider = {
     if (containsUnknown(news)) return { inputs };
     const failures: { property: string; reason: string }[] = [];
     try {
-      validateFormats(inputs.formats);
+      if (inputs.formats !== undefined) validateFormats(inputs.formats);
     } catch (e) {
       failures.push(...failuresFrom(e, "formats"));
     }
