@@ -67,7 +67,7 @@ describe("outputs:", () => {
     assert.deepEqual(described, [
       'bad.yml:5:13 outputs[1].format: outputs[1].format: unknown output format "iso-biso"',
       "bad.yml:6:13 outputs[2].format: outputs[2].format: output format rpi3 is not supported yet",
-      "bad.yml:7:5 outputs[3]: outputs[3]: missing required field `format`",
+      "bad.yml:7:5 outputs[3].format: outputs[3].format: missing required field `format` in an output",
     ]);
     assert.match(errors[0]?.hint ?? "", /did you mean `iso-bios`\?/);
   });
