@@ -2,6 +2,7 @@
  * Canonical JSON and the configuration hash used as a build cache key.
  */
 import { createHash } from "node:crypto";
+import { writtenFile } from "./files";
 import type { LinuxKitSpec } from "./types";
 
 /**
@@ -54,12 +55,19 @@ function write(value: unknown, active: Set<object>): string {
  * split over several files) hashes the same; any change that can
  * alter the build changes it. `trust` is left out, since LinuxKit ignores
  * it, and so is `outputs`: the formats are part of a build's key on their
- * own, whether they come from `outputs` or are chosen explicitly. Values are hashed as parsed: `files[].source` is the resolved
+ * own, whether they come from `outputs` or are chosen explicitly. When a
+ * `files` entry asks for `metadata`, the files' `path` and `source` as
+ * written count too (the metadata shows them so). Values are hashed as parsed: `files[].source` is the resolved
  * absolute path, and the contents of source files are not included.
  */
 export function canonicalSpecHash(spec: LinuxKitSpec): string {
   const withoutTrust: Partial<LinuxKitSpec> = { ...spec };
   delete withoutTrust.trust;
   delete withoutTrust.outputs;
-  return createHash("sha256").update(canonicalJson(withoutTrust)).digest("hex");
+  const hashed: Record<string, unknown> = { ...withoutTrust };
+  // a metadata file shows `path` and `source` as written: then their spelling is content too
+  if (spec.files.some((f) => f.metadata !== undefined && f.metadata !== "")) {
+    hashed.filesAsWritten = spec.files.map((f) => writtenFile(f));
+  }
+  return createHash("sha256").update(canonicalJson(hashed)).digest("hex");
 }
