@@ -100,7 +100,17 @@ function emitNode(out: Writer, value: GoYaml, indent: number, ctx: Context): voi
     value.entries.forEach(([key, item], i) => {
       // the first key of a mapping that is a sequence item goes on the item's line
       if (!(i === 0 && ctx.kind === "sequence-item")) out.indent(own);
-      writeScalar(out, key, own, true);
+      if (isSimpleKey(key)) {
+        writeScalar(out, key, own, true);
+      } else {
+        // a long or multi-line key: `? key` then `: value` on its own line
+        out.put("?");
+        out.put(" ");
+        out.whitespace = true;
+        out.indention = true;
+        writeScalar(out, key, own, false);
+        out.indent(own);
+      }
       out.put(":");
       out.whitespace = false;
       out.indention = false;
@@ -132,6 +142,11 @@ function emitNode(out: Writer, value: GoYaml, indent: number, ctx: Context): voi
   }
   // a scalar or an empty collection as the whole document
   writeValue(out, value, indent);
+}
+
+/** libyaml's yaml_emitter_check_simple_key for a string key: one line, at most 128 bytes. */
+function isSimpleKey(key: string): boolean {
+  return !analyze(key).multiline && Buffer.byteLength(key, "utf8") <= 128;
 }
 
 /** A scalar (or `[]`/`{}`) whose enclosing collection is at `indent`. */
@@ -186,15 +201,18 @@ const isSpace = (c: string | undefined): boolean => c === " ";
 const isBlankz = (c: string | undefined): boolean =>
   c === undefined || c === " " || c === "\t" || isBreak(c) || c === "\0";
 
+/**
+ * go-yaml's is_printable (narrower than libyaml's: NEL and everything past
+ * U+FFFF count as not printable, so such strings are double-quoted with
+ * escapes).
+ */
 function isPrintable(c: string): boolean {
   const x = c.codePointAt(0) ?? 0;
   return (
     x === 0x0a ||
     (x >= 0x20 && x <= 0x7e) ||
-    x === 0x85 ||
     (x >= 0xa0 && x <= 0xd7ff) ||
-    (x >= 0xe000 && x <= 0xfffd && x !== 0xfeff) ||
-    (x >= 0x10000 && x <= 0x10ffff)
+    (x >= 0xe000 && x <= 0xfffd && x !== 0xfeff)
   );
 }
 
@@ -332,7 +350,19 @@ function writeSingleQuoted(out: Writer, s: string, indent: number, allowBreaks: 
   const chars = [...s];
   out.put("'");
   let spaces = false;
+  let breaks = false;
   chars.forEach((c, i) => {
+    if (isBreak(c)) {
+      if (!breaks && c === "\n") out.newline();
+      writeBreak(out, c);
+      out.indention = true;
+      breaks = true;
+      return;
+    }
+    if (breaks) {
+      out.indent(indent);
+      breaks = false;
+    }
     if (isSpace(c)) {
       if (
         allowBreaks &&
@@ -377,10 +407,13 @@ const ESCAPES: Readonly<Record<string, string>> = {
 
 function writeDoubleQuoted(out: Writer, s: string, indent: number, allowBreaks: boolean): void {
   const chars = [...s];
+  // go-yaml's is_bom looks at the start of the string, not the character:
+  // after a leading U+FEFF every character is escaped
+  const escapeAll = s.startsWith("\ufeff");
   out.put('"');
   let spaces = false;
   chars.forEach((c, i) => {
-    if (!isPrintable(c) || c === "\ufeff" || isBreak(c) || c === '"' || c === "\\") {
+    if (escapeAll || !isPrintable(c) || isBreak(c) || c === '"' || c === "\\") {
       const named = ESCAPES[c];
       if (named !== undefined) out.put(`\\${named}`);
       else {
@@ -407,6 +440,15 @@ function writeDoubleQuoted(out: Writer, s: string, indent: number, allowBreaks: 
   out.indention = false;
 }
 
+/** libyaml's write_break: `\n` as a newline, other line breaks as themselves; a new line starts. */
+function writeBreak(out: Writer, c: string): void {
+  if (c === "\n") out.newline();
+  else {
+    out.text += c;
+    out.column = 0;
+  }
+}
+
 function writeLiteral(out: Writer, s: string, indent: number): void {
   const chars = [...s];
   let hints = "";
@@ -421,7 +463,7 @@ function writeLiteral(out: Writer, s: string, indent: number): void {
   let breaks = true;
   for (const c of chars) {
     if (isBreak(c)) {
-      out.newline();
+      writeBreak(out, c);
       out.indention = true;
       breaks = true;
     } else {

@@ -57,11 +57,28 @@ describe("go-yaml v2 scalars", () => {
     ["ends\n", "k: |\n  ends\n"],
     ["ends\n\n", "k: |+\n  ends\n\n"],
     [" x\ny", "k: |2-\n   x\n  y\n"],
+    // go-yaml's is_printable is narrower than libyaml's: NEL and non-BMP are escaped
+    ["a\u0085b", 'k: "a\\Nb"\n'],
+    ["smile \u{1F600}", 'k: "smile \\U0001F600"\n'],
+    // its is_bom tests the string's start: then every character is escaped
+    ["\ufeffab c", 'k: "\\uFEFF\\x61\\x62\\x20\\x63"\n'],
+    ["x\u2028y", "k: 'x\u2028  y'\n"],
+    [
+      `long ${"word ".repeat(16).trim()}`,
+      "k: long word word word word word word word word word word word word word word word\n  word\n",
+    ],
   ];
   for (const [value, expected] of cases) {
     it(`${JSON.stringify(value)} → ${JSON.stringify(expected)}`, () =>
       assert.equal(one(value), expected));
   }
+
+  it("writes a multi-line key as a complex key", () => {
+    assert.equal(
+      goYamlMarshal(new GoYamlMap([["two\nlines", "v"]])),
+      "? |-\n  two\n  lines\n: v\n",
+    );
+  });
 
   it("sorts Go map keys as go-yaml does (numbers by value)", () => {
     const yaml = goYamlMarshal(goYamlMap({ b10: "x", b9: "x", a: "x", "1": "x" }));
