@@ -166,6 +166,18 @@ describe("docker-sshd-like.yml: run qemu --publish PORT:22, then ssh in with the
     assert.equal(lines[0], "ssh-login-ok uid=0", "the command ran as root");
     assert.ok(lines[1]?.startsWith(cmdline), `the guest kernel's command line: ${lines[1]}`);
     assert.match(lines[2] ?? "", /\/init/, "PID 1 is the guest's init");
+    // the image's earlier markers still come first, and nothing failed
+    assert.match(
+      console,
+      /LINUXKIT-TEST: sshd uid=0 capeff=000001ffffffffff readonly=no pidns=host ipcns=host utsns=host netifs=eth0,lo oom=0 cwd=\//,
+    );
+    assert.match(
+      console,
+      new RegExp(
+        `LINUXKIT-TEST: file /root/\\.ssh/authorized_keys mode=0600 uid=0 gid=0 size=${Buffer.byteLength(publicKey)} `,
+      ),
+    );
+    assert.doesNotMatch(console, /LINUXKIT-TEST: (ERROR|WARN)|runc run failed/);
     assert.match(console, /LINUXKIT-TEST: sshd openssh listening port=22/);
     assert.match(
       console,
