@@ -17,6 +17,7 @@ APT_PACKAGES=(
   jq                   # test images (the guest init reads runtime.json)
   cpio                 # tests compare our cpio with GNU cpio
   linux-image-cloud-amd64  # the kernel inside the test kernel image
+  openssh-server openssh-client  # the sshd test image (real sshd, ssh-keygen); ssh logins in e2e tests
   kmod                 # modules.dep for the test kernel image
   xorriso isolinux syslinux syslinux-common  # ISO and BIOS disk formats
   grub-efi-amd64-bin grub-common             # EFI formats (BOOTX64.EFI)

@@ -2,6 +2,7 @@
  * Canonical JSON and the configuration hash used as a build cache key.
  */
 import { createHash } from "node:crypto";
+import { writtenFile } from "./files";
 import type { LinuxKitSpec } from "./types";
 
 /**
@@ -53,21 +54,27 @@ function write(value: unknown, active: Set<object>): string {
  * written differently (key order, quoting, flow or block style, comments,
  * split over several files) hashes the same; any change that can
  * alter the build changes it. `trust` is left out, since LinuxKit ignores
- * it. The contents of `files[].source` files are not included (the build
- * key adds them), and neither is where they sit: a source path is hashed
+ * it, and so is `outputs`: the formats are part of a build's key on their
+ * own, whether they come from `outputs` or are chosen explicitly. The
+ * contents of `files[].source` files are not included (the build key adds
+ * them), and neither is where they sit: a resolved source path is hashed
  * as a placeholder, so the same project in another folder hashes the same.
- * The one exception is a configuration with a `metadata` file: that file
- * holds the resolved configuration, absolute source paths included, so
- * they change its bytes and stay in the hash.
+ * When a `files` entry asks for `metadata`, the files' `path` and `source`
+ * as written count too (the metadata shows them so, as LinuxKit does).
  */
 export function canonicalSpecHash(spec: LinuxKitSpec): string {
-  const hashed: Partial<LinuxKitSpec> = { ...spec };
-  delete hashed.trust;
-  const writesMetadata = spec.files.some((f) => f.metadata !== undefined);
-  if (!writesMetadata) {
-    hashed.files = spec.files.map((f) =>
+  const withoutTrust: Partial<LinuxKitSpec> = { ...spec };
+  delete withoutTrust.trust;
+  delete withoutTrust.outputs;
+  const hashed: Record<string, unknown> = {
+    ...withoutTrust,
+    files: spec.files.map((f) =>
       f.source === undefined || f.source === "" ? f : { ...f, source: SOURCE_PLACEHOLDER },
-    );
+    ),
+  };
+  // a metadata file shows `path` and `source` as written: then their spelling is content too
+  if (spec.files.some((f) => f.metadata !== undefined && f.metadata !== "")) {
+    hashed.filesAsWritten = spec.files.map((f) => writtenFile(f));
   }
   return createHash("sha256").update(canonicalJson(hashed)).digest("hex");
 }

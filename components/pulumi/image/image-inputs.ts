@@ -1,5 +1,5 @@
 import { LinuxKitError, LinuxKitErrors } from "../../errors";
-import { loadSpecFiles, parseSpec, parseSpecObject } from "../../config";
+import { chooseFormats, loadSpecFiles, parseSpec, parseSpecObject } from "../../config";
 import type { ParsedSpec } from "../../config/parsed";
 import type { BuildRequest } from "../../pipeline/pipeline";
 
@@ -22,7 +22,8 @@ export interface ImageInputs {
   name: string;
   /** Folder under which each content version gets its own subfolder. */
   outputDir: string;
-  formats: string[];
+  /** Explicit output formats; undefined: the configuration's `outputs:`, else kernel+initrd. */
+  formats?: string[];
   arch: string;
   diskSizeMiB?: number;
 }
@@ -77,7 +78,7 @@ export function buildRequestFor(inputs: ImageInputs, parsed: ParsedSpec): BuildR
     name: inputs.name,
     outputDir: inputs.outputDir,
     contentAddressed: true,
-    formats: inputs.formats,
+    formats: chooseFormats(inputs.formats, parsed.spec).formats,
     diskSizeMiB: inputs.diskSizeMiB,
   };
 }

@@ -53,7 +53,6 @@ function normalise(news: Partial<ImageInputs> & { baseDir?: unknown }): ImageInp
     ...rest,
     name: news.name ?? "linuxkit",
     outputDir: news.outputDir ?? DEFAULT_OUTPUT_DIR,
-    formats: news.formats ?? ["kernel+initrd"],
     arch: news.arch ?? "amd64",
   };
 }
@@ -84,7 +83,7 @@ function outputsFrom(inputs: ImageInputs, result: Awaited<ReturnType<typeof buil
   const out: ImageOutputs = {
     name: inputs.name,
     outputDir: inputs.outputDir,
-    formats: inputs.formats,
+    formats: result.formats,
     arch: inputs.arch,
     contentHash: result.cacheKey,
     specHash: result.specHash,
@@ -118,7 +117,7 @@ export const imageProvider = {
     if (containsUnknown(news)) return { inputs };
     const failures: { property: string; reason: string }[] = [];
     try {
-      validateFormats(inputs.formats);
+      if (inputs.formats !== undefined) validateFormats(inputs.formats);
     } catch (e) {
       failures.push(...failuresFrom(e, "formats"));
     }

@@ -20,7 +20,10 @@ export interface ImageArgs {
    * kept encrypted in state and never shown in diffs or logs.
    */
   config?: pulumi.Input<Record<string, unknown>>;
-  /** Output formats, LinuxKit's names. Default `["kernel+initrd"]`. */
+  /**
+   * Output formats, LinuxKit's names. Default: those of the configuration's
+   * `outputs:` section (moby-era YAML) if it has one, else `["kernel+initrd"]`.
+   */
   formats?: pulumi.Input<pulumi.Input<string>[]>;
   /** Base name of the artifacts (`<name>-kernel`, ...). Default: the resource name. */
   name?: pulumi.Input<string>;
@@ -71,7 +74,7 @@ export class Image extends pulumi.dynamic.Resource {
         configYaml: args.configYaml,
         configFiles: args.configFiles,
         config: args.config,
-        formats: args.formats ?? ["kernel+initrd"],
+        formats: args.formats,
         name: args.name ?? name,
         // Kept as written (relative to the program folder by default), so
         // state does not depend on where the project is checked out.

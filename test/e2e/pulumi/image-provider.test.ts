@@ -191,6 +191,24 @@ describe("Image provider diff, create, read, delete", { concurrency: false }, ()
     assert.equal(existsSync(outs.artifactDir), false);
   });
 
+  it("with no formats the YAML's outputs: are built and reported; explicit formats win", async () => {
+    const yaml = yamlWith("outputs:\n  - format: tar\n  - format: tar-kernel-initrd\n");
+    const { id, outs } = await created({ configYaml: yaml, formats: undefined });
+    assert.deepEqual(outs.formats, ["tar", "tar-kernel-initrd"]);
+    assert.deepEqual(
+      outs.artifacts.map((a) => path.basename(a.path)),
+      ["t.tar", "t-initrd.tar"],
+    );
+    const explicit = await created({ configYaml: yaml, formats: ["kernel+initrd"] });
+    assert.deepEqual(explicit.outs.formats, ["kernel+initrd"]);
+    assert.deepEqual(
+      explicit.outs.artifacts.map((a) => a.format),
+      ["kernel+initrd", "kernel+initrd", "kernel+initrd"],
+    );
+    await imageProvider.delete(id, outs);
+    await imageProvider.delete(explicit.id, explicit.outs);
+  });
+
   it("outputs of a `config` object hold none of its files[].contents", async () => {
     const { id, outs } = await created({
       config: {

@@ -187,7 +187,6 @@ describe("a tag moved on the registry, through the Image provider", { timeout: 1
       outputDir: path.join(work, "moving-out"),
       formats: ["tar"],
       arch: "amd64",
-      baseDir: work,
     };
     first = (await imageProvider.create(inputs)).outs;
   });

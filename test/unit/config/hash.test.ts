@@ -154,12 +154,21 @@ describe("canonicalSpecHash", () => {
     assert.equal(canonicalSpecHash(here), canonicalSpecHash(there));
   });
 
-  it("keeps source paths when a metadata file writes them into the image", () => {
+  it("with a metadata file, hashes sources as written (what the file shows), not where they sit", () => {
     const text =
       "init: [linuxkit/init:v1]\nfiles:\n  - path: etc/key\n    source: key.pem\n  - path: etc/config.yml\n    metadata: yaml\n";
     const here = parseSpec(text, "a.yml", { baseDir: "/srv/checkout-a" }).spec;
     const there = parseSpec(text, "a.yml", { baseDir: "/home/ci/checkout-b" }).spec;
-    assert.notEqual(canonicalSpecHash(here), canonicalSpecHash(there));
+    assert.equal(canonicalSpecHash(here), canonicalSpecHash(there));
+    const respelled = parseSpec(text.replace("source: key.pem", "source: ./key.pem"), "a.yml", {
+      baseDir: "/srv/checkout-a",
+    }).spec;
+    assert.equal(respelled.files[0]?.source, here.files[0]?.source, "same file");
+    assert.notEqual(
+      canonicalSpecHash(respelled),
+      canonicalSpecHash(here),
+      "the metadata shows the spelling, so it is content",
+    );
   });
 
   it("does not change when parsing the same text twice", () => {
