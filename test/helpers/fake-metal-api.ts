@@ -350,6 +350,7 @@ export async function startFakeMetalApi(opts: FakeMetalOptions = {}): Promise<Fa
     if (typeof b.hostname === "string") d.hostname = b.hostname;
     if (Array.isArray(b.tags)) d.tags = b.tags.map(String);
     if (typeof b.locked === "boolean") d.locked = b.locked;
+    if (typeof b.billing_cycle === "string") d.billing_cycle = b.billing_cycle;
     d.updated_at = new Date().toISOString();
     return [200, d];
   };
