@@ -134,9 +134,10 @@ export const metalDeviceProvider = {
   },
 
   async create(inputs: MetalDeviceInputs) {
-    const client = clientFor(inputs);
+    let client: MetalClient;
     let created: MetalDevice;
     try {
+      client = clientFor(inputs);
       created = await client.createDevice(inputs.projectId, {
         hostname: inputs.hostname,
         plan: inputs.plan,
@@ -163,7 +164,6 @@ export const metalDeviceProvider = {
   async update(id: string, olds: MetalDeviceOutputs, newsIn: MetalDeviceInputs) {
     const news = normaliseInputs(newsIn);
     const changed = changedKeys(olds, news);
-    const client = clientFor(news);
     const patch: MetalUpdateDeviceRequest = {};
     if (changed.includes("ipxeScriptUrl") || changed.includes("alwaysPxe")) {
       // As `linuxkit run equinixmetal --device`: the new script and always_pxe together.
@@ -178,7 +178,9 @@ export const metalDeviceProvider = {
     }
     const doing = `updating Metal device ${news.hostname} (${id})`;
     let device: MetalDevice | undefined;
+    let client: MetalClient;
     try {
+      client = clientFor(news);
       if (Object.keys(patch).length > 0) device = await client.updateDevice(id, patch);
       if (changed.some((k) => REBOOTING.includes(k))) await client.rebootDevice(id);
     } catch (e) {
