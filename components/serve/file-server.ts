@@ -107,7 +107,10 @@ export async function startFileServer(opts: FileServerOptions): Promise<FileServ
     answer(root, req, res).then(
       (status) => opts.log?.(`${req.method} ${req.url} ${status}`),
       (e: unknown) => {
-        opts.log?.(`${req.method} ${req.url} failed: ${(e as Error).message}`);
+        const hungUp = (e as NodeJS.ErrnoException).code === "ERR_STREAM_PREMATURE_CLOSE";
+        opts.log?.(
+          `${req.method} ${req.url} ${hungUp ? "200 (client hung up)" : `failed: ${(e as Error).message}`}`,
+        );
         if (!res.headersSent) res.writeHead(500).end();
         else res.destroy();
       },
