@@ -24,6 +24,7 @@ APT_PACKAGES=(
   mtools dosfstools                          # FAT boot partitions without mounts
   squashfs-tools                             # kernel+squashfs
   ovmf                                       # booting EFI formats under qemu
+  ipxe-qemu                                  # qemu's iPXE ROMs: network boot (Metal e2e)
   docker-registry apache2-utils              # registry pull tests (registry + htpasswd -B)
   fdisk gdisk                                # tests cross-check partition tables
   ca-certificates curl git

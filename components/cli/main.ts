@@ -2,18 +2,22 @@ import { removeActiveScratchDirsSync } from "../pipeline/scratch-dir";
 import { LinuxKitError } from "../errors";
 import { BUILD_USAGE, buildCommand } from "./build-command";
 import { RUN_QEMU_USAGE, runQemuCommand } from "./run-qemu-command";
+import { SERVE_USAGE, serveCommand } from "./serve-command";
 
 const USAGE = `usage: pulumi-linuxkit <command> [options]
 
 Commands:
   build      build a LinuxKit image from YAML (like \`linuxkit build\`)
   run qemu   boot a built image under qemu (like \`linuxkit run qemu\`)
+  serve      serve a build folder over HTTP (like \`linuxkit serve\`)
   version    print the version
   help       show this help (also \`<command> --help\`)
 
 ${BUILD_USAGE}
 
-${RUN_QEMU_USAGE}`;
+${RUN_QEMU_USAGE}
+
+${SERVE_USAGE}`;
 
 /** Prints a user error without a stack; anything else is a bug and keeps its stack. */
 export function reportError(e: unknown, err: (line: string) => void): number {
@@ -73,6 +77,9 @@ export async function main(argv: string[]): Promise<number> {
       case "-version":
         out(`pulumi-linuxkit ${packageVersion()}`);
         return 0;
+      case "serve":
+        if (wantsHelp(rest)) return (out(SERVE_USAGE), 0);
+        return await serveCommand(rest, out, err);
       case undefined:
       case "help":
       case "--help":

@@ -25,6 +25,13 @@ export function lazyProvider(name: ProviderName): pulumi.dynamic.ResourceProvide
     return fromProgram("pulumi-linuxkit/providers").loadProvider(name);
   };
   return {
+    // Stack configuration (e.g. a secret API token) reaches the provider on
+    // every operation, refresh and destroy included, without being stored in
+    // any resource's state.
+    configure: async (req) => {
+      const impl = load() as pulumi.dynamic.ResourceProvider;
+      if (impl.configure !== undefined) await impl.configure(req);
+    },
     check: (olds, news) => load().check(olds, news),
     diff: (id, olds, news) => load().diff(id, olds, news),
     create: (inputs) => load().create(inputs),
