@@ -53,11 +53,24 @@ function write(value: unknown, active: Set<object>): string {
  * written differently (key order, quoting, flow or block style, comments,
  * split over several files) hashes the same; any change that can
  * alter the build changes it. `trust` is left out, since LinuxKit ignores
- * it. Values are hashed as parsed: `files[].source` is the resolved
- * absolute path, and the contents of source files are not included.
+ * it. The contents of `files[].source` files are not included (the build
+ * key adds them), and neither is where they sit: a source path is hashed
+ * as a placeholder, so the same project in another folder hashes the same.
+ * The one exception is a configuration with a `metadata` file: that file
+ * holds the resolved configuration, absolute source paths included, so
+ * they change its bytes and stay in the hash.
  */
 export function canonicalSpecHash(spec: LinuxKitSpec): string {
-  const withoutTrust: Partial<LinuxKitSpec> = { ...spec };
-  delete withoutTrust.trust;
-  return createHash("sha256").update(canonicalJson(withoutTrust)).digest("hex");
+  const hashed: Partial<LinuxKitSpec> = { ...spec };
+  delete hashed.trust;
+  const writesMetadata = spec.files.some((f) => f.metadata !== undefined);
+  if (!writesMetadata) {
+    hashed.files = spec.files.map((f) =>
+      f.source === undefined || f.source === "" ? f : { ...f, source: SOURCE_PLACEHOLDER },
+    );
+  }
+  return createHash("sha256").update(canonicalJson(hashed)).digest("hex");
 }
+
+/** What a `files[].source` path is hashed as (its bytes are keyed separately). */
+const SOURCE_PLACEHOLDER = "<source file: keyed by content>";

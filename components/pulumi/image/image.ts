@@ -1,8 +1,8 @@
-import path from "node:path";
-
 import * as pulumi from "@pulumi/pulumi";
 
 import { lazyProvider } from "../dynamic";
+
+import { DEFAULT_OUTPUT_DIR } from "./image-inputs";
 
 import type { ImageArtifact } from "./image-provider";
 
@@ -26,7 +26,9 @@ export interface ImageArgs {
   name?: pulumi.Input<string>;
   /**
    * Folder for artifacts; each content version gets its own subfolder named
-   * by its content hash. Default `.linuxkit/images` in the program folder.
+   * by its content hash. Default `.linuxkit/images`. A relative folder is
+   * relative to the program folder, and so are the artifact paths the
+   * Image reports: state written from one checkout works from another.
    */
   outputDir?: pulumi.Input<string>;
   /** Target architecture. Default and only value for now: `amd64`. */
@@ -71,12 +73,11 @@ export class Image extends pulumi.dynamic.Resource {
         config: args.config,
         formats: args.formats ?? ["kernel+initrd"],
         name: args.name ?? name,
-        outputDir: pulumi
-          .output(args.outputDir ?? ".linuxkit/images")
-          .apply((d) => path.resolve(d)),
+        // Kept as written (relative to the program folder by default), so
+        // state does not depend on where the project is checked out.
+        outputDir: args.outputDir ?? DEFAULT_OUTPUT_DIR,
         arch: args.arch ?? "amd64",
         diskSizeMiB: args.diskSizeMiB,
-        baseDir: process.cwd(),
         contentHash: undefined,
         specHash: undefined,
         artifactDir: undefined,

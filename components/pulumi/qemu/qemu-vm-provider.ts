@@ -12,6 +12,48 @@ import { launchVm, stopVm, sweepDeadVmDirs, vmFiles } from "../../qemu/vm-proces
 import { LinuxKitError } from "../../errors";
 import { containsUnknown } from "../unknowns";
 
+/** Default folder for VM state, relative to the program folder. */
+export const DEFAULT_STATE_DIR = ".linuxkit/vms";
+
+/**
+ * Readiness settings create would fail on: a console pattern that is not a
+ * regular expression, a guest TCP port no forward reaches, a bad timeout.
+ */
+function readinessFailures(
+  inputs: QemuVmInputs,
+  known: (v: unknown) => boolean,
+): { property: string; reason: string }[] {
+  const r = inputs.readiness;
+  if (!known(r)) return [];
+  const failures: { property: string; reason: string }[] = [];
+  if (r.consolePattern !== undefined) {
+    try {
+      new RegExp(r.consolePattern);
+    } catch (e) {
+      failures.push({
+        property: "readiness",
+        reason: `readiness.consolePattern ${JSON.stringify(r.consolePattern)} is not a valid regular expression: ${(e as Error).message}`,
+      });
+    }
+  }
+  if (r.tcpPort !== undefined && known(inputs.forwards)) {
+    if (!inputs.forwards.some((f) => f.guestPort === r.tcpPort)) {
+      const have = inputs.forwards.map((f) => f.guestPort).join(", ") || "none";
+      failures.push({
+        property: "readiness",
+        reason: `readiness.tcpPort ${r.tcpPort} is not forwarded from the host (forwarded guest ports: ${have}): add { hostPort: <free port>, guestPort: ${r.tcpPort} } to forwards`,
+      });
+    }
+  }
+  if (r.timeoutSeconds !== undefined && !(r.timeoutSeconds > 0)) {
+    failures.push({
+      property: "readiness",
+      reason: `readiness.timeoutSeconds must be a positive number of seconds, got ${JSON.stringify(r.timeoutSeconds)}`,
+    });
+  }
+  return failures;
+}
+
 /** The QemuVm resource's inputs after defaults. */
 export interface QemuVmInputs {
   name: string;
@@ -48,28 +90,47 @@ export interface QemuVmOutputs extends QemuVmInputs {
   status: "running" | "failed";
 }
 
-/** Every input; all but MUTABLE ones replace the VM when they change. */
-const INPUT_KEYS: (keyof QemuVmInputs)[] = [
-  "name",
-  "stateDir",
-  "kernel",
-  "initrd",
-  "cmdline",
-  "iso",
-  "disk",
-  "diskFormat",
-  "uefi",
-  "memoryMiB",
-  "cpus",
-  "accel",
-  "forwards",
-  "readiness",
-  "shutdownTimeoutSeconds",
-  "imageHash",
-];
+/**
+ * How each input behaves when it changes: `replace` restarts the VM with
+ * it, `update` only affects later operations (waiting, stopping). The
+ * `satisfies` clause makes the compiler insist on an entry for every
+ * input, so a new input cannot be forgotten by diff.
+ */
+export const QEMU_VM_INPUTS = {
+  name: "replace",
+  stateDir: "replace",
+  kernel: "replace",
+  initrd: "replace",
+  cmdline: "replace",
+  iso: "replace",
+  disk: "replace",
+  diskFormat: "replace",
+  uefi: "replace",
+  memoryMiB: "replace",
+  cpus: "replace",
+  accel: "replace",
+  forwards: "replace",
+  readiness: "update",
+  shutdownTimeoutSeconds: "update",
+  imageHash: "replace",
+} as const satisfies Record<keyof QemuVmInputs, "replace" | "update">;
 
-/** Inputs whose change only affects later operations, never the running VM. */
-const MUTABLE = new Set<keyof QemuVmInputs>(["readiness", "shutdownTimeoutSeconds"]);
+const INPUT_KEYS = Object.keys(QEMU_VM_INPUTS) as (keyof QemuVmInputs)[];
+
+/** Most virtual CPUs qemu's default x86 machine takes. */
+export const MAX_CPUS = 255;
+
+/** A path as the provider uses it: relative ones are relative to the program folder. */
+function local(p: string): string {
+  return path.resolve(process.cwd(), p);
+}
+
+/** The boot media with every file resolved from the program folder. */
+function localMedia(media: BootMedia): BootMedia {
+  if (media.kind === "kernel+initrd")
+    return { ...media, kernel: local(media.kernel), initrd: local(media.initrd) };
+  return { ...media, path: local(media.path) };
+}
 
 export function bootMediaOf(i: QemuVmInputs): BootMedia {
   if (i.kernel !== undefined && i.initrd !== undefined) {
@@ -96,7 +157,7 @@ function defaults(news: Partial<QemuVmInputs>): QemuVmInputs {
   return {
     ...news,
     name: news.name ?? "vm",
-    stateDir: news.stateDir ?? path.resolve(".linuxkit/vms"),
+    stateDir: news.stateDir ?? DEFAULT_STATE_DIR,
     memoryMiB: news.memoryMiB ?? 1024,
     cpus: news.cpus ?? 1,
     accel: news.accel ?? "auto",
@@ -147,7 +208,7 @@ export const qemuVmProvider = {
           property: key,
           reason: `${key} is empty: if it comes from an Image, build that Image with the ${key === "iso" ? "an ISO" : key === "disk" ? "a disk" : "kernel+initrd"} format`,
         });
-      } else if (!existsSync(file)) {
+      } else if (!existsSync(local(file))) {
         failures.push({ property: key, reason: `${key} ${file} does not exist` });
       }
     }
@@ -157,6 +218,28 @@ export const qemuVmProvider = {
         reason: "memoryMiB must be an integer of at least 64",
       });
     }
+    if (
+      known(inputs.cpus) &&
+      (!Number.isInteger(inputs.cpus) || inputs.cpus < 1 || inputs.cpus > MAX_CPUS)
+    ) {
+      failures.push({
+        property: "cpus",
+        reason: `cpus must be an integer from 1 to ${MAX_CPUS}, got ${JSON.stringify(inputs.cpus)}`,
+      });
+    }
+    if (
+      known(inputs.uefi) &&
+      inputs.uefi === true &&
+      inputs.kernel === undefined &&
+      findOvmf() === undefined
+    ) {
+      failures.push({
+        property: "uefi",
+        reason:
+          "uefi needs OVMF firmware, which is not installed: apt-get install ovmf (or boot with uefi: false)",
+      });
+    }
+    failures.push(...readinessFailures(inputs, known));
     const ports = new Set<number>();
     for (const f of known(inputs.forwards) ? inputs.forwards : []) {
       if (!(f.hostPort > 0 && f.hostPort < 65536) || !(f.guestPort > 0 && f.guestPort < 65536)) {
@@ -177,7 +260,7 @@ export const qemuVmProvider = {
 
   async diff(_id: string, olds: QemuVmOutputs, news: QemuVmInputs) {
     const changed = INPUT_KEYS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
-    const replaces: string[] = changed.filter((k) => !MUTABLE.has(k));
+    const replaces: string[] = changed.filter((k) => QEMU_VM_INPUTS[k] === "replace");
     if (olds.status === "failed") replaces.push("status");
     // A forwarded host port can be held by one VM only: the old VM must
     // stop before its replacement can listen there.
@@ -186,16 +269,16 @@ export const qemuVmProvider = {
   },
 
   async create(inputs: QemuVmInputs) {
-    await sweepDeadVmDirs(inputs.stateDir, inputs.name);
+    await sweepDeadVmDirs(local(inputs.stateDir), inputs.name);
     const instanceId = randomBytes(6).toString("hex");
     const vmDir = path.join(inputs.stateDir, `${inputs.name}-${instanceId}`);
     const media = bootMediaOf(inputs);
     const accel = chooseAccel(inputs.accel);
     const ovmf = media.kind !== "kernel+initrd" && media.uefi ? findOvmf() : undefined;
     const vm = await launchVm({
-      vmDir,
+      vmDir: local(vmDir),
       marker: marker(instanceId),
-      media,
+      media: localMedia(media),
       accel,
       memoryMiB: inputs.memoryMiB,
       cpus: inputs.cpus,
@@ -208,8 +291,10 @@ export const qemuVmProvider = {
       vmDir,
       pid: vm.pid,
       startTime: vm.startTime,
-      consoleLog: vm.consoleLog,
-      qmpSocket: vm.qmpSocket,
+      // Reported as given (relative to the program folder by default), so
+      // state does not depend on where the project is checked out.
+      consoleLog: vmFiles(vmDir).consoleLog,
+      qmpSocket: vmFiles(vmDir).qmpSocket,
       accelUsed: accel,
       status: "running",
     };
@@ -252,12 +337,12 @@ export const qemuVmProvider = {
     await stopVm(
       { pid: props.pid, startTime: props.startTime },
       marker(props.instanceId),
-      props.qmpSocket ?? vmFiles(props.vmDir).qmpSocket,
+      local(props.qmpSocket ?? vmFiles(props.vmDir).qmpSocket),
       props.shutdownTimeoutSeconds ?? 5,
     );
-    await rm(props.vmDir, { recursive: true, force: true });
-    await sweepDeadVmDirs(props.stateDir, props.name);
+    await rm(local(props.vmDir), { recursive: true, force: true });
+    await sweepDeadVmDirs(local(props.stateDir), props.name);
     // The shared state folder goes too once its last VM is gone.
-    await rmdir(props.stateDir).catch(() => undefined);
+    await rmdir(local(props.stateDir)).catch(() => undefined);
   },
 };

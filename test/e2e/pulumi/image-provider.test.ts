@@ -46,7 +46,7 @@ let work: string;
 async function checked(news: Partial<ImageInputs>): Promise<ImageInputs> {
   const res = await imageProvider.check(
     {},
-    { name: "t", outputDir: path.join(work, "out"), baseDir: work, formats: ["tar"], ...news },
+    { name: "t", outputDir: path.join(work, "out"), formats: ["tar"], ...news },
   );
   assert.deepEqual(res.failures ?? [], [], "the inputs are valid");
   return res.inputs;
@@ -62,6 +62,8 @@ function docker(...args: string[]): string {
 
 before(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), "lk-image-provider-"));
+  // The provider runs in the program folder; this test's folder plays it.
+  process.chdir(work);
 });
 
 after(async () => {
@@ -77,7 +79,6 @@ describe("Image provider check", () => {
   const base = (): Partial<ImageInputs> => ({
     name: "t",
     outputDir: path.join(work, "out"),
-    baseDir: work,
   });
 
   it("a YAML error is a failure on configYaml naming file:line:col and the field, not a throw", async () => {
