@@ -50,6 +50,9 @@ export function checkRollout(limits: RolloutLimits): void {
     throw new LinuxKitError(
       "GCP_ARGS",
       "maxSurge and maxUnavailable are both 0: a rolling update could never replace an instance",
-      { field: "maxSurge", hint: `set maxSurge to ${zones} (new instances first) or maxUnavailable to ${zones}` },
+      {
+        field: "maxSurge",
+        hint: `set maxSurge to ${zones} (new instances first) or maxUnavailable to ${zones}`,
+      },
     );
 }
