@@ -63,16 +63,26 @@ export class GcpImage extends pulumi.ComponentResource {
     const uefi = false;
     const nested = args.nestedVirtualization === true;
 
-    const artifact = pulumi
-      .all([args.image.formats, args.image.artifacts])
-      .apply(([formats, artifacts]) => {
-        try {
-          requireFormat(formats, "gcp", `GcpImage ${name}`);
-          return artifactOf(artifacts, "gcp");
-        } catch (e) {
-          throw new pulumi.ResourceError(describe(e), this);
-        }
-      });
+    const fail = (e: unknown): never => {
+      throw new pulumi.ResourceError(`GcpImage ${name}: ${describe(e)}`, this);
+    };
+    // Checked on its own: the formats are known during a preview, the
+    // artifacts only after the build, and the check must fail the preview.
+    const formatsChecked = args.image.formats.apply((formats) => {
+      try {
+        requireFormat(formats, "gcp", "GcpImage");
+      } catch (e) {
+        fail(e);
+      }
+      return formats;
+    });
+    const artifact = pulumi.all([formatsChecked, args.image.artifacts]).apply(([, artifacts]) => {
+      try {
+        return artifactOf(artifacts, "gcp");
+      } catch (e) {
+        return fail(e);
+      }
+    });
     const objectName = artifact.apply((a) => `${contentName(name, a.sha256)}.img.tar.gz`);
     this.bucketObject = new gcp.storage.BucketObject(
       `${name}-object`,
