@@ -18,6 +18,7 @@ export type LinuxKitErrorCode =
   | "TOOL_MISSING"
   | "BUILD"
   | "QEMU"
+  | "METAL_API"
   | "USAGE";
 
 export interface LinuxKitErrorDetails {

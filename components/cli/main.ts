@@ -2,17 +2,21 @@ import { removeActiveScratchDirsSync } from "../pipeline/scratch-dir";
 import { LinuxKitError } from "../errors";
 import { BUILD_USAGE, buildCommand } from "./build-command";
 import { RUN_QEMU_USAGE, runQemuCommand } from "./run-qemu-command";
+import { SERVE_USAGE, serveCommand } from "./serve-command";
 
 const USAGE = `usage: pulumi-linuxkit <command> [options]
 
 Commands:
   build      build a LinuxKit image from YAML (like \`linuxkit build\`)
   run qemu   boot a built image under qemu (like \`linuxkit run qemu\`)
+  serve      serve a build folder over HTTP (like \`linuxkit serve\`)
   help       show this help
 
 ${BUILD_USAGE}
 
-${RUN_QEMU_USAGE}`;
+${RUN_QEMU_USAGE}
+
+${SERVE_USAGE}`;
 
 /** Prints a user error without a stack; anything else is a bug and keeps its stack. */
 export function reportError(e: unknown, err: (line: string) => void): number {
@@ -54,6 +58,8 @@ export async function main(argv: string[]): Promise<number> {
           });
         }
         return await runQemuCommand(rest.slice(1));
+      case "serve":
+        return await serveCommand(rest, out, err);
       case undefined:
       case "help":
       case "--help":

@@ -22,6 +22,13 @@ export function lazyProvider(name: ProviderName): pulumi.dynamic.ResourceProvide
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require("pulumi-linuxkit/providers").loadProvider(name);
   return {
+    // Stack configuration (e.g. a secret API token) reaches the provider on
+    // every operation, refresh and destroy included, without being stored in
+    // any resource's state.
+    configure: async (req) => {
+      const impl = load() as pulumi.dynamic.ResourceProvider;
+      if (impl.configure !== undefined) await impl.configure(req);
+    },
     check: (olds, news) => load().check(olds, news),
     diff: (id, olds, news) => load().diff(id, olds, news),
     create: (inputs) => load().create(inputs),

@@ -13,6 +13,8 @@ type Implementation = Required<pulumi.dynamic.ResourceProvider>;
 const loaders = {
   image: (): unknown => require("./image/image-provider").imageProvider,
   qemuVm: (): unknown => require("./qemu/qemu-vm-provider").qemuVmProvider,
+  metalDevice: (): unknown => require("./metal/metal-device-provider").metalDeviceProvider,
+  metalArtifacts: (): unknown => require("./metal/metal-artifacts-provider").metalArtifactsProvider,
 } satisfies Record<string, () => unknown>;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
