@@ -8,3 +8,5 @@ export { GcpMachine, DEFAULT_MACHINE_TYPE, type GcpMachineArgs } from "./gcp-mac
 export { GcpFleet, HEALTH_CHECK_RANGES, type GcpFleetArgs, type GcpFleetHealth } from "./gcp-fleet";
 export { checkRollout, DEFAULT_REGION_ZONES, type RolloutLimits } from "./gcp-rollout";
 export { contentName, gceSlug, isGceName, objectUrl } from "./gcp-names";
+export { GcsIpxeArtifacts, type GcsIpxeArtifactsArgs } from "./gcs-ipxe-artifacts";
+export { gcsIpxeLayout, type GcsIpxeLayout } from "./gcs-ipxe-layout";
