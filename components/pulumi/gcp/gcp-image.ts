@@ -53,14 +53,15 @@ export class GcpImage extends pulumi.ComponentResource {
     super("linuxkit:gcp:GcpImage", name, {}, opts);
     if (args.uefi === true)
       throw new pulumi.ResourceError(
-        new LinuxKitError(
-          "GCP_ARGS",
-          "uefi: true is not supported: the gcp format is a BIOS disk (MBR + SYSLINUX), which UEFI firmware cannot boot",
-          { field: "uefi", hint: "leave uefi unset; GCE boots the image with SeaBIOS" },
-        ).message,
+        `GcpImage ${name}: ${describe(
+          new LinuxKitError(
+            "GCP_ARGS",
+            "uefi: true is not supported: the gcp format is a BIOS disk (MBR + SYSLINUX), which UEFI firmware cannot boot",
+            { field: "uefi", hint: "leave uefi unset; GCE boots the image with SeaBIOS" },
+          ),
+        )}`,
         this,
       );
-    const uefi = false;
     const nested = args.nestedVirtualization === true;
 
     const fail = (e: unknown): never => {
@@ -98,8 +99,8 @@ export class GcpImage extends pulumi.ComponentResource {
       .all([this.bucketObject.bucket, this.bucketObject.name])
       .apply(([b, o]) => objectUrl(b, o));
 
+    // UEFI_COMPATIBLE is never set: the disk is BIOS-only (see `uefi`).
     const guestOsFeatures = [{ type: "VIRTIO_SCSI_MULTIQUEUE" }];
-    if (uefi) guestOsFeatures.push({ type: "UEFI_COMPATIBLE" });
     const licenses = nested ? [ENABLE_VMX_LICENSE] : [];
     const description = pulumi
       .all([args.description, args.image.name, artifact])
