@@ -58,6 +58,9 @@ npm run --silent build
 log "building the local test images (cached)"
 bash scripts/build-test-images.sh
 
+# The root program's state folder (Pulumi.yaml's local file backend).
+mkdir -p .linuxkit/state
+
 log "installing the Pulumi CLI"
 PULUMI_BIN="$(bash scripts/install-pulumi.sh | tail -n 1)"
 echo "$PULUMI_BIN" > .pulumi-bin-path

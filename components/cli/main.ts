@@ -10,7 +10,8 @@ Commands:
   build      build a LinuxKit image from YAML (like \`linuxkit build\`)
   run qemu   boot a built image under qemu (like \`linuxkit run qemu\`)
   serve      serve a build folder over HTTP (like \`linuxkit serve\`)
-  help       show this help
+  version    print the version
+  help       show this help (also \`<command> --help\`)
 
 ${BUILD_USAGE}
 
@@ -41,6 +42,17 @@ function exitCleanlyOnSignals(): void {
   }
 }
 
+/** True when the arguments ask for help rather than work. */
+function wantsHelp(args: readonly string[]): boolean {
+  return args.some((a) => a === "--help" || a === "-h" || a === "-help");
+}
+
+/** This package's version, from its package.json. */
+export function packageVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require("../../../package.json") as { version: string }).version;
+}
+
 /** The command line entry point; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -49,9 +61,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case "build":
+        if (wantsHelp(rest)) return (out(BUILD_USAGE), 0);
         exitCleanlyOnSignals();
         return await buildCommand(rest, out);
       case "run":
+        if (wantsHelp(rest)) return (out(RUN_QEMU_USAGE), 0);
         if (rest[0] !== "qemu") {
           throw new LinuxKitError("USAGE", `run ${rest[0] ?? ""}: only "run qemu" is supported`, {
             hint: RUN_QEMU_USAGE,
@@ -60,6 +74,11 @@ export async function main(argv: string[]): Promise<number> {
         return await runQemuCommand(rest.slice(1));
       case "serve":
         return await serveCommand(rest, out, err);
+      case "version":
+      case "--version":
+      case "-version":
+        out(`pulumi-linuxkit ${packageVersion()}`);
+        return 0;
       case undefined:
       case "help":
       case "--help":

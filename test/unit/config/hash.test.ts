@@ -146,6 +146,22 @@ describe("canonicalSpecHash", () => {
     }
   });
 
+  it("is the same for a files[].source read from another checkout of the project", () => {
+    const text = "init: [linuxkit/init:v1]\nfiles:\n  - path: etc/key\n    source: key.pem\n";
+    const here = parseSpec(text, "a.yml", { baseDir: "/srv/checkout-a" }).spec;
+    const there = parseSpec(text, "a.yml", { baseDir: "/home/ci/checkout-b" }).spec;
+    assert.notEqual(here.files[0]?.source, there.files[0]?.source, "resolved paths differ");
+    assert.equal(canonicalSpecHash(here), canonicalSpecHash(there));
+  });
+
+  it("keeps source paths when a metadata file writes them into the image", () => {
+    const text =
+      "init: [linuxkit/init:v1]\nfiles:\n  - path: etc/key\n    source: key.pem\n  - path: etc/config.yml\n    metadata: yaml\n";
+    const here = parseSpec(text, "a.yml", { baseDir: "/srv/checkout-a" }).spec;
+    const there = parseSpec(text, "a.yml", { baseDir: "/home/ci/checkout-b" }).spec;
+    assert.notEqual(canonicalSpecHash(here), canonicalSpecHash(there));
+  });
+
   it("does not change when parsing the same text twice", () => {
     const text = "init: [linuxkit/init:v1]\n";
     assert.equal(
