@@ -47,6 +47,9 @@ before(async () => {
           const dir = `.linuxkit/images/${sha(yaml).slice(0, 16)}`;
           const n = String(inputs.name);
           Object.assign(state, {
+            // as the provider reports them: the formats built (kernel+initrd
+            // when neither `formats` nor the YAML's `outputs:` name any)
+            formats: inputs.formats ?? ["kernel+initrd"],
             contentHash: sha(yaml),
             cmdline: CMDLINE,
             kernel: `${dir}/${n}-kernel`,
