@@ -1,18 +1,25 @@
 import { removeActiveScratchDirsSync } from "../pipeline/scratch-dir";
 import { LinuxKitError } from "../errors";
-import { BUILD_USAGE, buildCommand } from "./build-command";
-import { RUN_QEMU_USAGE, runQemuCommand } from "./run-qemu-command";
 
-const USAGE = `usage: pulumi-linuxkit <command> [options]
+// Each command's module (and what it needs: the Docker client, the YAML
+// parser, the format writers, the qemu runtime) loads only when it runs.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const buildModule = (): typeof import("./build-command") =>
+  require("./build-command") as typeof import("./build-command");
+const runQemuModule = (): typeof import("./run-qemu-command") =>
+  require("./run-qemu-command") as typeof import("./run-qemu-command");
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const usage = (): string => `usage: pulumi-linuxkit <command> [options]
 
 Commands:
   build      build a LinuxKit image from YAML (like \`linuxkit build\`)
   run qemu   boot a built image under qemu (like \`linuxkit run qemu\`)
   help       show this help
 
-${BUILD_USAGE}
+${buildModule().BUILD_USAGE}
 
-${RUN_QEMU_USAGE}`;
+${runQemuModule().RUN_QEMU_USAGE}`;
 
 /** Prints a user error without a stack; anything else is a bug and keeps its stack. */
 export function reportError(e: unknown, err: (line: string) => void): number {
@@ -46,19 +53,19 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case "build":
         exitCleanlyOnSignals();
-        return await buildCommand(rest, out);
+        return await buildModule().buildCommand(rest, out);
       case "run":
         if (rest[0] !== "qemu") {
           throw new LinuxKitError("USAGE", `run ${rest[0] ?? ""}: only "run qemu" is supported`, {
-            hint: RUN_QEMU_USAGE,
+            hint: runQemuModule().RUN_QEMU_USAGE,
           });
         }
-        return await runQemuCommand(rest.slice(1));
+        return await runQemuModule().runQemuCommand(rest.slice(1));
       case undefined:
       case "help":
       case "--help":
       case "-h":
-        out(USAGE);
+        out(usage());
         return command === undefined ? 2 : 0;
       default:
         throw new LinuxKitError("USAGE", `unknown command "${command}"`, {
