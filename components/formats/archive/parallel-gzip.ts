@@ -69,6 +69,9 @@ export async function* parallelGzipChunks(
   const submit = (block: Buffer, last: boolean): void => {
     const options: ZlibOptions = {
       level,
+      // Room for the whole output of the block: one thread-pool job per
+      // block, no round trip through the main thread every 16 KiB.
+      chunkSize: block.length + (block.length >> 3) + 1024,
       finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
       ...(dictionary === undefined ? {} : { dictionary }),
     };
