@@ -1,7 +1,7 @@
 /**
  * Runs one build in this process and prints one JSON line with its wall
  * time and peak RSS, so the benchmark measures each scenario in a fresh
- * process. Usage: node dist/bench/build-once.js OUTDIR [--no-cache] FILE.yml...
+ * process. Usage: node dist/bench/build-once.js OUTDIR [--no-cache] [--format F]... FILE.yml...
  */
 import path from "node:path";
 
@@ -11,9 +11,15 @@ import { loadSpecFiles } from "../components/config";
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const noCache = args.includes("--no-cache");
-  const [outDir, ...files] = args.filter((a) => a !== "--no-cache");
+  const formats: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--format") formats.push(args[++i] ?? "");
+    else if (args[i] !== "--no-cache") rest.push(args[i]!);
+  }
+  const [outDir, ...files] = rest;
   if (outDir === undefined || files.length === 0)
-    throw new Error("usage: build-once OUTDIR [--no-cache] FILE.yml...");
+    throw new Error("usage: build-once OUTDIR [--no-cache] [--format F]... FILE.yml...");
   const started = process.hrtime.bigint();
   const parsed = await loadSpecFiles(files);
   const result = await build({
@@ -23,11 +29,14 @@ async function main(): Promise<void> {
     name: path.basename(files[0]!).replace(/\.ya?ml$/, ""),
     outputDir: outDir,
     noCache,
+    ...(formats.length > 0 ? { formats } : {}),
   });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const usage = process.resourceUsage();
+  const cpuMs = (usage.userCPUTime + usage.systemCPUTime) / 1000;
   const initrd = result.artifacts.find((a) => a.file.endsWith("-initrd.img"));
   process.stdout.write(
-    `${JSON.stringify({ ms, maxRssMiB: process.resourceUsage().maxRSS / 1024, cached: result.cached, initrdBytes: initrd?.size })}\n`,
+    `${JSON.stringify({ ms, cpuMs, maxRssMiB: usage.maxRSS / 1024, cached: result.cached, initrdBytes: initrd?.size })}\n`,
   );
 }
 

@@ -1,10 +1,18 @@
 import { removeActiveScratchDirsSync } from "../pipeline/scratch-dir";
 import { LinuxKitError } from "../errors";
-import { BUILD_USAGE, buildCommand } from "./build-command";
-import { RUN_QEMU_USAGE, runQemuCommand } from "./run-qemu-command";
-import { SERVE_USAGE, serveCommand } from "./serve-command";
 
-const USAGE = `usage: pulumi-linuxkit <command> [options]
+// Each command's module (and what it needs: the Docker client, the YAML
+// parser, the format writers, the qemu runtime) loads only when it runs.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const buildModule = (): typeof import("./build-command") =>
+  require("./build-command") as typeof import("./build-command");
+const runQemuModule = (): typeof import("./run-qemu-command") =>
+  require("./run-qemu-command") as typeof import("./run-qemu-command");
+const serveModule = (): typeof import("./serve-command") =>
+  require("./serve-command") as typeof import("./serve-command");
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const usage = (): string => `usage: pulumi-linuxkit <command> [options]
 
 Commands:
   build      build a LinuxKit image from YAML (like \`linuxkit build\`)
@@ -13,11 +21,11 @@ Commands:
   version    print the version
   help       show this help (also \`<command> --help\`)
 
-${BUILD_USAGE}
+${buildModule().BUILD_USAGE}
 
-${RUN_QEMU_USAGE}
+${runQemuModule().RUN_QEMU_USAGE}
 
-${SERVE_USAGE}`;
+${serveModule().SERVE_USAGE}`;
 
 /** Prints a user error without a stack; anything else is a bug and keeps its stack. */
 export function reportError(e: unknown, err: (line: string) => void): number {
@@ -61,30 +69,30 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case "build":
-        if (wantsHelp(rest)) return (out(BUILD_USAGE), 0);
+        if (wantsHelp(rest)) return (out(buildModule().BUILD_USAGE), 0);
         exitCleanlyOnSignals();
-        return await buildCommand(rest, out);
+        return await buildModule().buildCommand(rest, out);
       case "run":
-        if (wantsHelp(rest)) return (out(RUN_QEMU_USAGE), 0);
+        if (wantsHelp(rest)) return (out(runQemuModule().RUN_QEMU_USAGE), 0);
         if (rest[0] !== "qemu") {
           throw new LinuxKitError("USAGE", `run ${rest[0] ?? ""}: only "run qemu" is supported`, {
-            hint: RUN_QEMU_USAGE,
+            hint: runQemuModule().RUN_QEMU_USAGE,
           });
         }
-        return await runQemuCommand(rest.slice(1));
+        return await runQemuModule().runQemuCommand(rest.slice(1));
       case "version":
       case "--version":
       case "-version":
         out(`pulumi-linuxkit ${packageVersion()}`);
         return 0;
       case "serve":
-        if (wantsHelp(rest)) return (out(SERVE_USAGE), 0);
-        return await serveCommand(rest, out, err);
+        if (wantsHelp(rest)) return (out(serveModule().SERVE_USAGE), 0);
+        return await serveModule().serveCommand(rest, out, err);
       case undefined:
       case "help":
       case "--help":
       case "-h":
-        out(USAGE);
+        out(usage());
         return command === undefined ? 2 : 0;
       default:
         throw new LinuxKitError("USAGE", `unknown command "${command}"`, {

@@ -63,18 +63,20 @@ function write(value: unknown, active: Set<object>): string {
  * as written count too (the metadata shows them so, as LinuxKit does).
  */
 export function canonicalSpecHash(spec: LinuxKitSpec): string {
+  // A hand-made spec object may leave out sections the parser always fills.
+  const files = spec.files ?? [];
   const withoutTrust: Partial<LinuxKitSpec> = { ...spec };
   delete withoutTrust.trust;
   delete withoutTrust.outputs;
   const hashed: Record<string, unknown> = {
     ...withoutTrust,
-    files: spec.files.map((f) =>
+    files: files.map((f) =>
       f.source === undefined || f.source === "" ? f : { ...f, source: SOURCE_PLACEHOLDER },
     ),
   };
   // a metadata file shows `path` and `source` as written: then their spelling is content too
-  if (spec.files.some((f) => f.metadata !== undefined && f.metadata !== "")) {
-    hashed.filesAsWritten = spec.files.map((f) => writtenFile(f));
+  if (files.some((f) => f.metadata !== undefined && f.metadata !== "")) {
+    hashed.filesAsWritten = files.map((f) => writtenFile(f));
   }
   return createHash("sha256").update(canonicalJson(hashed)).digest("hex");
 }

@@ -4,10 +4,17 @@
  * renamed into place, so readers never see a half-written artifact. An
  * {@link ArtifactSet} does the same for several files at once: all are
  * written first, then all are renamed; if anything fails, none stays.
+ *
+ * In a staging folder that its owner publishes as a whole (the build
+ * pipeline's, see {@link FormatContext.staged}), publishing each file again
+ * would be wasted work: with `direct`, files are written straight under
+ * their final names, without temporary name, fsync or rename, and still
+ * removed when anything fails.
  */
 import { randomBytes } from "node:crypto";
 import { open, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import type { FormatContext } from "./types";
 
 /** Writes the file at `tmpPath` (creating it). */
 export type Produce<T> = (tmpPath: string, signal?: AbortSignal) => Promise<T>;
@@ -16,6 +23,17 @@ export type Produce<T> = (tmpPath: string, signal?: AbortSignal) => Promise<T>;
 export interface AtomicOptions {
   /** Aborting removes the temporary files and rejects. */
   signal?: AbortSignal;
+  /**
+   * Write straight to the destination (no temporary name, fsync or
+   * rename): for a private staging folder published later by its owner.
+   * A failure still removes what was written. Default false.
+   */
+  direct?: boolean;
+}
+
+/** The atomic-write options for a format writing under `ctx`: direct when its output is staged. */
+export function publishOptions(ctx: Pick<FormatContext, "signal" | "staged">): AtomicOptions {
+  return { signal: ctx.signal, direct: ctx.staged === true };
 }
 
 /** The temporary name used for `dest`: same directory, hidden, random suffix. */
@@ -97,13 +115,15 @@ export class ArtifactSet {
     const target = path.resolve(dest);
     if (this.pending.some((p) => p.dest === target))
       throw new Error(`${target} added twice to one artifact set`);
-    const tmp = tempPathFor(target);
+    const { signal, direct } = this.opts;
+    const tmp = direct === true ? target : tempPathFor(target);
     this.pending.push({ dest: target, tmp });
-    const { signal } = this.opts;
     signal?.throwIfAborted();
+    // A file already there may be a hard link to someone else's bytes: never write through it.
+    if (direct === true) await rm(target, { force: true });
     const result = await produce(tmp, signal);
     signal?.throwIfAborted();
-    await fsyncPath(tmp);
+    if (direct !== true) await fsyncPath(tmp);
     return result;
   }
 
@@ -112,6 +132,10 @@ export class ArtifactSet {
     if (this.state !== "open") throw new Error(`artifact set already ${this.state}`);
     try {
       this.opts.signal?.throwIfAborted();
+      if (this.opts.direct === true) {
+        this.state = "committed";
+        return;
+      }
       for (const p of this.pending) {
         await rename(p.tmp, p.dest);
         this.published.push(p.dest);

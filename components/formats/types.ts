@@ -1,4 +1,5 @@
 /** The contract between the build pipeline and the output format writers. */
+import type { BootPayload } from "./boot/boot-payload";
 
 /** A command a format runs, and the Debian package that provides it. */
 export interface ToolRequirement {
@@ -20,6 +21,20 @@ export interface FormatContext {
   name: string;
   /** Directory the artifacts are published into. */
   outputDir: string;
+  /**
+   * True when `outputDir` is a private staging folder that the caller
+   * publishes itself once every format succeeded (the build pipeline):
+   * writers then write their files straight under their final names, with
+   * no temporary name, fsync or rename of their own. Default false: each
+   * writer publishes its files in `outputDir` all together or not at all.
+   */
+  staged?: boolean;
+  /**
+   * The boot payload (kernel, initrd, command line) of this root
+   * filesystem, made once by the caller for every format that boots it.
+   * When absent, a format that needs it makes its own in its scratch folder.
+   */
+  boot?: BootPayload;
   /** The root filesystem tar produced by the build (sorted, deterministic). */
   rootfsTarPath: string;
   /** Scratch directory for intermediate files; the writer cleans up what it creates. */
@@ -53,4 +68,10 @@ export interface OutputFormat {
   write(ctx: FormatContext): Promise<Artifact[]>;
   /** External commands the writer runs; checked before any work starts. */
   requiredTools?: ToolRequirement[];
+  /**
+   * True when the writer boots the image from its kernel and initrd (the
+   * boot payload), so a build makes that payload once and passes it in
+   * {@link FormatContext.boot}.
+   */
+  usesBootPayload?: boolean;
 }

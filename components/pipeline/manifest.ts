@@ -3,6 +3,18 @@ import { createReadStream } from "node:fs";
 import { readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 
+/**
+ * What the filesystem says about a file, recorded when it was published:
+ * any write to it changes its ctime (which no program can set back), and a
+ * replacement is another inode. Integers as decimal strings (nanoseconds).
+ */
+export interface ArtifactStamp {
+  dev: string;
+  ino: string;
+  mtimeNs: string;
+  ctimeNs: string;
+}
+
 /** One published output file. */
 export interface ArtifactRecord {
   format: string;
@@ -10,6 +22,8 @@ export interface ArtifactRecord {
   file: string;
   size: number;
   sha256: string;
+  /** The file's stamp when published; absent in manifests of older builds. */
+  stamp?: ArtifactStamp;
 }
 
 /** What a finished build left in its output directory, keyed by content. */
@@ -47,19 +61,40 @@ export async function readManifest(
   }
 }
 
+/** The stamp of `file` now (see {@link ArtifactStamp}). */
+export async function artifactStamp(file: string): Promise<ArtifactStamp> {
+  const s = await stat(file, { bigint: true });
+  return {
+    dev: s.dev.toString(),
+    ino: s.ino.toString(),
+    mtimeNs: s.mtimeNs.toString(),
+    ctimeNs: s.ctimeNs.toString(),
+  };
+}
+
+function sameStamp(a: ArtifactStamp, b: ArtifactStamp): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+}
+
 /**
  * True when every artifact the manifest lists is still there with the
  * recorded size and sha256 (a file edited or truncated by hand is a miss).
+ * A file whose size and stamp are as recorded is not read: only when the
+ * stamp differs (touched, copied back, edited) or was not recorded are its
+ * bytes hashed (with `hash`, default {@link sha256File}) and compared.
  */
 export async function artifactsIntact(
   outputDir: string,
   manifest: BuildManifest,
+  hash: (file: string) => Promise<string> = sha256File,
 ): Promise<boolean> {
   for (const a of manifest.artifacts) {
     const file = path.join(outputDir, a.file);
     try {
-      if ((await stat(file)).size !== a.size) return false;
-      if ((await sha256File(file)) !== a.sha256) return false;
+      const s = await stat(file);
+      if (!s.isFile() || s.size !== a.size) return false;
+      if (a.stamp !== undefined && sameStamp(await artifactStamp(file), a.stamp)) continue;
+      if ((await hash(file)) !== a.sha256) return false;
     } catch {
       return false;
     }

@@ -1,8 +1,10 @@
-import { mkdir, rename } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 
 import { LinuxKitError } from "../errors";
-import { validateFormats, formatTable } from "../formats/table";
+import { makeBootPayload } from "../formats/boot/boot-payload";
+import { checkFormatTools, resolveFormats, validateFormats, writeFormats } from "../formats/table";
+import type { Artifact, FormatContext } from "../formats/types";
 import { assembleRootfs } from "../rootfs/assemble";
 import { DockerImageSource } from "../sources/docker-image-source";
 import { ExportCachingSource } from "../sources/export-cache";
@@ -21,11 +23,11 @@ import {
   artifactsIntact,
   readManifest,
   removeManifest,
-  sha256File,
   writeManifest,
   type ArtifactRecord,
   type BuildManifest,
 } from "./manifest";
+import { publishStaged } from "./publish";
 import { resolveImages } from "./resolve-images";
 import { createScratchDir, removeScratchDir } from "./scratch-dir";
 
@@ -57,13 +59,17 @@ export interface BuildRequest {
   pull?: boolean;
   /** Ignore a matching previous build and build again. */
   noCache?: boolean;
+  /** Aborting stops the build between and inside stages; nothing is published. */
+  signal?: AbortSignal;
   source?: ImageSource;
   log?: (line: string) => void;
   onPullProgress?: (p: PullProgress) => void;
 }
 
+/** The formats of a request that names none. */
+
 /** One artifact of a finished build. */
-export interface BuiltArtifact extends ArtifactRecord {
+export interface BuiltArtifact extends Omit<ArtifactRecord, "stamp"> {
   /** Absolute path. */
   path: string;
 }
@@ -91,7 +97,13 @@ export interface BuildResult {
 }
 
 function withPaths(outputDir: string, m: BuildManifest): BuildResult["artifacts"] {
-  return m.artifacts.map((a) => ({ ...a, path: path.join(outputDir, a.file) }));
+  return m.artifacts.map((a) => ({
+    format: a.format,
+    file: a.file,
+    size: a.size,
+    sha256: a.sha256,
+    path: path.join(outputDir, a.file),
+  }));
 }
 
 /**
@@ -160,19 +172,54 @@ export async function planBuild(
   };
 }
 
+/** Files of `artifacts`, one record per file name (several formats write the same kernel). */
+function recordsOf(artifacts: readonly Artifact[]): ArtifactRecord[] {
+  const records = new Map<string, ArtifactRecord>();
+  for (const a of artifacts) {
+    const file = path.basename(a.path);
+    if (!records.has(file))
+      records.set(file, { format: a.format, file, size: a.size, sha256: a.sha256 });
+  }
+  return [...records.values()];
+}
+
+/** One log line per format: the files it wrote. */
+function logFormats(log: (line: string) => void, artifacts: readonly Artifact[]): void {
+  const byFormat = new Map<string, string[]>();
+  for (const a of artifacts) {
+    const files = byFormat.get(a.format) ?? [];
+    files.push(path.basename(a.path));
+    byFormat.set(a.format, files);
+  }
+  for (const files of byFormat.values()) log(`  ${files.join(" ")}`);
+}
+
 /**
- * The whole build: resolve images, compute the content key, reuse an
- * intact previous build with that key, or assemble the root filesystem
- * and write every requested format. Artifacts are written in a scratch
- * directory and published by rename only when all of them succeeded, so a
- * failed or interrupted build leaves no partial file behind.
+ * The whole build, one stage after the other:
+ *
+ * 1. formats: validate them and find every tool they run (TOOL_MISSING
+ *    before anything is pulled, exported or assembled);
+ * 2. plan: resolve the images, compute the content key; an intact previous
+ *    build with that key is reused and nothing else happens;
+ * 3. root filesystem: one sorted tar in a scratch folder;
+ * 4. boot payload: kernel, initrd and command line, made once when any
+ *    format boots the image, and handed to those formats;
+ * 5. formats: the table's runner writes each into a staging folder;
+ * 6. publish: once, when every format succeeded: the files are renamed
+ *    into the output folder and the manifest (sizes, digests, stamps)
+ *    written last.
+ *
+ * A failed or interrupted build leaves no partial file behind.
  */
 export async function build(req: BuildRequest): Promise<BuildResult> {
   const log = req.log ?? (() => undefined);
+  const { signal } = req;
+  const formats = resolveFormats(chooseFormats(req.formats, req.spec).formats);
+  await checkFormatTools(formats);
+
   const source = req.source ?? defaultImageSource();
   const plan = await planBuild({ ...req, source });
-  const { formats, cacheKey, specHash, images, imageIds, outputDir, cmdline } = plan;
-
+  const { cacheKey, specHash, images, imageIds, outputDir, cmdline } = plan;
   await mkdir(outputDir, { recursive: true });
   const previous = await readManifest(outputDir, req.name);
   if (
@@ -189,12 +236,13 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
       images: imageIds,
       cmdline,
       specHash,
-      formats,
+      formats: plan.formats,
     };
   }
 
   const scratch = await createScratchDir(outputDir);
   try {
+    signal?.throwIfAborted();
     const tarPath = path.join(scratch, "rootfs.tar");
     const ids = resolveContainerIds(req.spec);
     await assembleRootfs({
@@ -214,32 +262,28 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     });
     const stage = path.join(scratch, "out");
     await mkdir(stage);
+    const ctx: FormatContext = {
+      name: req.name,
+      outputDir: stage,
+      staged: true,
+      rootfsTarPath: tarPath,
+      tmpDir: scratch,
+      signal,
+      log,
+      options: { diskSizeMiB: req.diskSizeMiB },
+    };
     log("Create outputs:");
-    const records: ArtifactRecord[] = [];
-    for (const name of formats) {
-      const format = formatTable.get(name)!;
-      const written = await format.write({
-        name: req.name,
-        outputDir: stage,
-        rootfsTarPath: tarPath,
-        tmpDir: scratch,
-        log,
-        options: { diskSizeMiB: req.diskSizeMiB },
-      });
-      for (const a of written) {
-        // A kernel or command line written by an earlier format is the same file.
-        if (records.some((r) => r.file === path.basename(a.path))) continue;
-        records.push({
-          format: name,
-          file: path.basename(a.path),
-          size: a.size,
-          sha256: a.sha256 ?? (await sha256File(a.path)),
-        });
-      }
-      log(`  ${written.map((a) => path.basename(a.path)).join(" ")}`);
+    if (formats.some((f) => f.usesBootPayload === true)) {
+      const bootDir = path.join(scratch, "boot");
+      await mkdir(bootDir);
+      ctx.boot = await makeBootPayload(ctx, bootDir);
     }
+    const artifacts = await writeFormats(plan.formats, ctx);
+    logFormats(log, artifacts);
+
+    signal?.throwIfAborted();
     await removeManifest(outputDir, req.name);
-    for (const r of records) await rename(path.join(stage, r.file), path.join(outputDir, r.file));
+    const records = await publishStaged(stage, outputDir, recordsOf(artifacts));
     const manifest: BuildManifest = {
       version: 1,
       cacheKey,
@@ -257,10 +301,10 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
       images: imageIds,
       cmdline,
       specHash,
-      formats,
+      formats: plan.formats,
     };
   } catch (e) {
-    if (e instanceof LinuxKitError) throw e;
+    if (e instanceof LinuxKitError || signal?.aborted) throw e;
     throw new LinuxKitError("BUILD", `build of ${req.name} failed: ${(e as Error).message}`, {
       cause: e,
     });

@@ -14,6 +14,8 @@ interface SpoolRecord {
 }
 
 const CHUNK = 1 << 20;
+/** Small bodies are gathered and written to the spool this many bytes at a time. */
+const WRITE_BATCH = 1 << 20;
 
 /**
  * tar-stream's pack replaces a falsy mode with 0644 (0755 for directories),
@@ -41,6 +43,9 @@ export class TarSpool {
   private readonly records = new Map<string, SpoolRecord>();
   private nextOffset = 0;
   private nextDataId = 1;
+  /** Bytes appended but not yet written: they end at `nextOffset`. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
 
   private constructor(private readonly fh: FileHandle) {}
 
@@ -74,7 +79,7 @@ export class TarSpool {
     let written = 0;
     if (header.type === "file" && body !== undefined) {
       for await (const chunk of body as AsyncIterable<Buffer>) {
-        await this.fh.write(chunk, 0, chunk.length, offset + written);
+        await this.append(chunk);
         written += chunk.length;
       }
     } else {
@@ -83,7 +88,6 @@ export class TarSpool {
     if (header.type === "file" && written !== header.size) {
       throw new Error(`${header.name}: expected ${header.size} bytes, read ${written}`);
     }
-    this.nextOffset += written;
     this.records.set(header.name, {
       header: { ...header, size: written },
       offset,
@@ -95,15 +99,40 @@ export class TarSpool {
   async addBuffer(header: Omit<EntryHeader, "size">, data?: Buffer): Promise<void> {
     const body = data ?? Buffer.alloc(0);
     const offset = this.nextOffset;
-    if (header.type === "file" && body.length > 0) {
-      await this.fh.write(body, 0, body.length, offset);
-      this.nextOffset += body.length;
-    }
+    if (header.type === "file" && body.length > 0) await this.append(body);
     this.records.set(header.name, {
       header: { ...header, size: header.type === "file" ? body.length : 0 },
       offset,
       dataId: this.nextDataId++,
     });
+  }
+
+  /**
+   * Appends `chunk` at the end of the spool. Small pieces (most files of a
+   * root filesystem are small) are gathered and written together, so a
+   * file costs no write of its own; large ones are written at once.
+   */
+  private async append(chunk: Buffer): Promise<void> {
+    if (chunk.length >= WRITE_BATCH) {
+      await this.flush();
+      await this.fh.write(chunk, 0, chunk.length, this.nextOffset);
+      this.nextOffset += chunk.length;
+      return;
+    }
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    this.nextOffset += chunk.length;
+    if (this.pendingBytes >= WRITE_BATCH) await this.flush();
+  }
+
+  /** Writes the gathered pieces. */
+  private async flush(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    const batch = Buffer.concat(this.pending, this.pendingBytes);
+    const at = this.nextOffset - this.pendingBytes;
+    this.pending = [];
+    this.pendingBytes = 0;
+    await this.fh.write(batch, 0, batch.length, at);
   }
 
   /**
@@ -172,6 +201,7 @@ export class TarSpool {
     const pack = tar.pack();
     const firstNameOfData = new Map<number, string>();
     const produce = async (): Promise<void> => {
+      await this.flush();
       for (const name of names) {
         const rec = this.records.get(name)!;
         const h = rec.header;

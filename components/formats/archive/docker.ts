@@ -16,7 +16,7 @@ import { open } from "node:fs/promises";
 import path from "node:path";
 import * as tar from "tar-stream";
 import { LinuxKitError } from "../../errors";
-import { writeAtomic } from "../atomic-file";
+import { publishOptions, writeAtomic } from "../atomic-file";
 import { writeChunksToFile } from "../file-sink";
 import type { Artifact, FormatContext, OutputFormat } from "../types";
 
@@ -115,7 +115,7 @@ export const dockerFormat: OutputFormat = {
     const written = await writeAtomic(
       dest,
       (tmp) => writeChunksToFile(tmp, dockerTarChunks(ctx.rootfsTarPath, signal), { signal }),
-      { signal },
+      publishOptions(ctx),
     );
     return [{ format: FORMAT, path: dest, ...written }];
   },

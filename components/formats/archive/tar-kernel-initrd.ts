@@ -6,7 +6,7 @@
  * mtime `boot/kernel` has in the root filesystem tar.
  */
 import path from "node:path";
-import { writeAtomic } from "../atomic-file";
+import { publishOptions, writeAtomic } from "../atomic-file";
 import { splitBootFiles } from "../boot/boot-files";
 import { writeInitrdFile } from "../boot/boot-payload";
 import { writeChunksToFile } from "../file-sink";
@@ -16,6 +16,41 @@ import type { Artifact, FormatContext, OutputFormat } from "../types";
 
 const FORMAT = "tar-kernel-initrd";
 
+/** The members and their mtime, from the build's boot payload or made in `scratch`. */
+async function membersFor(
+  ctx: FormatContext,
+  scratch: string,
+): Promise<{ members: TarMember[]; mtime: number }> {
+  const { signal } = ctx;
+  const shared = ctx.boot;
+  // Without microcode the build's boot payload holds exactly this initrd.
+  if (shared !== undefined && !shared.hasUcode) {
+    return {
+      members: [
+        { name: "kernel", size: shared.kernel.size, path: shared.kernelPath },
+        { name: "initrd.img", size: shared.initrd.size, path: shared.initrdPath },
+        { name: "cmdline", size: shared.cmdlineBytes.length, data: shared.cmdlineBytes },
+      ],
+      mtime: shared.kernelMtime,
+    };
+  }
+  const kernelPath = path.join(scratch, "kernel");
+  const ucodePath = path.join(scratch, "ucode.cpio");
+  const initrdPath = path.join(scratch, "initrd.img");
+  const boot = await splitBootFiles(ctx.rootfsTarPath, { kernelPath, ucodePath }, { signal });
+  // LinuxKit leaves the microcode out of this initrd.
+  const initrd = await writeInitrdFile(ctx, boot.scan, initrdPath);
+  return {
+    members: [
+      { name: "kernel", size: boot.kernel.size, path: kernelPath },
+      { name: "initrd.img", size: initrd.size, path: initrdPath },
+      { name: "cmdline", size: boot.cmdline.length, data: boot.cmdline },
+      { name: "ucode.cpio", size: boot.ucodeSize ?? 0, path: ucodePath },
+    ],
+    mtime: boot.kernelMtime,
+  };
+}
+
 export const tarKernelInitrdFormat: OutputFormat = {
   name: FORMAT,
   files: (name) => [`${name}-initrd.tar`],
@@ -24,27 +59,13 @@ export const tarKernelInitrdFormat: OutputFormat = {
     const dest = path.resolve(ctx.outputDir, `${ctx.name}-initrd.tar`);
     const { signal } = ctx;
     return withScratchDir(ctx.tmpDir, "tar-kernel-initrd", async (scratch) => {
-      const kernelPath = path.join(scratch, "kernel");
-      const ucodePath = path.join(scratch, "ucode.cpio");
-      const initrdPath = path.join(scratch, "initrd.img");
-      const boot = await splitBootFiles(ctx.rootfsTarPath, { kernelPath, ucodePath }, { signal });
-      // Not the shared boot payload: LinuxKit leaves the microcode out of this initrd.
-      const initrd = await writeInitrdFile(ctx, boot.scan, initrdPath);
-      const members: TarMember[] = [
-        { name: "kernel", size: boot.kernel.size, path: kernelPath },
-        { name: "initrd.img", size: initrd.size, path: initrdPath },
-        { name: "cmdline", size: boot.cmdline.length, data: boot.cmdline },
-        { name: "ucode.cpio", size: boot.ucodeSize ?? 0, path: ucodePath },
-      ].filter((m) => m.size > 0);
+      const { members, mtime } = await membersFor(ctx, scratch);
+      const present = members.filter((m) => m.size > 0);
       const written = await writeAtomic(
         dest,
         (tmp) =>
-          writeChunksToFile(
-            tmp,
-            tarOfFiles(members, { mode: 0o644, mtime: boot.kernelMtime }, signal),
-            { signal },
-          ),
-        { signal },
+          writeChunksToFile(tmp, tarOfFiles(present, { mode: 0o644, mtime }, signal), { signal }),
+        publishOptions(ctx),
       );
       return [{ format: FORMAT, path: dest, ...written }];
     });

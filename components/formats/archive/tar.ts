@@ -3,7 +3,7 @@
  * it, `boot/` included (LinuxKit streams its build tar out unchanged).
  */
 import path from "node:path";
-import { writeAtomic } from "../atomic-file";
+import { publishOptions, writeAtomic } from "../atomic-file";
 import { fileChunks, writeChunksToFile } from "../file-sink";
 import type { Artifact, FormatContext, OutputFormat } from "../types";
 
@@ -19,7 +19,7 @@ export const tarFormat: OutputFormat = {
     const written = await writeAtomic(
       dest,
       (tmp) => writeChunksToFile(tmp, fileChunks(ctx.rootfsTarPath, { signal }), { signal }),
-      { signal },
+      publishOptions(ctx),
     );
     return [{ format: FORMAT, path: dest, ...written }];
   },

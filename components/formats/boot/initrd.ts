@@ -2,16 +2,16 @@
  * The initrd LinuxKit boots: optional CPU microcode cpio, uncompressed (the
  * kernel's early microcode loader only looks at an uncompressed archive at
  * the very start), followed by a gzip'd newc cpio of the root filesystem
- * without `boot/`, zero-padded to a multiple of 4 bytes as LinuxKit's
- * writer does (the kernel skips zero padding between archives).
+ * without `boot/` (one gzip member, deflated on every core in 1 MiB
+ * blocks), zero-padded to a multiple of 4 bytes as LinuxKit's writer does
+ * (the kernel skips zero padding between archives).
  */
-import { pipeline } from "node:stream/promises";
-import { createGzip } from "node:zlib";
 import { LinuxKitError } from "../../errors";
 import { isBootFile } from "./boot-files";
 import { fileChunks } from "../file-sink";
 import { cpioChunks, type CpioOptions } from "../archive/newc-cpio";
 import { padLength, zeros } from "../archive/newc";
+import { parallelGzipChunks } from "../archive/parallel-gzip";
 import type { TarScan } from "../archive/tar-scan";
 
 /** Default gzip level, the same trade-off as `gzip -6`. */
@@ -25,11 +25,6 @@ export interface InitrdOptions extends Omit<CpioOptions, "skip"> {
   ucodePath?: string;
 }
 
-/** Offset of the OS byte in a gzip header (RFC 1952). */
-const GZIP_OS_OFFSET = 9;
-/** "Unix": what zlib writes on Linux; fixed so artifacts match across build hosts. */
-const GZIP_OS_UNIX = 3;
-
 /** Throws a USAGE error unless `level` is a whole number from 0 to 9. */
 export function checkGzipLevel(level: number): number {
   if (!Number.isInteger(level) || level < 0 || level > 9) {
@@ -42,30 +37,17 @@ export function checkGzipLevel(level: number): number {
 }
 
 /**
- * gzip of `source` as chunks. zlib writes mtime 0 and no file name, so the
- * bytes depend only on the input, the level and the zlib build; the OS byte
- * is pinned to Unix.
+ * gzip of `source` as chunks, compressed on every core in fixed 1 MiB
+ * blocks joined into one gzip member (archive/parallel-gzip.ts): mtime 0,
+ * no file name, OS byte Unix, so the bytes depend only on the input, the
+ * level and the zlib build.
  */
-export async function* gzipChunks(
+export function gzipChunks(
   source: AsyncIterable<Buffer>,
   level: number,
   signal?: AbortSignal,
 ): AsyncGenerator<Buffer, void, undefined> {
-  const gz = createGzip({ level: checkGzipLevel(level), chunkSize: 256 * 1024 });
-  const feeding = pipeline(source, gz, { signal });
-  feeding.catch(() => undefined); // the same error surfaces through `gz` below
-  let position = 0;
-  try {
-    for await (const chunk of gz as AsyncIterable<Buffer>) {
-      const at = GZIP_OS_OFFSET - position;
-      if (at >= 0 && at < chunk.length) chunk[at] = GZIP_OS_UNIX;
-      position += chunk.length;
-      yield chunk;
-    }
-    await feeding;
-  } finally {
-    gz.destroy();
-  }
+  return parallelGzipChunks(source, checkGzipLevel(level), { signal });
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 
-import { publishTogether } from "../atomic-file";
+import { publishOptions, publishTogether } from "../atomic-file";
 import { splitBootFiles } from "./boot-files";
 import { chunksOf, writeChunksToFile } from "../file-sink";
 import { withScratchDir } from "../scratch";
@@ -35,30 +35,27 @@ export function writeKernelAndRoot(
   ];
   const { signal } = ctx;
   return withScratchDir(ctx.tmpDir, format.replace(/\+/g, "-"), (scratch) =>
-    publishTogether(
-      async (set) => {
-        const boot = await set.add(kernelPath, (tmp) =>
-          splitBootFiles(
-            ctx.rootfsTarPath,
-            { kernelPath: tmp, ucodePath: path.join(scratch, "ucode.cpio") },
-            { signal },
-          ),
-        );
-        const started = Date.now();
-        const root = await set.add(rootPath, (tmp) => makeRoot(scratch, tmp));
-        ctx.log?.(
-          `  ${path.basename(rootPath)}: ${root.describe} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-        );
-        const cmdline = await set.add(cmdlinePath, (tmp) =>
-          writeChunksToFile(tmp, chunksOf(boot.cmdline), { signal }),
-        );
-        return [
-          { format, path: kernelPath, ...boot.kernel },
-          { format, path: rootPath, size: root.size, sha256: root.sha256 },
-          { format, path: cmdlinePath, ...cmdline },
-        ];
-      },
-      { signal },
-    ),
+    publishTogether(async (set) => {
+      const boot = await set.add(kernelPath, (tmp) =>
+        splitBootFiles(
+          ctx.rootfsTarPath,
+          { kernelPath: tmp, ucodePath: path.join(scratch, "ucode.cpio") },
+          { signal },
+        ),
+      );
+      const started = Date.now();
+      const root = await set.add(rootPath, (tmp) => makeRoot(scratch, tmp));
+      ctx.log?.(
+        `  ${path.basename(rootPath)}: ${root.describe} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+      const cmdline = await set.add(cmdlinePath, (tmp) =>
+        writeChunksToFile(tmp, chunksOf(boot.cmdline), { signal }),
+      );
+      return [
+        { format, path: kernelPath, ...boot.kernel },
+        { format, path: rootPath, size: root.size, sha256: root.sha256 },
+        { format, path: cmdlinePath, ...cmdline },
+      ];
+    }, publishOptions(ctx)),
   );
 }

@@ -6,7 +6,7 @@
  */
 import { copyFile } from "node:fs/promises";
 import path from "node:path";
-import { writeAtomic } from "../atomic-file";
+import { publishOptions, writeAtomic } from "../atomic-file";
 import { BIOS_BOOT_TOOLS, EFI_BOOT_TOOLS, type Firmware } from "./disk-boot";
 import { buildRawDisk, type DiskSizing, type RawDisk } from "./disk-image";
 import { hashFile } from "./fat-image";
@@ -42,6 +42,7 @@ export function rawDiskFormat(spec: RawDiskFormatSpec): OutputFormat {
     name: spec.name,
     files: (n) => [spec.file(n)],
     requiredTools: bootTools(spec.firmware),
+    usesBootPayload: true,
     async write(ctx: FormatContext): Promise<Artifact[]> {
       const dest = path.resolve(ctx.outputDir, spec.file(ctx.name));
       const started = Date.now();
@@ -52,7 +53,7 @@ export function rawDiskFormat(spec: RawDiskFormatSpec): OutputFormat {
             await buildRawDisk(ctx, scratch, tmp, spec.firmware, spec.sizing);
             return hashFile(tmp, ctx.signal);
           },
-          { signal: ctx.signal },
+          publishOptions(ctx),
         ),
       );
       logDone(ctx, spec.name, written.size, started);
@@ -97,6 +98,7 @@ export function convertedDiskFormat(spec: ConvertedDiskFormatSpec): OutputFormat
     name: spec.name,
     files: (n) => [spec.file(n)],
     requiredTools: [...bootTools(spec.firmware), QEMU_IMG],
+    usesBootPayload: true,
     async write(ctx: FormatContext): Promise<Artifact[]> {
       const fileName = spec.file(ctx.name);
       const dest = path.resolve(ctx.outputDir, fileName);
@@ -110,13 +112,14 @@ export function convertedDiskFormat(spec: ConvertedDiskFormatSpec): OutputFormat
           async (tmp) => {
             // qemu-img writes straight into the temporary file, unless the
             // format records its own name, which must then be the final one.
-            const converted = spec.keepName ? path.join(scratch, fileName) : tmp;
+            const converted =
+              spec.keepName && path.basename(tmp) !== fileName ? path.join(scratch, fileName) : tmp;
             await qemuImgConvert(raw, converted, spec.qemuFormat, spec.qemuOptions, signal);
             if (spec.patch) await spec.patch(converted, disk);
             if (converted !== tmp) await copyFile(converted, tmp);
             return hashFile(tmp, signal);
           },
-          { signal },
+          publishOptions(ctx),
         );
       });
       logDone(ctx, spec.name, written.size, started);

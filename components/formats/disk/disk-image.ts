@@ -24,7 +24,7 @@ import {
   type BootPartition,
   type Firmware,
 } from "./disk-boot";
-import { bootPayload, type BootPayload } from "../boot/boot-payload";
+import { bootPayloadFor, type BootPayload } from "../boot/boot-payload";
 import { derivedU32, derivedUuid } from "./disk-ids";
 import { requireGrubEfi } from "../boot/grub-efi";
 import { encodeGpt, GPT_ATTR_LEGACY_BIOS_BOOTABLE, GPT_TYPE_ESP } from "./gpt";
@@ -188,7 +188,7 @@ export async function buildRawDisk(
   // Files (not commands) the loaders need: fail before any work when missing.
   if (firmware === "bios") await requireSyslinuxMbr();
   else await requireGrubEfi();
-  const boot = await bootPayload(ctx, scratch);
+  const boot = await bootPayloadFor(ctx, scratch);
   signal?.throwIfAborted();
   const partition = await makeBootPartition(firmware, boot, scratch, signal);
   const sizeMiB = planDiskMiB(partition.bytes, ctx.options.diskSizeMiB, sizing);

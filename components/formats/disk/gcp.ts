@@ -14,7 +14,7 @@
  * about 1 MB per GiB.
  */
 import path from "node:path";
-import { writeAtomic } from "../atomic-file";
+import { publishOptions, writeAtomic } from "../atomic-file";
 import { bootTools, WHOLE_GIB } from "./disk-format";
 import { buildRawDisk } from "./disk-image";
 import { fileChunks, writeChunksToFile } from "../file-sink";
@@ -124,6 +124,7 @@ export const gcpFormat: OutputFormat = {
   name: FORMAT,
   files: (n) => [`${n}.img.tar.gz`],
   requiredTools: bootTools("bios"),
+  usesBootPayload: true,
 
   async write(ctx: FormatContext): Promise<Artifact[]> {
     const dest = path.resolve(ctx.outputDir, `${ctx.name}.img.tar.gz`);
@@ -150,7 +151,7 @@ export const gcpFormat: OutputFormat = {
             ),
             { signal },
           ),
-        { signal },
+        publishOptions(ctx),
       );
     });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);

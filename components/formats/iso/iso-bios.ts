@@ -16,7 +16,7 @@
 import { createHash } from "node:crypto";
 import { copyFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { bootPayload } from "../boot/boot-payload";
+import { bootPayloadFor } from "../boot/boot-payload";
 import { isoVolumeUuid } from "../boot/grub-efi";
 import {
   isoDigest,
@@ -57,6 +57,7 @@ export const isoBiosFormat: OutputFormat = {
   name: FORMAT,
   files: (name) => [`${name}.iso`],
   requiredTools: [XORRISO_TOOL],
+  usesBootPayload: true,
 
   async write(ctx: FormatContext): Promise<Artifact[]> {
     const isolinuxBin = await requireFile("isolinux.bin", ISOLINUX_BIN, "isolinux");
@@ -64,7 +65,7 @@ export const isoBiosFormat: OutputFormat = {
     const ldlinux = await requireFile("ldlinux.c32", LDLINUX_C32, "syslinux-common");
     const [fileName] = this.files(ctx.name) as [string];
     return withScratchDir(ctx.tmpDir, FORMAT, async (scratch) => {
-      const boot = await bootPayload(ctx, scratch);
+      const boot = await bootPayloadFor(ctx, scratch);
       const cfg = path.join(scratch, "isolinux.cfg");
       await writeFile(cfg, isolinuxConfig(boot.cmdline));
       // The boot info table is patched into the loader: give xorriso a private copy.

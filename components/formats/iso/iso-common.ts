@@ -16,7 +16,7 @@ import { createHash } from "node:crypto";
 import { access } from "node:fs/promises";
 import path from "node:path";
 import { LinuxKitError } from "../../errors";
-import { writeAtomic } from "../atomic-file";
+import { publishOptions, writeAtomic } from "../atomic-file";
 import type { BootPayload } from "../boot/boot-payload";
 import { hashFile } from "../disk/fat-image";
 import { FIXED_EPOCH, runTool } from "./iso-tools";
@@ -196,7 +196,7 @@ export async function publishIso(
 ): Promise<Artifact> {
   const dest = path.resolve(ctx.outputDir, fileName);
   const started = Date.now();
-  const written = await writeAtomic(dest, build, { signal: ctx.signal });
+  const written = await writeAtomic(dest, build, publishOptions(ctx));
   ctx.log?.(
     `${fileName}: ${(written.size / 1048576).toFixed(1)} MiB ISO in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );

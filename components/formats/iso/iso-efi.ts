@@ -20,7 +20,7 @@
 import { createHash } from "node:crypto";
 import { stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { bootPayload } from "../boot/boot-payload";
+import { bootPayloadFor } from "../boot/boot-payload";
 import { FAT_IMAGE_TOOLS, fatSerialFromHash, fatSizeFor, makeFatImage } from "../disk/fat-image";
 import {
   buildGrubEfi,
@@ -55,12 +55,13 @@ export function efiIsoFormat(format: string, suffix: string, layout: EfiIsoLayou
     name: format,
     files: (name) => [`${name}${suffix}`],
     requiredTools: [XORRISO_TOOL, ...GRUB_EFI_TOOLS, ...FAT_IMAGE_TOOLS],
+    usesBootPayload: true,
 
     async write(ctx: FormatContext): Promise<Artifact[]> {
       await requireGrubEfi();
       const [fileName] = this.files(ctx.name) as [string];
       return withScratchDir(ctx.tmpDir, format.replace(/[^\w-]/g, "_"), async (scratch) => {
-        const boot = await bootPayload(ctx, scratch);
+        const boot = await bootPayloadFor(ctx, scratch);
         const identity = createHash("sha256")
           .update(`${format}\n${isoDigest(boot)}\n`)
           .digest("hex");

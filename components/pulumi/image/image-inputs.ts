@@ -3,8 +3,7 @@ import { chooseFormats, loadSpecFiles, parseSpec, parseSpecObject } from "../../
 import type { ParsedSpec } from "../../config/parsed";
 import type { BuildRequest } from "../../pipeline/pipeline";
 
-/** Default artifact folder, relative to the program folder. */
-export const DEFAULT_OUTPUT_DIR = ".linuxkit/images";
+export { DEFAULT_OUTPUT_DIR } from "./image-defaults";
 
 /**
  * The Image resource's inputs after `check`: defaults filled. Paths are

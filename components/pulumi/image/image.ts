@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { lazyProvider } from "../dynamic";
 
-import { DEFAULT_OUTPUT_DIR } from "./image-inputs";
+import { DEFAULT_OUTPUT_DIR } from "./image-defaults";
 
 import type { ImageArtifact } from "./image-provider";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { link, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
 import {
@@ -126,6 +126,56 @@ describe("ArtifactSet", () => {
         /twice/,
       );
       await set.discard();
+      assert.deepEqual(await readdir(dir), []);
+    });
+  });
+});
+
+describe("direct mode (a staging folder published by its owner)", () => {
+  it("writes straight under the final name, with no temporary file", async () => {
+    await withTmpDir(async (dir) => {
+      const dest = path.join(dir, "out.img");
+      let seen = "";
+      await writeAtomic(
+        dest,
+        async (p) => {
+          seen = p;
+          await writeFile(p, "data");
+        },
+        { direct: true },
+      );
+      assert.equal(seen, dest);
+      assert.deepEqual(await readdir(dir), ["out.img"]);
+    });
+  });
+
+  it("never writes through a hard link already at the destination", async () => {
+    await withTmpDir(async (dir) => {
+      const shared = path.join(dir, "shared");
+      const dest = path.join(dir, "out.img");
+      await writeFile(shared, "shared bytes");
+      await link(shared, dest);
+      await writeAtomic(dest, (p) => writeFile(p, "new"), { direct: true });
+      assert.equal(await readFile(dest, "utf8"), "new");
+      assert.equal(await readFile(shared, "utf8"), "shared bytes", "the other name is untouched");
+    });
+  });
+
+  it("removes every file of a set when one fails", async () => {
+    await withTmpDir(async (dir) => {
+      await assert.rejects(
+        publishTogether(
+          async (set) => {
+            await set.add(path.join(dir, "a"), (p) => writeFile(p, "a"));
+            await set.add(path.join(dir, "b"), async (p) => {
+              await writeFile(p, "half");
+              throw new Error("boom");
+            });
+          },
+          { direct: true },
+        ),
+        /boom/,
+      );
       assert.deepEqual(await readdir(dir), []);
     });
   });

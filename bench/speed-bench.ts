@@ -1,0 +1,176 @@
+/**
+ * Build and Pulumi start-up speed, each figure the median of BENCH_RUNS
+ * (default 5) runs, every run a fresh process timed by GNU time.
+ *
+ * Build table: `pulumi-linuxkit build --no-cache` (the CLI as users run
+ * it, start-up included; images already in the engine) for the nginx-like
+ * fixture and a busybox-size YAML, kernel+initrd, iso-bios and raw-bios.
+ * When LINUXKIT_BIN names a `linuxkit` binary, kernel+initrd rows gain
+ * LinuxKit's `build --docker` time and the ratio; otherwise that column is
+ * left out. LinuxKit's ISO and disk formats need its mkimage containers,
+ * which this machine does not have, so those rows show none.
+ *
+ * Pulumi table: what a program and the dynamic provider pay to load the
+ * library: `require("@pulumi/pulumi")` alone, plus `require("pulumi-linuxkit")`,
+ * plus loading the Image and QemuVm provider implementations.
+ *
+ * Usage: npm run build && node dist/bench/speed-bench.js
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+
+import { measure, medians, type Measured } from "./measure";
+import { repoRoot } from "../test/helpers/paths";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const CLI = path.join(repoRoot, "bin", "pulumi-linuxkit.js");
+const NGINX = path.join(repoRoot, "test", "fixtures", "e2e", "nginx-like.yml");
+
+/** The smallest useful image: kernel, init, one busybox service. */
+const BUSYBOX_YAML = `kernel:
+  image: linuxkit-test/kernel:test
+  cmdline: "console=ttyS0"
+init:
+  - linuxkit-test/init:test
+  - linuxkit-test/runc:test
+services:
+  - name: shell
+    image: linuxkit-test/busybox:test
+`;
+
+interface Case {
+  label: string;
+  yaml: string;
+  format: string;
+}
+
+const fmt = (s: number): string => `${s.toFixed(2)} s`;
+
+function ours(c: Case, dir: string): Measured {
+  return measure(process.execPath, [
+    CLI,
+    "build",
+    "--no-cache",
+    "--format",
+    c.format,
+    "--dir",
+    dir,
+    "--name",
+    "bench",
+    c.yaml,
+  ]);
+}
+
+function linuxkit(bin: string, c: Case, dir: string): Measured {
+  mkdirSync(dir, { recursive: true }); // LinuxKit does not create it
+  return measure(bin, [
+    "build",
+    "--docker",
+    "--format",
+    c.format,
+    "--dir",
+    dir,
+    "--name",
+    "bench",
+    c.yaml,
+  ]);
+}
+
+async function buildTable(work: string): Promise<void> {
+  const busybox = path.join(work, "busybox-size.yml");
+  await writeFile(busybox, BUSYBOX_YAML);
+  const cases: Case[] = [
+    { label: "nginx-like.yml", yaml: NGINX, format: "kernel+initrd" },
+    { label: "busybox-size", yaml: busybox, format: "kernel+initrd" },
+    { label: "nginx-like.yml", yaml: NGINX, format: "iso-bios" },
+    { label: "nginx-like.yml", yaml: NGINX, format: "raw-bios" },
+  ];
+  const lk = process.env.LINUXKIT_BIN;
+  const withLinuxKit = lk !== undefined && lk !== "" && existsSync(lk);
+  const header = ["YAML", "format", "ours wall", "ours CPU", "ours peak RSS"];
+  if (withLinuxKit) header.push("LinuxKit wall", "LinuxKit CPU", "wall ratio");
+  const rows: string[][] = [];
+  for (const c of cases) {
+    const dir = path.join(work, "out");
+    const lkDir = path.join(work, "lk-out");
+    const compare = withLinuxKit && c.format === "kernel+initrd";
+    // One warm-up run each (page cache, export caches), not counted; then
+    // the two tools alternate, so load from elsewhere hits both alike.
+    ours(c, dir);
+    if (compare) linuxkit(lk, c, lkDir);
+    const runs: Measured[] = [];
+    const lkRuns: Measured[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      runs.push(ours(c, dir));
+      if (compare) lkRuns.push(linuxkit(lk, c, lkDir));
+    }
+    const m = medians(runs);
+    const row = [c.label, c.format, fmt(m.wall), fmt(m.cpu), `${m.rssMiB.toFixed(0)} MiB`];
+    if (withLinuxKit) {
+      if (compare) {
+        const l = medians(lkRuns);
+        row.push(fmt(l.wall), fmt(l.cpu), `${(m.wall / l.wall).toFixed(2)}×`);
+      } else {
+        row.push("—", "—", "—");
+      }
+    }
+    rows.push(row);
+    process.stderr.write(`[speed-bench] ${row.join(" | ")}\n`);
+  }
+  console.log(
+    `\nBuild (\`build --no-cache\`, images in the engine), median of ${RUNS} fresh processes, ${os.availableParallelism()} cores, load average ${os.loadavg()[0]!.toFixed(1)} at the end`,
+  );
+  printTable(header, rows);
+}
+
+function pulumiTable(): void {
+  const index = path.join(repoRoot, "dist", "components", "index.js");
+  const providers = path.join(repoRoot, "dist", "components", "pulumi", "providers.js");
+  const scripts: [string, string][] = [
+    ["node, nothing loaded", ""],
+    ['require("@pulumi/pulumi")', 'require("@pulumi/pulumi");'],
+    [
+      '+ require("pulumi-linuxkit") (a program)',
+      `require("@pulumi/pulumi"); require(${JSON.stringify(index)});`,
+    ],
+    [
+      "+ Image and QemuVm provider implementations (the provider process)",
+      `require("@pulumi/pulumi"); const p = require(${JSON.stringify(providers)}); p.loadProvider("image"); p.loadProvider("qemuVm");`,
+    ],
+  ];
+  // Round-robin over the scripts, so load from elsewhere hits every row alike.
+  const runs: Measured[][] = scripts.map(() => []);
+  for (let i = 0; i < RUNS; i++) {
+    scripts.forEach(([, script], j) => runs[j]!.push(measure(process.execPath, ["-e", script])));
+  }
+  const base = medians(runs[0]!).wall;
+  const rows = scripts.map(([label], j) => {
+    const m = medians(runs[j]!);
+    return [label, fmt(m.wall), fmt(m.wall - base), `${m.rssMiB.toFixed(0)} MiB`];
+  });
+  console.log(`\nPulumi side: loading, median of ${RUNS} fresh processes`);
+  printTable(["process loads", "wall", "over bare node", "peak RSS"], rows);
+}
+
+function printTable(header: string[], rows: string[][]): void {
+  console.log(`| ${header.join(" | ")} |`);
+  console.log(`|${header.map((_, i) => (i < 2 ? "---" : "---:")).join("|")}|`);
+  for (const r of rows) console.log(`| ${r.join(" | ")} |`);
+}
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(path.join(os.tmpdir(), "lk-speed-bench-"));
+  try {
+    await buildTable(work);
+    pulumiTable();
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
