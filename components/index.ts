@@ -5,6 +5,7 @@
 export { Image, type ImageArgs } from "./pulumi/image/image";
 export { QemuVm, type QemuVmArgs } from "./pulumi/qemu/qemu-vm";
 export { LocalMachine, type LocalMachineArgs } from "./pulumi/qemu/local-machine";
+export { QemuFleet, type QemuFleetArgs } from "./pulumi/fleet/qemu-fleet";
 export { build, planBuild, type BuildRequest, type BuildResult } from "./pipeline/pipeline";
 export { LinuxKitError, LinuxKitErrors } from "./errors";
 export { loadSpecFiles, parseSpec, parseSpecObject, canonicalSpecHash } from "./config";

@@ -5,3 +5,4 @@ export * from "./planner";
 export * from "./rollout-error";
 export * from "./rollout-policy";
 export { refreshState, rollout, stopAll, type RolloutHooks } from "./executor";
+export { writeJournal, readJournal, JOURNAL_FILE } from "./fleet-journal";

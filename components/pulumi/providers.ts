@@ -13,6 +13,7 @@ type Implementation = Required<pulumi.dynamic.ResourceProvider>;
 const loaders = {
   image: (): unknown => require("./image/image-provider").imageProvider,
   qemuVm: (): unknown => require("./qemu/qemu-vm-provider").qemuVmProvider,
+  qemuFleet: (): unknown => require("./fleet/qemu-fleet-provider").qemuFleetProvider,
 } satisfies Record<string, () => unknown>;
 /* eslint-enable @typescript-eslint/no-require-imports */
 

@@ -1,14 +1,12 @@
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { rm, rmdir } from "node:fs/promises";
+import { rmdir } from "node:fs/promises";
 import path from "node:path";
 
-import { chooseAccel, type QemuAccelChoice } from "../../qemu/accel";
-import { findOvmf } from "../../qemu/boot-media";
-import { isSameProcess } from "../../qemu/process-identity";
+import type { QemuAccelChoice } from "../../qemu/accel";
+import { notReadyMessage, startDetachedVm, stopDetachedVm, vmAlive } from "../../qemu/detached-vm";
 import type { BootMedia, PortForward } from "../../qemu/qemu-args";
-import { tailLines, waitUntilReady, type Readiness } from "../../qemu/readiness";
-import { launchVm, stopVm, sweepDeadVmDirs, vmFiles } from "../../qemu/vm-process";
+import { waitUntilReady, type Readiness } from "../../qemu/readiness";
+import { sweepDeadVmDirs } from "../../qemu/vm-process";
 import { LinuxKitError } from "../../errors";
 import { containsUnknown } from "../unknowns";
 
@@ -81,15 +79,6 @@ export function bootMediaOf(i: QemuVmInputs): BootMedia {
   throw new LinuxKitError("USAGE", "QemuVm needs kernel+initrd, iso or disk", {
     hint: "pass an Image's kernel and initrd outputs, or an iso/disk artifact path",
   });
-}
-
-function marker(instanceId: string): string {
-  return `pulumi-linuxkit-${instanceId}`;
-}
-
-/** A VM is alive when its recorded process still runs (a recycled pid is not it). */
-export function vmAlive(o: Pick<QemuVmOutputs, "pid" | "startTime" | "instanceId">): boolean {
-  return isSameProcess({ pid: o.pid, startTime: o.startTime }, marker(o.instanceId));
 }
 
 function defaults(news: Partial<QemuVmInputs>): QemuVmInputs {
@@ -187,32 +176,17 @@ export const qemuVmProvider = {
 
   async create(inputs: QemuVmInputs) {
     await sweepDeadVmDirs(inputs.stateDir, inputs.name);
-    const instanceId = randomBytes(6).toString("hex");
-    const vmDir = path.join(inputs.stateDir, `${inputs.name}-${instanceId}`);
-    const media = bootMediaOf(inputs);
-    const accel = chooseAccel(inputs.accel);
-    const ovmf = media.kind !== "kernel+initrd" && media.uefi ? findOvmf() : undefined;
-    const vm = await launchVm({
-      vmDir,
-      marker: marker(instanceId),
-      media,
-      accel,
+    const vm = await startDetachedVm({
+      parentDir: inputs.stateDir,
+      prefix: inputs.name,
+      media: bootMediaOf(inputs),
+      accel: inputs.accel,
       memoryMiB: inputs.memoryMiB,
       cpus: inputs.cpus,
       forwards: inputs.forwards,
-      ovmfCode: ovmf,
     });
-    const outs: QemuVmOutputs = {
-      ...inputs,
-      instanceId,
-      vmDir,
-      pid: vm.pid,
-      startTime: vm.startTime,
-      consoleLog: vm.consoleLog,
-      qmpSocket: vm.qmpSocket,
-      accelUsed: accel,
-      status: "running",
-    };
+    const instanceId = vm.instanceId;
+    const outs: QemuVmOutputs = { ...inputs, ...vm, status: "running" };
     const problem = await waitUntilReady(
       inputs.readiness,
       vm.consoleLog,
@@ -220,9 +194,8 @@ export const qemuVmProvider = {
       (guest) => inputs.forwards.find((f) => f.guestPort === guest)?.hostPort,
     );
     if (problem !== undefined) {
-      const tail = await tailLines(vm.consoleLog, 15);
       const err = new Error(
-        `VM ${inputs.name} ${problem}.\nLast console lines (${vm.consoleLog}):\n${tail.map((l) => `  | ${l}`).join("\n")}`,
+        await notReadyMessage(`VM ${inputs.name}`, problem, vm.consoleLog),
       ) as Error & { id?: string; properties?: QemuVmOutputs; reasons?: string[] };
       err.id = instanceId;
       err.properties = { ...outs, status: "failed" };
@@ -249,13 +222,7 @@ export const qemuVmProvider = {
   },
 
   async delete(_id: string, props: QemuVmOutputs) {
-    await stopVm(
-      { pid: props.pid, startTime: props.startTime },
-      marker(props.instanceId),
-      props.qmpSocket ?? vmFiles(props.vmDir).qmpSocket,
-      props.shutdownTimeoutSeconds ?? 5,
-    );
-    await rm(props.vmDir, { recursive: true, force: true });
+    await stopDetachedVm(props, props.shutdownTimeoutSeconds ?? 5);
     await sweepDeadVmDirs(props.stateDir, props.name);
     // The shared state folder goes too once its last VM is gone.
     await rmdir(props.stateDir).catch(() => undefined);
