@@ -27,7 +27,7 @@ export interface QemuFleetMachine extends DetachedVm {
 /** What every new machine of the fleet looks like. */
 export interface QemuFleetSpec {
   name: string;
-  /** Folder holding one subfolder per machine. */
+  /** Folder holding one subfolder per machine: relative to the program folder, or absolute. */
   fleetDir: string;
   media: BootMedia;
   imageHash: string;
@@ -52,8 +52,6 @@ export function fleetPorts(
   return forwards.map((f) => ({ hostPort: f.hostPortBase + offset, guestPort: f.guestPort }));
 }
 
-const relative = (p: string): string => path.relative(process.cwd(), p) || ".";
-
 /**
  * The rollout engine's adapter for local qemu: each machine a detached
  * qemu in its own folder under the fleet's. A surge machine boots on the
@@ -66,7 +64,7 @@ export function qemuFleetAdapter(spec: QemuFleetSpec): FleetAdapter<QemuFleetMac
     async start({ slot, surgeIndex }) {
       const ports = fleetPorts(spec.forwards, spec.size, slot, surgeIndex);
       const vm = await startDetachedVm({
-        parentDir: spec.fleetDir,
+        parentDir: path.resolve(spec.fleetDir),
         prefix: "m",
         media: spec.media,
         accel: spec.accel,
@@ -74,11 +72,13 @@ export function qemuFleetAdapter(spec: QemuFleetSpec): FleetAdapter<QemuFleetMac
         cpus: spec.cpus,
         forwards: ports,
       });
+      // Kept as the fleet folder was given (relative to the program folder, normally).
+      const vmDir = path.join(spec.fleetDir, path.basename(vm.vmDir));
       return {
         ...vm,
-        vmDir: relative(vm.vmDir),
-        consoleLog: relative(vm.consoleLog),
-        qmpSocket: relative(vm.qmpSocket),
+        vmDir,
+        consoleLog: path.join(vmDir, path.basename(vm.consoleLog)),
+        qmpSocket: path.join(vmDir, path.basename(vm.qmpSocket)),
         slot,
         imageHash: spec.imageHash,
         ports,

@@ -56,7 +56,7 @@ const REPLACING: (keyof QemuFleetInputs)[] = ["name", "stateDir", "forwards"];
 function adapterFor(inputs: QemuFleetInputs, fleetDir: string) {
   return qemuFleetAdapter({
     name: inputs.name,
-    fleetDir: path.resolve(fleetDir),
+    fleetDir,
     media: {
       kind: "kernel+initrd",
       kernel: path.resolve(inputs.kernel),

@@ -1,0 +1,125 @@
+/**
+ * The web fleet used by the QemuFleet test and bench: a LinuxKit YAML whose
+ * httpd serves its version, and a probe that polls every port of the fleet
+ * every 200 ms, telling machines apart by their kernel boot id.
+ */
+import net from "node:net";
+
+/**
+ * The smallest image here that serves HTTP: kernel, init, runc, one httpd
+ * service (DHCP done by the test init). `/` says `fleet <version>`;
+ * `/cgi-bin/id` adds the guest's boot id. `broken`: the service never listens.
+ */
+export function webYaml(version: string, broken = false): string {
+  return `kernel:
+  image: linuxkit-test/kernel:test
+  cmdline: "console=ttyS0 linuxkit.test.dhcp=1"
+init:
+  - linuxkit-test/init:test
+  - linuxkit-test/runc:test
+services:
+  - name: web
+    image: linuxkit-test/httpd:test
+    capabilities: [CAP_NET_BIND_SERVICE, CAP_CHOWN, CAP_SETUID, CAP_SETGID, CAP_DAC_OVERRIDE]
+    net: host
+    binds:
+      - /etc/fleet-www:/www
+${broken ? '    command: ["/bin/sh", "-c", "echo web: broken on purpose; exec sleep 1000000"]\n' : ""}files:
+  - path: etc/fleet-www/index.html
+    contents: "fleet ${version}\\n"
+    mode: "0644"
+  - path: etc/fleet-www/cgi-bin/id
+    contents: |
+      #!/bin/sh
+      printf 'Content-Type: text/plain\\r\\n\\r\\n'
+      echo "fleet ${version} boot=$(cat /proc/sys/kernel/random/boot_id)"
+    mode: "0755"
+`;
+}
+
+export interface ProbeAnswer {
+  port: number;
+  version: string;
+  boot: string;
+}
+
+export interface ProbeSample {
+  /** ms since the probe started. */
+  at: number;
+  answers: ProbeAnswer[];
+  /** Distinct machines (boot ids) answering. */
+  machines: number;
+}
+
+async function ask(port: number): Promise<ProbeAnswer | undefined> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/cgi-bin/id`, {
+      signal: AbortSignal.timeout(3000),
+    });
+    const m = /fleet (\S+) boot=(\S+)/.exec(await res.text());
+    return m ? { port, version: m[1]!, boot: m[2]! } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Polls `ports` every `everyMs` until stopped; each round is one sample. */
+export class FleetProbe {
+  readonly samples: ProbeSample[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly started = Date.now();
+  private inFlight: Promise<void>[] = [];
+
+  constructor(
+    private readonly ports: number[],
+    private readonly everyMs = 200,
+  ) {}
+
+  start(): this {
+    const round = async (): Promise<void> => {
+      const at = Date.now() - this.started;
+      const answers = (await Promise.all(this.ports.map(ask))).filter(
+        (a): a is ProbeAnswer => a !== undefined,
+      );
+      this.samples.push({ at, answers, machines: new Set(answers.map((a) => a.boot)).size });
+    };
+    this.timer = setInterval(() => this.inFlight.push(round()), this.everyMs);
+    return this;
+  }
+
+  async stop(): Promise<ProbeSample[]> {
+    clearInterval(this.timer);
+    await Promise.all(this.inFlight);
+    return this.samples.sort((a, b) => a.at - b.at);
+  }
+
+  /** Fewest distinct machines answering in any sample. */
+  min(): number {
+    return Math.min(...this.samples.map((s) => s.machines));
+  }
+}
+
+/** What each port answers right now. */
+export async function askAll(ports: number[]): Promise<(ProbeAnswer | undefined)[]> {
+  return Promise.all(ports.map(ask));
+}
+
+/** A base port with `count` free ports above it (checked by binding them). */
+export async function freePortRange(count: number, seed = process.pid): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20000 + ((seed * 7 + attempt * 101) % 30000);
+    const servers: net.Server[] = [];
+    let ok = true;
+    for (let p = base; p < base + count && ok; p++) {
+      const s = net.createServer();
+      ok = await new Promise<boolean>((resolve) => {
+        s.once("error", () => resolve(false));
+        s.listen(p, "127.0.0.1", () => resolve(true));
+      });
+      servers.push(s);
+    }
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(() => r(undefined)))));
+    if (ok) return base;
+  }
+  throw new Error(`no ${count} free ports in a row`);
+}
