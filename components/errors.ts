@@ -17,6 +17,7 @@ export type LinuxKitErrorCode =
   | "TOOL_MISSING"
   | "BUILD"
   | "QEMU"
+  | "METAL_API"
   | "USAGE";
 
 export interface LinuxKitErrorDetails {

@@ -1,0 +1,212 @@
+/**
+ * A small client for the Metal API v1 (Packet / Equinix Metal and
+ * Metal-API-compatible services) over the global `fetch`: the device calls
+ * `linuxkit run equinixmetal` makes, with retries and errors a user can act
+ * on. The token travels only in the `X-Auth-Token` header and is scrubbed
+ * from anything the client throws.
+ */
+import { MetalApiError, MetalWaitError } from "./metal-errors";
+import type {
+  MetalClientOptions,
+  MetalCreateDeviceRequest,
+  MetalDevice,
+  MetalUpdateDeviceRequest,
+} from "./metal-types";
+
+export { MetalApiError, MetalWaitError, type MetalWaitFailure } from "./metal-errors";
+export {
+  publicIpv4,
+  type MetalClientOptions,
+  type MetalCreateDeviceRequest,
+  type MetalDevice,
+  type MetalIpAddress,
+  type MetalUpdateDeviceRequest,
+} from "./metal-types";
+
+/** Equinix Metal's API root (the service ended on 2026-06-30; set `apiUrl` for other services). */
+export const DEFAULT_METAL_API_URL = "https://api.equinix.com/metal/v1";
+
+/** Longest wait honoured from a `Retry-After` header, in ms. */
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** `Retry-After` in ms (delta-seconds or an HTTP date), or undefined. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (header === null || header.trim() === "") return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.min(Math.max(0, seconds * 1000), MAX_RETRY_AFTER_MS);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.min(Math.max(0, date - now), MAX_RETRY_AFTER_MS);
+}
+
+/** The `errors` (or `error`) strings of an API error body. */
+function apiErrorsOf(body: string): string[] {
+  try {
+    const parsed = JSON.parse(body) as { errors?: unknown; error?: unknown };
+    if (Array.isArray(parsed.errors)) return parsed.errors.map(String);
+    if (typeof parsed.error === "string") return [parsed.error];
+  } catch {
+    /* not JSON */
+  }
+  const text = body.trim();
+  return text === "" ? [] : [text.slice(0, 500)];
+}
+
+interface Call {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  path: string;
+  body?: unknown;
+  /** Statuses that are an answer, not an error (e.g. 404 on GET). */
+  accept?: number[];
+}
+
+export class MetalClient {
+  readonly apiUrl: string;
+  readonly #token: string;
+  readonly #attempts: number;
+  readonly #baseDelayMs: number;
+  readonly #requestTimeoutMs: number;
+
+  constructor(opts: MetalClientOptions) {
+    this.apiUrl = (opts.apiUrl ?? DEFAULT_METAL_API_URL).replace(/\/+$/, "");
+    this.#token = opts.authToken;
+    this.#attempts = Math.max(1, opts.retry?.attempts ?? 5);
+    this.#baseDelayMs = Math.max(0, opts.retry?.baseDelayMs ?? 1000);
+    this.#requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;
+  }
+
+  /** `POST /projects/{projectId}/devices`. */
+  async createDevice(projectId: string, req: MetalCreateDeviceRequest): Promise<MetalDevice> {
+    const r = await this.#call({
+      method: "POST",
+      path: `/projects/${encodeURIComponent(projectId)}/devices`,
+      body: req,
+    });
+    return r.json as MetalDevice;
+  }
+
+  /** `GET /devices/{id}`; undefined when the device does not exist (404). */
+  async getDevice(id: string): Promise<MetalDevice | undefined> {
+    const r = await this.#call({ method: "GET", path: this.#devicePath(id), accept: [404] });
+    return r.status === 404 ? undefined : (r.json as MetalDevice);
+  }
+
+  /** `PUT /devices/{id}` with only the fields given. */
+  async updateDevice(id: string, patch: MetalUpdateDeviceRequest): Promise<MetalDevice> {
+    const r = await this.#call({ method: "PUT", path: this.#devicePath(id), body: patch });
+    return r.json as MetalDevice;
+  }
+
+  /** `POST /devices/{id}/actions {"type":"reboot"}`. */
+  async rebootDevice(id: string): Promise<void> {
+    await this.#call({
+      method: "POST",
+      path: `${this.#devicePath(id)}/actions`,
+      body: { type: "reboot" },
+    });
+  }
+
+  /** `DELETE /devices/{id}`; a device already gone (404) counts as deleted. */
+  async deleteDevice(id: string): Promise<void> {
+    await this.#call({ method: "DELETE", path: this.#devicePath(id), accept: [404] });
+  }
+
+  /**
+   * Polls `GET /devices/{id}` until its state is one of `want`. Throws a
+   * {@link MetalWaitError} when it reaches a `fail` state (default
+   * `["failed"]`), disappears, or `timeoutMs` passes.
+   * @param opts.pollMs ms between polls. Default 5000.
+   */
+  async waitForState(
+    id: string,
+    want: string[],
+    opts: { timeoutMs: number; pollMs?: number; fail?: string[] },
+  ): Promise<MetalDevice> {
+    const deadline = Date.now() + opts.timeoutMs;
+    const fail = opts.fail ?? ["failed"];
+    const pollMs = opts.pollMs ?? 5000;
+    for (;;) {
+      const device = await this.getDevice(id);
+      if (device === undefined) throw new MetalWaitError("gone", id, want);
+      if (want.includes(device.state)) return device;
+      if (fail.includes(device.state)) throw new MetalWaitError("failed", id, want, device);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new MetalWaitError("timeout", id, want, device);
+      await sleep(Math.min(pollMs, left));
+    }
+  }
+
+  #devicePath(id: string): string {
+    return `/devices/${encodeURIComponent(id)}`;
+  }
+
+  /** Removes the token from text that may echo it (error bodies, causes). */
+  #scrub(text: string): string {
+    return this.#token === "" ? text : text.split(this.#token).join("[redacted]");
+  }
+
+  async #call(call: Call): Promise<{ status: number; json: unknown }> {
+    const what = `${call.method} ${call.path}`;
+    let last: { status: number; errors: string[]; cause?: unknown } = { status: 0, errors: [] };
+    for (let attempt = 1; attempt <= this.#attempts; attempt++) {
+      let res: Response;
+      try {
+        res = await fetch(`${this.apiUrl}${call.path}`, {
+          method: call.method,
+          headers: {
+            "X-Auth-Token": this.#token,
+            Accept: "application/json",
+            ...(call.body === undefined ? {} : { "Content-Type": "application/json" }),
+          },
+          body: call.body === undefined ? undefined : JSON.stringify(call.body),
+          signal: AbortSignal.timeout(this.#requestTimeoutMs),
+        });
+      } catch (e) {
+        const reason = this.#scrub(e instanceof Error ? describeFetchError(e) : String(e));
+        last = { status: 0, errors: [reason] };
+        if (attempt < this.#attempts) await sleep(this.#backoff(attempt));
+        continue;
+      }
+      const text = await res.text();
+      if (res.ok || call.accept?.includes(res.status)) {
+        return { status: res.status, json: text === "" ? undefined : parseJson(text, what) };
+      }
+      last = { status: res.status, errors: apiErrorsOf(this.#scrub(text)) };
+      const retryable = res.status === 429 || res.status >= 500;
+      if (!retryable || attempt === this.#attempts) break;
+      const wait =
+        res.status === 429
+          ? (retryAfterMs(res.headers.get("retry-after")) ?? this.#backoff(attempt))
+          : this.#backoff(attempt);
+      await sleep(wait);
+    }
+    if (last.status === 0) {
+      throw new MetalApiError(what, 0, last.errors, {
+        hint: `could not reach the Metal API at ${this.apiUrl} after ${this.#attempts} attempts: check apiUrl and the network`,
+      });
+    }
+    throw new MetalApiError(what, last.status, last.errors);
+  }
+
+  #backoff(attempt: number): number {
+    return this.#baseDelayMs * 2 ** (attempt - 1);
+  }
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new MetalApiError(what, 200, [`the answer is not JSON: ${text.slice(0, 200)}`], {
+      hint: "check that apiUrl points at a Metal API v1 root",
+      cause: e,
+    });
+  }
+}
+
+/** fetch's TypeError hides the reason (ECONNREFUSED, ...) in `cause`. */
+function describeFetchError(e: Error): string {
+  const cause = e.cause instanceof Error ? `: ${e.cause.message}` : "";
+  return `${e.message}${cause}`;
+}
