@@ -14,6 +14,7 @@ const loaders = {
   image: (): unknown => require("./image/image-provider").imageProvider,
   qemuVm: (): unknown => require("./qemu/qemu-vm-provider").qemuVmProvider,
   qemuFleet: (): unknown => require("./fleet/qemu-fleet-provider").qemuFleetProvider,
+  metalFleet: (): unknown => require("./metal/metal-fleet-provider").metalFleetProvider,
 } satisfies Record<string, () => unknown>;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
