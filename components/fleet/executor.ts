@@ -39,7 +39,9 @@ export async function rollout<M>(
   policy: RolloutPolicy,
   hooks: RolloutHooks<M> = {},
 ): Promise<FleetState<M>> {
-  const run = new WaveRunner(adapter, { slots: initial.slots, surge: initial.surge }, hooks);
+  const start: FleetState<M> = { slots: initial.slots };
+  if (initial.surge !== undefined) start.surge = initial.surge;
+  const run = new WaveRunner(adapter, start, hooks);
   await run.stopLeftoverSurge();
   for (;;) {
     const wave = nextWave(viewOf(run.state), target, policy);

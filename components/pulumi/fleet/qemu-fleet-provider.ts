@@ -3,17 +3,18 @@ import { mkdir, rm, rmdir } from "node:fs/promises";
 import path from "node:path";
 
 import {
-  RolloutError,
+  converged,
   readJournal,
   refreshState,
-  rollout,
   stopAll,
+  viewOf,
   writeJournal,
   type FleetState,
 } from "../../fleet";
 import { qemuFleetAdapter, type QemuFleetMachine } from "../../fleet/qemu-adapter";
 import { sweepDeadVmDirs } from "../../qemu/vm-process";
 import { containsUnknown } from "../unknowns";
+import { jsonSafe, runFleetRollout } from "./fleet-rollout";
 import {
   fleetDefaults,
   fleetProblems,
@@ -111,10 +112,7 @@ function outputsOf(
   state: FleetState<QemuFleetMachine>,
   lastError?: string,
 ): QemuFleetOutputs {
-  const key = machineKey(inputs);
-  const done =
-    state.slots.length === inputs.size &&
-    state.slots.every((s) => s.slot < inputs.size && s.image === key && s.health === "healthy");
+  const done = converged(viewOf(state), inputs.size, machineKey(inputs));
   return {
     ...inputs,
     fleetId,
@@ -134,12 +132,7 @@ async function currentState(olds: QemuFleetOutputs): Promise<FleetState<QemuFlee
   );
 }
 
-/**
- * Runs the rollout to `inputs` from `state`, journaling every step. A
- * stopped rollout throws an error carrying the fleet's id and its exact
- * partial state, which the engine records (a created-but-failed, or
- * partially updated, resource); the journal holds the same either way.
- */
+/** Runs the rollout to `inputs` from `state`, journaling every step in the fleet's folder. */
 async function converge(
   inputs: QemuFleetInputs,
   fleetId: string,
@@ -149,33 +142,16 @@ async function converge(
   const abs = path.resolve(fleetDir);
   await mkdir(abs, { recursive: true });
   await sweepDeadVmDirs(abs, "m");
-  try {
-    const final = await rollout(
-      adapterFor(inputs, fleetDir),
-      state,
-      { size: inputs.size, image: machineKey(inputs) },
-      { maxSurge: inputs.maxSurge, maxUnavailable: inputs.maxUnavailable },
-      { onState: (s) => writeJournal(abs, s) },
-    );
-    return outputsOf(inputs, fleetId, fleetDir, final);
-  } catch (e) {
-    if (!(e instanceof RolloutError)) throw e;
-    const err = new Error(`QemuFleet ${inputs.name}: ${e.message}`) as Error & {
-      id?: string;
-      properties?: QemuFleetOutputs;
-      reasons?: string[];
-    };
-    err.id = fleetId;
-    err.properties = outputsOf(
-      inputs,
-      fleetId,
-      fleetDir,
-      e.state as FleetState<QemuFleetMachine>,
-      e.message,
-    );
-    err.reasons = e.failures.map((f) => `slot ${f.slot}: ${f.machine} ${f.reason}`);
-    throw err;
-  }
+  return runFleetRollout({
+    label: `QemuFleet ${inputs.name}`,
+    id: fleetId,
+    adapter: adapterFor(inputs, fleetDir),
+    state,
+    target: { size: inputs.size, image: machineKey(inputs) },
+    policy: { maxSurge: inputs.maxSurge, maxUnavailable: inputs.maxUnavailable },
+    hooks: { onState: (s) => writeJournal(abs, s) },
+    outputs: (s, lastError) => outputsOf(inputs, fleetId, fleetDir, s, lastError),
+  });
 }
 
 /**
@@ -227,7 +203,7 @@ export const qemuFleetProvider = {
       await mkdir(abs, { recursive: true });
       await writeJournal(abs, state);
     }
-    return { id, props: outputsOf(inputs, id, props.fleetDir, state, props.lastError) };
+    return { id, props: jsonSafe(outputsOf(inputs, id, props.fleetDir, state, props.lastError)) };
   },
 
   async delete(_id: string, props: QemuFleetOutputs) {

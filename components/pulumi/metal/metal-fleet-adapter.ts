@@ -23,18 +23,23 @@ export interface MetalFleetHealth {
   timeoutSeconds?: number;
 }
 
-export interface MetalFleetSpec {
-  client: MetalClient;
-  /** Hostnames are `<name>-<slot>`. */
-  name: string;
+/** What every device of a fleet is created with (the MetalDevice inputs, hostname aside). */
+export interface MetalDeviceTemplate {
   projectId: string;
   plan: string;
   metro: string;
+  /** The iPXE script the devices boot. */
   ipxeScriptUrl: string;
   userData?: string;
   tags?: string[];
   alwaysPxe: boolean;
   billingCycle?: string;
+}
+
+export interface MetalFleetSpec extends MetalDeviceTemplate {
+  client: MetalClient;
+  /** Hostnames are `<name>-<slot>`. */
+  name: string;
   health: MetalFleetHealth;
   /** Seconds between device state polls. */
   pollSeconds: number;

@@ -1,18 +1,20 @@
 import { createHash, randomBytes } from "node:crypto";
 
 import {
-  RolloutError,
+  converged,
   policyProblems,
   refreshState,
-  rollout,
   stopAll,
+  viewOf,
   type FleetState,
 } from "../../fleet";
 import { LinuxKitError } from "../../errors";
 import { MetalClient } from "../../metal/metal-client";
 import { containsUnknown } from "../unknowns";
+import { jsonSafe, runFleetRollout } from "../fleet/fleet-rollout";
 import {
   metalFleetAdapter,
+  type MetalDeviceTemplate,
   type MetalFleetHealth,
   type MetalFleetMachine,
 } from "./metal-fleet-adapter";
@@ -21,16 +23,8 @@ import {
 export const METAL_TOKEN_ENV = "METAL_AUTH_TOKEN";
 
 /** The MetalFleet resource's inputs after defaults. */
-export interface MetalFleetInputs {
+export interface MetalFleetInputs extends MetalDeviceTemplate {
   name: string;
-  projectId: string;
-  plan: string;
-  metro: string;
-  ipxeScriptUrl: string;
-  userData?: string;
-  tags?: string[];
-  alwaysPxe: boolean;
-  billingCycle?: string;
   apiUrl?: string;
   size: number;
   maxUnavailable: number;
@@ -86,19 +80,10 @@ function adapterFor(i: MetalFleetInputs) {
       hint: `set ${METAL_TOKEN_ENV} in the environment of pulumi up, refresh and destroy`,
     });
   }
+  const { size: _size, maxUnavailable: _unavailable, apiUrl, ...template } = i;
   return metalFleetAdapter({
-    client: new MetalClient({ apiUrl: i.apiUrl, authToken: token }),
-    name: i.name,
-    projectId: i.projectId,
-    plan: i.plan,
-    metro: i.metro,
-    ipxeScriptUrl: i.ipxeScriptUrl,
-    userData: i.userData,
-    tags: i.tags,
-    alwaysPxe: i.alwaysPxe,
-    billingCycle: i.billingCycle,
-    health: i.health,
-    pollSeconds: i.pollSeconds,
+    ...template,
+    client: new MetalClient({ apiUrl, authToken: token }),
   });
 }
 
@@ -107,10 +92,7 @@ function outputsOf(
   state: FleetState<MetalFleetMachine>,
   lastError?: string,
 ): MetalFleetOutputs {
-  const key = imageKey(i);
-  const done =
-    state.slots.length === i.size &&
-    state.slots.every((s) => s.slot < i.size && s.image === key && s.health === "healthy");
+  const done = converged(viewOf(state), i.size, imageKey(i));
   const slots = Math.max(i.size, ...state.slots.map((s) => s.slot + 1));
   const machines = Array.from({ length: slots }, (_, slot): MetalFleetMachineSummary => {
     const r = state.slots.find((s) => s.slot === slot);
@@ -132,31 +114,20 @@ function outputsOf(
   };
 }
 
-async function converge(
+function converge(
   i: MetalFleetInputs,
   id: string,
   state: FleetState<MetalFleetMachine>,
 ): Promise<MetalFleetOutputs> {
-  try {
-    const final = await rollout(
-      adapterFor(i),
-      state,
-      { size: i.size, image: imageKey(i) },
-      { maxSurge: 0, maxUnavailable: i.maxUnavailable },
-    );
-    return outputsOf(i, final);
-  } catch (e) {
-    if (!(e instanceof RolloutError)) throw e;
-    const err = new Error(`MetalFleet ${i.name}: ${e.message}`) as Error & {
-      id?: string;
-      properties?: MetalFleetOutputs;
-      reasons?: string[];
-    };
-    err.id = id;
-    err.properties = outputsOf(i, e.state as FleetState<MetalFleetMachine>, e.message);
-    err.reasons = e.failures.map((f) => `slot ${f.slot}: ${f.machine} ${f.reason}`);
-    throw err;
-  }
+  return runFleetRollout({
+    label: `MetalFleet ${i.name}`,
+    id,
+    adapter: adapterFor(i),
+    state,
+    target: { size: i.size, image: imageKey(i) },
+    policy: { maxSurge: 0, maxUnavailable: i.maxUnavailable },
+    outputs: (s, lastError) => outputsOf(i, s, lastError),
+  });
 }
 
 /**
@@ -215,7 +186,7 @@ export const metalFleetProvider = {
     if (props === undefined) return {};
     const i = defaults(props);
     const state = await refreshState(adapterFor(i), props.fleetState ?? { slots: [] });
-    return { id, props: outputsOf(i, state, props.lastError) };
+    return { id, props: jsonSafe(outputsOf(i, state, props.lastError)) };
   },
 
   async delete(_id: string, props: MetalFleetOutputs) {

@@ -3,7 +3,13 @@ import { rmdir } from "node:fs/promises";
 import path from "node:path";
 
 import type { QemuAccelChoice } from "../../qemu/accel";
-import { notReadyMessage, startDetachedVm, stopDetachedVm, vmAlive } from "../../qemu/detached-vm";
+import {
+  notReadyMessage,
+  startDetachedVm,
+  stopDetachedVm,
+  vmAlive,
+  type DetachedVm,
+} from "../../qemu/detached-vm";
 import type { BootMedia, PortForward } from "../../qemu/qemu-args";
 import { waitUntilReady, type Readiness } from "../../qemu/readiness";
 import { sweepDeadVmDirs } from "../../qemu/vm-process";
@@ -33,15 +39,7 @@ export interface QemuVmInputs {
   imageHash?: string;
 }
 
-export interface QemuVmOutputs extends QemuVmInputs {
-  instanceId: string;
-  vmDir: string;
-  pid: number;
-  startTime: number;
-  consoleLog: string;
-  qmpSocket: string;
-  /** The accelerator actually used. */
-  accelUsed: string;
+export interface QemuVmOutputs extends QemuVmInputs, DetachedVm {
   /** `running`, or `failed` when the VM started but never became ready. */
   status: "running" | "failed";
 }
