@@ -80,10 +80,9 @@ function adapterFor(i: MetalFleetInputs) {
       hint: `set ${METAL_TOKEN_ENV} in the environment of pulumi up, refresh and destroy`,
     });
   }
-  const { size: _size, maxUnavailable: _unavailable, apiUrl, ...template } = i;
   return metalFleetAdapter({
-    ...template,
-    client: new MetalClient({ apiUrl, authToken: token }),
+    ...i,
+    client: new MetalClient({ apiUrl: i.apiUrl, authToken: token }),
   });
 }
 
