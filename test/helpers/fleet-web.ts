@@ -51,10 +51,10 @@ export interface ProbeSample {
   machines: number;
 }
 
-async function ask(port: number): Promise<ProbeAnswer | undefined> {
+async function ask(port: number, timeoutMs = 3000): Promise<ProbeAnswer | undefined> {
   try {
     const res = await fetch(`http://127.0.0.1:${port}/cgi-bin/id`, {
-      signal: AbortSignal.timeout(3000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const m = /fleet (\S+) boot=(\S+)/.exec(await res.text());
     return m ? { port, version: m[1]!, boot: m[2]! } : undefined;
@@ -63,12 +63,20 @@ async function ask(port: number): Promise<ProbeAnswer | undefined> {
   }
 }
 
-/** Polls `ports` every `everyMs` until stopped; each round is one sample. */
+/**
+ * Polls every port every `everyMs`, one request at a time per port (qemu's
+ * forwarded ports accept one pending connection: overlapping requests
+ * would make the probe itself the cause of failures). A request that
+ * fails or gets no answer within 5 s counts as not answering. Every
+ * `everyMs` a sample records each port's latest answer.
+ */
 export class FleetProbe {
   readonly samples: ProbeSample[] = [];
+  private readonly latest = new Map<number, ProbeAnswer | undefined>();
+  private running = false;
+  private loops: Promise<void>[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly started = Date.now();
-  private inFlight: Promise<void>[] = [];
 
   constructor(
     private readonly ports: number[],
@@ -76,32 +84,51 @@ export class FleetProbe {
   ) {}
 
   start(): this {
-    const round = async (): Promise<void> => {
-      const at = Date.now() - this.started;
-      const answers = (await Promise.all(this.ports.map(ask))).filter(
-        (a): a is ProbeAnswer => a !== undefined,
-      );
-      this.samples.push({ at, answers, machines: new Set(answers.map((a) => a.boot)).size });
-    };
-    this.timer = setInterval(() => this.inFlight.push(round()), this.everyMs);
+    this.running = true;
+    this.loops = this.ports.map(async (port) => {
+      while (this.running) {
+        const t = Date.now();
+        this.latest.set(port, await ask(port, 5000));
+        await new Promise((r) => setTimeout(r, Math.max(0, this.everyMs - (Date.now() - t))));
+      }
+    });
+    this.timer = setInterval(() => {
+      if (this.latest.size < this.ports.length) return; // every port asked once
+      const answers = [...this.latest.values()].filter((a): a is ProbeAnswer => a !== undefined);
+      this.samples.push({
+        at: Date.now() - this.started,
+        answers,
+        machines: new Set(answers.map((a) => a.boot)).size,
+      });
+    }, this.everyMs);
     return this;
   }
 
   async stop(): Promise<ProbeSample[]> {
+    this.running = false;
     clearInterval(this.timer);
-    await Promise.all(this.inFlight);
-    return this.samples.sort((a, b) => a.at - b.at);
+    await Promise.all(this.loops);
+    return this.samples;
   }
 
   /** Fewest distinct machines answering in any sample. */
   min(): number {
     return Math.min(...this.samples.map((s) => s.machines));
   }
+
+  /** The samples around the fewest, for a failure message. */
+  aroundMin(): string {
+    const i = this.samples.findIndex((s) => s.machines === this.min());
+    return this.samples
+      .slice(Math.max(0, i - 3), i + 4)
+      .map((s) => `${s.at} ms: ${s.answers.map((a) => `${a.port}=${a.version}`).join(" ")}`)
+      .join("; ");
+  }
 }
 
 /** What each port answers right now. */
 export async function askAll(ports: number[]): Promise<(ProbeAnswer | undefined)[]> {
-  return Promise.all(ports.map(ask));
+  return Promise.all(ports.map((p) => ask(p, 10_000)));
 }
 
 /** A base port with `count` free ports above it (checked by binding them). */

@@ -43,18 +43,27 @@ let singleBoot: number[] = [];
 const ignore = (): void => undefined;
 const slotPorts = (n: number): number[] => Array.from({ length: n }, (_, i) => base + i);
 
+/**
+ * The QemuFleet resource's outputs as the engine recorded them (after a
+ * failed up the stack outputs are gone, the resource's state is not).
+ */
 async function outputs(): Promise<{
   machines: Machine[];
   imageHash: string;
   status: string;
   fleetDir: string;
 }> {
-  const o = await stack.outputs();
+  const state = await stack.exportStack();
+  const resources = state.deployment.resources as {
+    type: string;
+    outputs: Record<string, unknown>;
+  }[];
+  const fleet = resources.find((r) => r.type.endsWith("linuxkit:QemuFleet"))!.outputs;
   return {
-    machines: o.machines?.value as Machine[],
-    imageHash: o.imageHash?.value as string,
-    status: o.status?.value as string,
-    fleetDir: o.fleetDir?.value as string,
+    machines: fleet.machines as Machine[],
+    imageHash: fleet.imageHash as string,
+    status: fleet.status as string,
+    fleetDir: fleet.fleetDir as string,
   };
 }
 
@@ -126,7 +135,10 @@ describe("QemuFleet under pulumi up/refresh/destroy", { concurrency: false }, ()
       JSON.stringify(result.summary.resourceChanges),
     );
     assert.ok(samples.length > 50, `${samples.length} samples`);
-    assert.ok(probe.min() >= 3, `a sample saw ${probe.min()} machines answering`);
+    assert.ok(
+      probe.min() >= 3,
+      `a sample saw ${probe.min()} machines answering: ${probe.aroundMin()}`,
+    );
     const o = await outputs();
     assert.notEqual(o.imageHash, before.imageHash);
     assert.deepEqual(
@@ -168,13 +180,18 @@ describe("QemuFleet under pulumi up/refresh/destroy", { concurrency: false }, ()
     );
     await probe.stop();
     assert.ok(err, "up failed");
+    // The Pulumi engine shows the reasons of the failed resource: the whole rollout error.
+    assert.match(err.message, /QemuFleet \(web\):\n\s+error: .*\n\s+\* rollout stopped/);
     assert.match(
       err.message,
       /rollout stopped: machine web\/s0-[0-9a-f]{12} \(pid \d+, 127\.0\.0\.1:\d+\) \(slot 0/,
     );
     assert.match(err.message, /HTTP \/ on guest port 80/);
     assert.match(err.message, /Last console lines:[\s\S]*web: broken on purpose/);
-    assert.ok(probe.min() >= 2, `a sample saw ${probe.min()} machines answering`);
+    assert.ok(
+      probe.min() >= 2,
+      `a sample saw ${probe.min()} machines answering: ${probe.aroundMin()}`,
+    );
     assert.deepEqual(await versions(3), [undefined, "v2", "v2"]);
     const o = await outputs();
     const v2 = before.imageHash;
@@ -203,7 +220,10 @@ describe("QemuFleet under pulumi up/refresh/destroy", { concurrency: false }, ()
     const result = await stack.up({ onOutput: ignore });
     await probe.stop();
     assert.equal(result.summary.result, "succeeded");
-    assert.ok(probe.min() >= 2, `a sample saw ${probe.min()} machines answering`);
+    assert.ok(
+      probe.min() >= 2,
+      `a sample saw ${probe.min()} machines answering: ${probe.aroundMin()}`,
+    );
     const o = await outputs();
     assert.equal(o.status, "converged");
     assert.deepEqual(await versions(3), ["v4", "v4", "v4"]);

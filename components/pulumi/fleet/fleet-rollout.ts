@@ -53,7 +53,8 @@ export async function runFleetRollout<M, O>(run: FleetRun<M, O>): Promise<O> {
     };
     err.id = run.id;
     err.properties = jsonSafe(run.outputs(failed.state, failed.message));
-    err.reasons = failed.failures.map((f) => `slot ${f.slot}: ${f.machine} ${f.reason}`);
+    // The engine shows the reasons (not the message) of a failed resource: give it all of it.
+    err.reasons = [failed.message];
     throw err;
   }
 }

@@ -204,7 +204,7 @@ describe("metalFleetProvider", () => {
       reasons: string[];
     };
     assert.equal(err.id, id);
-    assert.match(err.reasons[0]!, /^slot 1: api-1/);
+    assert.match(err.reasons[0]!, /^rollout stopped: machine api-1 \(device [^)]+\) \(slot 1/);
     assert.equal(err.properties.status, "partial");
     assert.deepEqual(
       err.properties.machines.map((m) => [m.ipxeScriptUrl, m.health]),
