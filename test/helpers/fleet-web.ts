@@ -66,13 +66,15 @@ async function ask(port: number, timeoutMs = 3000): Promise<ProbeAnswer | undefi
 /**
  * Polls every port every `everyMs`, one request at a time per port (qemu's
  * forwarded ports accept one pending connection: overlapping requests
- * would make the probe itself the cause of failures). A request that
- * fails or gets no answer within 5 s counts as not answering. Every
- * `everyMs` a sample records each port's latest answer.
+ * would make the probe itself the cause of failures). A machine counts as
+ * answering in a sample when one of its answers (on any port) completed
+ * within the last `windowMs`: a poller cannot know better than its own
+ * round trip, and a machine that stops answering for longer shows.
  */
 export class FleetProbe {
   readonly samples: ProbeSample[] = [];
-  private readonly latest = new Map<number, ProbeAnswer | undefined>();
+  /** Every answer: when it completed, on which port, from which machine. */
+  readonly answers: (ProbeAnswer & { at: number })[] = [];
   private running = false;
   private loops: Promise<void>[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -81,6 +83,7 @@ export class FleetProbe {
   constructor(
     private readonly ports: number[],
     private readonly everyMs = 200,
+    private readonly windowMs = 1000,
   ) {}
 
   start(): this {
@@ -88,17 +91,20 @@ export class FleetProbe {
     this.loops = this.ports.map(async (port) => {
       while (this.running) {
         const t = Date.now();
-        this.latest.set(port, await ask(port, 5000));
+        const a = await ask(port, 5000);
+        if (a !== undefined) this.answers.push({ ...a, at: Date.now() - this.started });
         await new Promise((r) => setTimeout(r, Math.max(0, this.everyMs - (Date.now() - t))));
       }
     });
     this.timer = setInterval(() => {
-      if (this.latest.size < this.ports.length) return; // every port asked once
-      const answers = [...this.latest.values()].filter((a): a is ProbeAnswer => a !== undefined);
+      const at = Date.now() - this.started;
+      if (at < this.windowMs) return;
+      const recent = this.answers.filter((a) => a.at > at - this.windowMs);
+      const latest = new Map(recent.map((a) => [a.port, a]));
       this.samples.push({
-        at: Date.now() - this.started,
-        answers,
-        machines: new Set(answers.map((a) => a.boot)).size,
+        at,
+        answers: [...latest.values()],
+        machines: new Set(recent.map((a) => a.boot)).size,
       });
     }, this.everyMs);
     return this;
@@ -114,6 +120,12 @@ export class FleetProbe {
   /** Fewest distinct machines answering in any sample. */
   min(): number {
     return Math.min(...this.samples.map((s) => s.machines));
+  }
+
+  /** Longest time between two answers on `port` (ms), over the probe's run. */
+  longestSilence(port: number): number {
+    const times = [0, ...this.answers.filter((a) => a.port === port).map((a) => a.at)];
+    return Math.max(...times.slice(1).map((t, i) => t - times[i]!));
   }
 
   /** The samples around the fewest, for a failure message. */

@@ -2,7 +2,8 @@
  * QemuFleet under the real Pulumi engine and real qemu (TCG): a fleet of 3
  * serving HTTP rolls to a new image while a probe polls every port of the
  * fleet every 200 ms, never seeing fewer than size - maxUnavailable
- * machines answer; a broken image stops the rollout naming the machine,
+ * machines answer (told apart by their boot id; a machine answers in a
+ * sample when it answered within the last second); a broken image stops the rollout naming the machine,
  * leaving the others serving and the partial state recorded; a good image
  * then completes it in place (maxSurge 0, maxUnavailable 1); size changes
  * add and remove machines without touching the others; a killed machine is
@@ -161,7 +162,11 @@ describe("QemuFleet under pulumi up/refresh/destroy", { concurrency: false }, ()
       `# rollout of 3: ${fleetSeconds.toFixed(1)} s (the QemuFleet update; whole pulumi up with the image build ${seconds.toFixed(1)} s); ` +
         `3 x (boot + health) of one machine: ${(3 * one).toFixed(1)} s; ` +
         `surge machines ready after ${newBoots.join(" s, ")} s; probe: ${samples.length} samples, min ${probe.min()} machines, ` +
-        `max ${Math.max(...samples.map((s) => s.machines))}`,
+        `max ${Math.max(...samples.map((s) => s.machines))}; longest silence per slot port (ms): ${slotPorts(
+          3,
+        )
+          .map((p) => probe.longestSilence(p))
+          .join(", ")}`,
     );
   });
 
