@@ -33,7 +33,7 @@ describe("runFleetRollout", () => {
     assert.equal(err.reasons.length, 1);
     assert.match(
       err.reasons[0]!,
-      /^rollout stopped: machine fake-4 \(slot 1, image B\) never answered on port 80\.\nLast console lines:\n  \| console of fake-4/,
+      /^rollout stopped: machine fake-4 \(slot 1, image B\) never answered on port 80\.\nLast console lines:\n {2}\| console of fake-4/,
     );
     assert.doesNotThrow(() => Struct.fromJavaScript(err.properties as never));
     const props = err.properties as { slots: { slot: number; image: string }[] };
