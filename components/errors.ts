@@ -13,6 +13,7 @@ export type LinuxKitErrorCode =
   | "DOCKER_UNREACHABLE"
   | "FILE_SOURCE"
   | "PATH_ESCAPE"
+  | "GCP_ARGS"
   | "FORMAT_UNKNOWN"
   | "TOOL_MISSING"
   | "BUILD"

@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 # Debian packages the images are made from
-packages="busybox-static jq runc ca-certificates linux-image-cloud-amd64"
+packages="busybox-static jq runc ca-certificates linux-image-cloud-amd64 openssh-server openssh-client"
 missing=
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

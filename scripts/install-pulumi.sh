@@ -11,8 +11,13 @@
 # and prints the directory's path as the last line of stdout. All other output goes
 # to stderr, so `PULUMI_BIN="$(scripts/install-pulumi.sh | tail -n1)"` works.
 #
-# How it gets them, first success wins:
-#   1. already there at the pinned version: does nothing (well under a second);
+# It never replaces a CLI the user installed. How it gets one, first success wins:
+#   0. a `pulumi` the user already has (on PATH, or in the official location
+#      ~/.pulumi/bin) that is at least MIN_PULUMI_VERSION and has the Node.js
+#      language host and dynamic-provider plugin beside it: used as it is,
+#      nothing is written;
+#   1. already in the project-local tools folder at the pinned version, or in
+#      the build cache (copied from there): well under a second;
 #   2. the official installer (get.pulumi.com), when that host is reachable;
 #   3. built from Go modules through GOPROXY: a small wrapper module in the cache
 #      directory requires github.com/pulumi/pulumi/pkg/v3 and sdk/v3 at the pinned
@@ -25,7 +30,8 @@
 #      Go's module and build caches are kept, so a rebuild is quick.
 #
 # Environment:
-#   PULUMI_LINUXKIT_PULUMI_DIR      bin directory (default: $HOME/.pulumi/bin)
+#   PULUMI_LINUXKIT_PULUMI_DIR      bin directory (default: <repo>/.tools/pulumi/bin)
+#   PULUMI_LINUXKIT_OWN_CLI=1       skip step 0: always use the project's pinned CLI
 #   PULUMI_LINUXKIT_PULUMI_VERSION  CLI version (default below; with or without "v")
 #   PULUMI_LINUXKIT_PULUMI_SRC      wrapper-module directory
 #                                   (default: ${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-linuxkit/pulumi-src)
@@ -45,6 +51,8 @@ set -euo pipefail
 DEFAULT_PULUMI_VERSION=3.259.0
 # Last sdk/v3 release that still contained the Node.js language host as a package.
 LEGACY_NODEJS_HOST_SDK_VERSION=3.68.0
+# The oldest CLI this project is tested to work with when the user has one.
+MIN_PULUMI_VERSION=3.150.0
 
 PKG_MODULE=github.com/pulumi/pulumi/pkg/v3
 SDK_MODULE=github.com/pulumi/pulumi/sdk/v3
@@ -67,10 +75,12 @@ PULUMI_VERSION="${PULUMI_VERSION#v}"
 if [[ -z "${PULUMI_LINUXKIT_PULUMI_DIR:-}" || -z "${PULUMI_LINUXKIT_PULUMI_SRC:-}" ]]; then
 	[[ -n "${HOME:-}" ]] || die "HOME is not set: set PULUMI_LINUXKIT_PULUMI_DIR and PULUMI_LINUXKIT_PULUMI_SRC"
 fi
-BIN_DIR="${PULUMI_LINUXKIT_PULUMI_DIR:-$HOME/.pulumi/bin}"
-SRC_DIR="${PULUMI_LINUXKIT_PULUMI_SRC:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-linuxkit/pulumi-src}"
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(dirname "$SCRIPT_DIR")"
+BIN_DIR="${PULUMI_LINUXKIT_PULUMI_DIR:-$REPO_ROOT/.tools/pulumi/bin}"
+SRC_DIR="${PULUMI_LINUXKIT_PULUMI_SRC:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-linuxkit/pulumi-src}"
+# Built binaries are kept here too, so another checkout installs in a blink.
+CACHE_BIN="$(dirname "$SRC_DIR")/bin-v$PULUMI_VERSION"
 
 # `pulumi version` must not try to phone home.
 export PULUMI_SKIP_UPDATE_CHECK=true
@@ -87,6 +97,53 @@ reported_version() {
 is_installed() {
 	[[ -x "$BIN_DIR/pulumi-language-nodejs" ]] &&
 		[[ "$(reported_version "$BIN_DIR")" == "v$PULUMI_VERSION" ]]
+}
+
+# "v3.259.0" or "3.259.0-dev" -> "003259000" for comparisons; nothing if unparsable.
+semver_key() {
+	local v="${1#v}" IFS=. a b c
+	v="${v%%[-+]*}"
+	[[ "$v" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || return 0
+	read -r a b c <<<"$v"
+	printf '%03d%03d%03d' "$((10#$a))" "$((10#$b))" "$((10#$c))"
+}
+
+# Step 0: the user's own CLI, if it is new enough and complete. Prints its folder.
+users_cli() {
+	[[ "${PULUMI_LINUXKIT_OWN_CLI:-}" == 1 ]] && return 1
+	local candidates=() dir v key
+	command -v pulumi >/dev/null 2>&1 && candidates+=("$(dirname "$(command -v pulumi)")")
+	[[ -n "${HOME:-}" ]] && candidates+=("$HOME/.pulumi/bin")
+	for dir in "${candidates[@]}"; do
+		[[ "$dir" -ef "$BIN_DIR" ]] && continue
+		[[ -x "$dir/pulumi" && -x "$dir/pulumi-language-nodejs" && -x "$dir/pulumi-resource-pulumi-nodejs" ]] || continue
+		v="$(reported_version "$dir")"
+		key="$(semver_key "$v")"
+		if [[ -n "$key" && ! "$key" < "$(semver_key "$MIN_PULUMI_VERSION")" ]]; then
+			log "using the Pulumi CLI already installed in $dir ($v); set PULUMI_LINUXKIT_OWN_CLI=1 to use the project's pinned v$PULUMI_VERSION instead"
+			printf '%s\n' "$(cd "$dir" && pwd)"
+			return 0
+		fi
+		log "the Pulumi CLI in $dir is ${v:-of unknown version}, older than $MIN_PULUMI_VERSION: installing the project's own into $BIN_DIR"
+	done
+	return 1
+}
+
+# Copies a complete set of binaries from the build cache, if it has one.
+from_cache() {
+	[[ "$(reported_version "$CACHE_BIN")" == "v$PULUMI_VERSION" && -x "$CACHE_BIN/pulumi-language-nodejs" ]] || return 1
+	mkdir -p "$BIN_DIR"
+	cp -f "$CACHE_BIN/pulumi-language-nodejs" "$BIN_DIR/.pulumi-language-nodejs.tmp.$$"
+	mv -f "$BIN_DIR/.pulumi-language-nodejs.tmp.$$" "$BIN_DIR/pulumi-language-nodejs"
+	cp -f "$CACHE_BIN/pulumi" "$BIN_DIR/.pulumi.tmp.$$"
+	mv -f "$BIN_DIR/.pulumi.tmp.$$" "$BIN_DIR/pulumi"
+	log "installed pulumi v$PULUMI_VERSION into $BIN_DIR from the build cache $CACHE_BIN"
+}
+
+# Keeps the binaries just installed in the build cache for other checkouts.
+to_cache() {
+	mkdir -p "$CACHE_BIN" 2>/dev/null || return 0
+	cp -f "$BIN_DIR/pulumi-language-nodejs" "$BIN_DIR/pulumi" "$CACHE_BIN/" 2>/dev/null || true
 }
 
 # Directory of the npm package @pulumi/pulumi, or nothing.
@@ -144,9 +201,16 @@ finish() {
 }
 
 # ---------------------------------------------------------------------------
+# 0. The user's own CLI
+
+if [[ "${PULUMI_LINUXKIT_FORCE:-}" != 1 ]] && users_cli; then
+	exit 0
+fi
+
+# ---------------------------------------------------------------------------
 # 1. Fast path
 
-if [[ "${PULUMI_LINUXKIT_FORCE:-}" != 1 ]] && is_installed; then
+if [[ "${PULUMI_LINUXKIT_FORCE:-}" != 1 ]] && { is_installed || from_cache; }; then
 	finish
 fi
 
@@ -200,6 +264,7 @@ try_official_installer() {
 if try_official_installer; then
 	is_installed || die "official install into $BIN_DIR did not give pulumi v$PULUMI_VERSION with a Node.js language host"
 	log "installed pulumi v$PULUMI_VERSION from the official installer"
+	to_cache
 	finish
 fi
 
@@ -403,4 +468,5 @@ mv -f "$BIN_DIR/.pulumi.tmp.$$" "$BIN_DIR/pulumi"
 got="$(reported_version "$BIN_DIR")"
 [[ "$got" == "v$PULUMI_VERSION" ]] || die "built $BIN_DIR/pulumi reports '$got', expected v$PULUMI_VERSION"
 log "installed pulumi $got into $BIN_DIR"
+to_cache
 finish

@@ -17,12 +17,15 @@ APT_PACKAGES=(
   jq                   # test images (the guest init reads runtime.json)
   cpio                 # tests compare our cpio with GNU cpio
   linux-image-cloud-amd64  # the kernel inside the test kernel image
+  openssh-server openssh-client  # the sshd test image (real sshd, ssh-keygen); ssh logins in e2e tests
   kmod                 # modules.dep for the test kernel image
   xorriso isolinux syslinux syslinux-common  # ISO and BIOS disk formats
   grub-efi-amd64-bin grub-common             # EFI formats (BOOTX64.EFI)
   mtools dosfstools                          # FAT boot partitions without mounts
   squashfs-tools                             # kernel+squashfs
   ovmf                                       # booting EFI formats under qemu
+  ipxe-qemu                                  # qemu's iPXE ROMs: network boot (Metal e2e)
+  docker-registry apache2-utils              # registry pull tests (registry + htpasswd -B)
   fdisk gdisk                                # tests cross-check partition tables
   ca-certificates curl git
 )
@@ -57,6 +60,9 @@ npm run --silent build
 
 log "building the local test images (cached)"
 bash scripts/build-test-images.sh
+
+# The root program's state folder (Pulumi.yaml's local file backend).
+mkdir -p .linuxkit/state
 
 log "installing the Pulumi CLI"
 PULUMI_BIN="$(bash scripts/install-pulumi.sh | tail -n 1)"

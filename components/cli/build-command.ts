@@ -1,7 +1,7 @@
 import path from "node:path";
 
 import { build } from "../pipeline/pipeline";
-import { loadSpecFiles } from "../config";
+import { chooseFormats, loadSpecFiles } from "../config";
 import { parseCommandArgs } from "./argv";
 import { LinuxKitError } from "../errors";
 
@@ -10,7 +10,8 @@ export const BUILD_USAGE = `usage: pulumi-linuxkit build [--format F]... [--dir 
 Builds a LinuxKit image from one or more YAML files (later files append to
 earlier ones; kernel settings are last-wins), with images from the Docker engine.
 
-  --format F    output format, may repeat (default kernel+initrd)
+  --format F    output format, may repeat (default: the formats of the YAML's
+                \`outputs:\` section if it has one, else kernel+initrd)
   --dir DIR     output directory (default: the current directory)
   --name NAME   base name of the outputs (default: the first file's name without extension)
   --size SIZE   disk size for disk formats, e.g. 1024M or 1G
@@ -56,6 +57,12 @@ export async function buildCommand(args: string[], out: (line: string) => void):
     throw new LinuxKitError("USAGE", "build needs at least one YAML file", { hint: BUILD_USAGE });
   }
   const parsed = await loadSpecFiles(positionals);
+  const choice = chooseFormats(values.format, parsed.spec);
+  if (choice.overridden !== undefined) {
+    out(
+      `Formats from --format (${choice.formats.join(", ")}) override the configuration's outputs: (${choice.overridden.join(", ")})`,
+    );
+  }
   const started = Date.now();
   const result = await build({
     spec: parsed.spec,
@@ -63,7 +70,7 @@ export async function buildCommand(args: string[], out: (line: string) => void):
     baseDir: path.dirname(path.resolve(positionals[0]!)),
     name: values.name ?? defaultName(positionals[0]!),
     outputDir: values.dir ?? process.cwd(),
-    formats: values.format,
+    formats: choice.formats,
     diskSizeMiB: values.size === undefined ? undefined : parseSizeMiB(values.size),
     pull: values.pull,
     noCache: values["no-cache"],

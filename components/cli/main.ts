@@ -2,17 +2,22 @@ import { removeActiveScratchDirsSync } from "../pipeline/scratch-dir";
 import { LinuxKitError } from "../errors";
 import { BUILD_USAGE, buildCommand } from "./build-command";
 import { RUN_QEMU_USAGE, runQemuCommand } from "./run-qemu-command";
+import { SERVE_USAGE, serveCommand } from "./serve-command";
 
 const USAGE = `usage: pulumi-linuxkit <command> [options]
 
 Commands:
   build      build a LinuxKit image from YAML (like \`linuxkit build\`)
   run qemu   boot a built image under qemu (like \`linuxkit run qemu\`)
-  help       show this help
+  serve      serve a build folder over HTTP (like \`linuxkit serve\`)
+  version    print the version
+  help       show this help (also \`<command> --help\`)
 
 ${BUILD_USAGE}
 
-${RUN_QEMU_USAGE}`;
+${RUN_QEMU_USAGE}
+
+${SERVE_USAGE}`;
 
 /** Prints a user error without a stack; anything else is a bug and keeps its stack. */
 export function reportError(e: unknown, err: (line: string) => void): number {
@@ -37,6 +42,17 @@ function exitCleanlyOnSignals(): void {
   }
 }
 
+/** True when the arguments ask for help rather than work. */
+function wantsHelp(args: readonly string[]): boolean {
+  return args.some((a) => a === "--help" || a === "-h" || a === "-help");
+}
+
+/** This package's version, from its package.json. */
+export function packageVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require("../../../package.json") as { version: string }).version;
+}
+
 /** The command line entry point; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -45,15 +61,25 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case "build":
+        if (wantsHelp(rest)) return (out(BUILD_USAGE), 0);
         exitCleanlyOnSignals();
         return await buildCommand(rest, out);
       case "run":
+        if (wantsHelp(rest)) return (out(RUN_QEMU_USAGE), 0);
         if (rest[0] !== "qemu") {
           throw new LinuxKitError("USAGE", `run ${rest[0] ?? ""}: only "run qemu" is supported`, {
             hint: RUN_QEMU_USAGE,
           });
         }
         return await runQemuCommand(rest.slice(1));
+      case "version":
+      case "--version":
+      case "-version":
+        out(`pulumi-linuxkit ${packageVersion()}`);
+        return 0;
+      case "serve":
+        if (wantsHelp(rest)) return (out(SERVE_USAGE), 0);
+        return await serveCommand(rest, out, err);
       case undefined:
       case "help":
       case "--help":

@@ -12,7 +12,9 @@
  * expanded, and a relative `source` is resolved against the directory of
  * the YAML file. LinuxKit resolves it against the working directory of the
  * `linuxkit` process; resolving against the file is what users expect and
- * makes builds independent of where they are started.
+ * makes builds independent of where they are started. The values as
+ * written are kept aside ({@link writtenFile}): LinuxKit's `metadata`
+ * files show them so.
  */
 import os from "node:os";
 import path from "node:path";
@@ -35,6 +37,18 @@ export function fileKinds(file: Partial<FileSpec>): (typeof KINDS)[number][] {
   });
 }
 
+/** `path` and `source` of each normalised entry as the input wrote them. */
+const written = new WeakMap<object, { path?: string; source?: string }>();
+
+/**
+ * The `path` and `source` of `file` as its input wrote them (before the
+ * leading `/` was stripped and the source resolved), when it came
+ * through the parser; empty otherwise.
+ */
+export function writtenFile(file: Partial<FileSpec>): { path?: string; source?: string } {
+  return written.get(file) ?? {};
+}
+
 /** Checks the entry at `at` (e.g. `files[3]`) and normalises it in place. */
 export function checkAndNormalizeFile(
   file: Partial<FileSpec>,
@@ -42,6 +56,7 @@ export function checkAndNormalizeFile(
   baseDir: string,
   problems: Problems,
 ): void {
+  written.set(file, { path: file.path, source: file.source });
   if (file.path !== undefined) {
     const cleaned = cleanRootPath(file.path);
     if (cleaned.kind === "ok") file.path = cleaned.path;

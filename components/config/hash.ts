@@ -2,6 +2,7 @@
  * Canonical JSON and the configuration hash used as a build cache key.
  */
 import { createHash } from "node:crypto";
+import { writtenFile } from "./files";
 import type { LinuxKitSpec } from "./types";
 
 /**
@@ -53,11 +54,30 @@ function write(value: unknown, active: Set<object>): string {
  * written differently (key order, quoting, flow or block style, comments,
  * split over several files) hashes the same; any change that can
  * alter the build changes it. `trust` is left out, since LinuxKit ignores
- * it. Values are hashed as parsed: `files[].source` is the resolved
- * absolute path, and the contents of source files are not included.
+ * it, and so is `outputs`: the formats are part of a build's key on their
+ * own, whether they come from `outputs` or are chosen explicitly. The
+ * contents of `files[].source` files are not included (the build key adds
+ * them), and neither is where they sit: a resolved source path is hashed
+ * as a placeholder, so the same project in another folder hashes the same.
+ * When a `files` entry asks for `metadata`, the files' `path` and `source`
+ * as written count too (the metadata shows them so, as LinuxKit does).
  */
 export function canonicalSpecHash(spec: LinuxKitSpec): string {
   const withoutTrust: Partial<LinuxKitSpec> = { ...spec };
   delete withoutTrust.trust;
-  return createHash("sha256").update(canonicalJson(withoutTrust)).digest("hex");
+  delete withoutTrust.outputs;
+  const hashed: Record<string, unknown> = {
+    ...withoutTrust,
+    files: spec.files.map((f) =>
+      f.source === undefined || f.source === "" ? f : { ...f, source: SOURCE_PLACEHOLDER },
+    ),
+  };
+  // a metadata file shows `path` and `source` as written: then their spelling is content too
+  if (spec.files.some((f) => f.metadata !== undefined && f.metadata !== "")) {
+    hashed.filesAsWritten = spec.files.map((f) => writtenFile(f));
+  }
+  return createHash("sha256").update(canonicalJson(hashed)).digest("hex");
 }
+
+/** What a `files[].source` path is hashed as (its bytes are keyed separately). */
+const SOURCE_PLACEHOLDER = "<source file: keyed by content>";

@@ -3,7 +3,8 @@
  * `AppendConfig` does: each `kernel` field is last-wins on its own (`image`,
  * `cmdline`, `binary` only when non-empty; `tar`, `ucode` whenever set),
  * and every list appends in file order (`init`, `onboot`, `onshutdown`,
- * `services`, `files`, `volumes`, and `trust` lists).
+ * `services`, `files`, `volumes`, and `trust` lists). `outputs` (moby-era
+ * YAML) appends too, dropping a format already listed.
  *
  * Then the rules that need the whole configuration:
  * - service names unique (LinuxKit); volume names unique across files too
@@ -71,9 +72,13 @@ export function mergeDocuments(docs: readonly ParsedSpecDocument[]): MergeResult
     doc.spec.services.forEach(() => docOf.services.push(d));
     doc.spec.volumes.forEach(() => docOf.volumes.push(d));
     mergeTrust(merged, doc.spec);
+    const outputIndex = mergeOutputs(merged, doc.spec);
     for (const [path, origin] of doc.locations.entries()) {
       const split = splitSectionIndex(path);
-      if (split !== undefined && offsets[split[0]] !== undefined) {
+      if (split?.[0] === "outputs") {
+        const at = outputIndex[split[1]];
+        if (at !== undefined) origins.set(`${indexPath("outputs", at)}${split[2]}`, origin);
+      } else if (split !== undefined && offsets[split[0]] !== undefined) {
         origins.set(
           `${indexPath(split[0], split[1] + (offsets[split[0]] ?? 0))}${split[2]}`,
           origin,
@@ -106,6 +111,7 @@ export function mergeDocuments(docs: readonly ParsedSpecDocument[]): MergeResult
   checkIdNames(merged, problems);
   checkVolumeReferences(merged, problems);
   if (spec.trust === undefined) delete spec.trust;
+  if (spec.outputs === undefined) delete spec.outputs;
   if (spec.kernel === undefined) delete spec.kernel;
   return {
     spec,
@@ -137,6 +143,24 @@ function mergeKernel(
     }
   }
   return won;
+}
+
+/**
+ * Appends `doc.outputs` to `merged.outputs`, skipping formats already
+ * there; returns, for each of the document's entries, its merged index
+ * (undefined when dropped as a repeat).
+ */
+function mergeOutputs(
+  merged: LinuxKitSpecFragment,
+  doc: LinuxKitSpecFragment,
+): (number | undefined)[] {
+  if (doc.outputs === undefined) return [];
+  const outputs = (merged.outputs ??= []);
+  return doc.outputs.map((output) => {
+    if (outputs.some((o) => o.format === output.format)) return undefined;
+    outputs.push(output);
+    return outputs.length - 1;
+  });
 }
 
 function mergeTrust(merged: LinuxKitSpecFragment, doc: LinuxKitSpecFragment): void {

@@ -9,7 +9,13 @@ import { checkImageEntry, checkImageRef } from "./rules-image";
 import { fieldPath, indexPath } from "./paths";
 import type { Problems } from "./problems";
 import type { LinuxKitSpecFragment } from "./types";
-import { VOLUME_FORMATS, VOLUME_NAME_RE } from "./vocabulary";
+import { didYouMean } from "./suggest";
+import {
+  OUTPUT_FORMATS,
+  PLANNED_OUTPUT_FORMATS,
+  VOLUME_FORMATS,
+  VOLUME_NAME_RE,
+} from "./vocabulary";
 
 export const IMAGE_SECTIONS = ["onboot", "onshutdown", "services"] as const;
 
@@ -64,6 +70,27 @@ export function checkDocument(
     }
   });
   checkUniqueWithin(spec.volumes, "volumes", "volume", problems);
+  spec.outputs?.forEach((output, i) => checkOutputFormat(output.format, i, problems));
+}
+
+/** `outputs[i].format` must name an implemented output format. */
+function checkOutputFormat(format: string | undefined, i: number, problems: Problems): void {
+  if (format === undefined || OUTPUT_FORMATS.includes(format)) return; // missing: already reported
+  const field = fieldPath(indexPath("outputs", i), "format");
+  const available = OUTPUT_FORMATS.join(", ");
+  if (PLANNED_OUTPUT_FORMATS.includes(format)) {
+    problems.add({
+      field,
+      message: `output format ${format} is not supported yet`,
+      hint: `remove it, or build another format: ${available}`,
+    });
+    return;
+  }
+  problems.add({
+    field,
+    message: `unknown output format ${JSON.stringify(format)}`,
+    hint: didYouMean(format, OUTPUT_FORMATS) ?? `valid formats: ${available}`,
+  });
 }
 
 /** Reports a repeated `name` within one list of one file, at the repeat. */

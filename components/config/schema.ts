@@ -7,8 +7,10 @@
  *
  * Every object rejects unknown fields, as upstream's `additionalProperties:
  * false` does. Notable decisions:
- * - `outputs` (in very old moby YAML) is not in the schema: it is rejected,
- *   with a hint to choose formats on the command line instead.
+ * - `outputs` (a list of `format:` entries) is not in today's LinuxKit
+ *   schema but was read by the moby-era tool (2017) that the seed documents
+ *   use: accepted, and its formats are built when no format is chosen
+ *   explicitly (`--format`, the Image's `formats`).
  * - `runtime.noRestart` existed in older schemas only: rejected.
  * - `mounts[].uidmappings`/`gidmappings` (lower case, as upstream) accepted.
  * Value rules beyond types (octal modes, capability names, ...) are in
@@ -221,6 +223,7 @@ export const documentSchema = object("a LinuxKit configuration", {
   files: arrayOf(fileSchema),
   volumes: arrayOf(volumeSchema),
   trust: object("the trust section", { image: strings, org: strings }),
+  outputs: arrayOf(object("an output", { format: str }, ["format"])),
 });
 
 /**
@@ -228,8 +231,6 @@ export const documentSchema = object("a LinuxKit configuration", {
  * write, keyed by `<object title>/<field>`.
  */
 export const removedFieldHints: Readonly<Record<string, string>> = {
-  "a LinuxKit configuration/outputs":
-    "`outputs` is no longer part of LinuxKit YAML: remove it and choose formats when building (e.g. `--format iso-efi`)",
   "a LinuxKit configuration/system": "`system` was renamed `onboot`",
   "a LinuxKit configuration/daemon": "`daemon` was renamed `services`",
   "runtime settings/noRestart": "`runtime.noRestart` was removed from LinuxKit: delete it",

@@ -173,6 +173,12 @@ export interface TrustSpec {
   org?: string[];
 }
 
+/** An entry of `outputs:` (moby-era YAML): an output format to build. */
+export interface OutputSpec {
+  /** A format name, e.g. `kernel+initrd`, `iso-bios`, `iso-efi`. */
+  format: string;
+}
+
 /** A whole LinuxKit configuration, after merging every input file. */
 export interface LinuxKitSpec {
   kernel?: KernelSpec;
@@ -184,6 +190,12 @@ export interface LinuxKitSpec {
   volumes: VolumeSpec[];
   /** Accepted for compatibility and ignored: content trust was removed upstream. */
   trust?: TrustSpec;
+  /**
+   * Output formats named in the YAML, as the moby-era tool read them
+   * (merged across files in order, duplicates dropped). Built when no
+   * format is chosen explicitly; see {@link outputFormats}.
+   */
+  outputs?: OutputSpec[];
 }
 
 /**

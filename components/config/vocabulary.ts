@@ -119,3 +119,32 @@ export const VOLUME_NAME_RE = /^[a-z0-9_-]*$/;
  * directories and runc/containerd ids, so `/`, spaces and `..` cannot work.
  */
 export const CONTAINER_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
+
+/**
+ * Output format names (`outputs[].format`, `--format`): the implemented
+ * formats. components/formats/table.ts holds their writers; a unit test
+ * keeps the two lists equal.
+ */
+export const OUTPUT_FORMATS: readonly string[] = [
+  "aws",
+  "docker",
+  "dynamic-vhd",
+  "gcp",
+  "iso-bios",
+  "iso-efi",
+  "iso-efi-initrd",
+  "kernel+initrd",
+  "kernel+iso",
+  "kernel+squashfs",
+  "qcow2-bios",
+  "qcow2-efi",
+  "raw-bios",
+  "raw-efi",
+  "tar",
+  "tar-kernel-initrd",
+  "vhd",
+  "vmdk",
+];
+
+/** LinuxKit's other output formats (moby/build/output.go), not implemented yet. */
+export const PLANNED_OUTPUT_FORMATS: readonly string[] = ["kernel+erofs", "rpi3"];

@@ -64,7 +64,7 @@ export function qemuFleetAdapter(spec: QemuFleetSpec): FleetAdapter<QemuFleetMac
     async start({ slot, surgeIndex }) {
       const ports = fleetPorts(spec.forwards, spec.size, slot, surgeIndex);
       const vm = await startDetachedVm({
-        parentDir: path.resolve(spec.fleetDir),
+        parentDir: spec.fleetDir,
         prefix: "m",
         media: spec.media,
         accel: spec.accel,
@@ -72,13 +72,8 @@ export function qemuFleetAdapter(spec: QemuFleetSpec): FleetAdapter<QemuFleetMac
         cpus: spec.cpus,
         forwards: ports,
       });
-      // Kept as the fleet folder was given (relative to the program folder, normally).
-      const vmDir = path.join(spec.fleetDir, path.basename(vm.vmDir));
       return {
         ...vm,
-        vmDir,
-        consoleLog: path.join(vmDir, path.basename(vm.consoleLog)),
-        qmpSocket: path.join(vmDir, path.basename(vm.qmpSocket)),
         slot,
         imageHash: spec.imageHash,
         ports,
@@ -96,10 +91,7 @@ export function qemuFleetAdapter(spec: QemuFleetSpec): FleetAdapter<QemuFleetMac
     },
 
     async stop(m) {
-      await stopDetachedVm(
-        { ...m, vmDir: path.resolve(m.vmDir), qmpSocket: path.resolve(m.qmpSocket) },
-        spec.shutdownTimeoutSeconds,
-      );
+      await stopDetachedVm(m, spec.shutdownTimeoutSeconds);
     },
 
     async promote(m, slot) {

@@ -4,6 +4,7 @@
  * {@link PLANNED_FORMATS} are LinuxKit formats not written yet, reported
  * as "not supported yet" rather than unknown.
  */
+import { PLANNED_OUTPUT_FORMATS } from "../config/vocabulary";
 import { isLinuxKitError, LinuxKitError, LinuxKitErrors } from "../errors";
 import { kernelInitrdFormat } from "./boot/kernel-initrd";
 import { tarFormat } from "./archive/tar";
@@ -57,7 +58,7 @@ export const formatTable: ReadonlyMap<string, OutputFormat> = new Map(
 );
 
 /** LinuxKit's other output formats (moby/build/output.go), not implemented yet. */
-export const PLANNED_FORMATS: readonly string[] = ["kernel+erofs", "rpi3"];
+export const PLANNED_FORMATS: readonly string[] = PLANNED_OUTPUT_FORMATS;
 
 /** Files several formats write with identical bytes (for the name `NAME`). */
 const SHARED_FILES = new Set(["NAME-kernel", "NAME-cmdline"]);

@@ -56,6 +56,7 @@ export interface MetalUpdateDeviceRequest {
   userdata?: string;
   hostname?: string;
   tags?: string[];
+  billing_cycle?: string;
 }
 
 /** The device's first public IPv4 address. */

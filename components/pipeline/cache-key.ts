@@ -6,7 +6,7 @@ import { resolveSourcePath } from "../rootfs/files-layer";
 import type { LinuxKitSpec } from "../config/types";
 
 /** Bump when the build's output changes for the same inputs, so old caches miss. */
-export const BUILD_FORMAT_VERSION = 1;
+export const BUILD_FORMAT_VERSION = 2;
 
 async function sha256OfFile(file: string): Promise<string> {
   const hash = createHash("sha256");
@@ -37,11 +37,14 @@ export interface CacheKeyInput {
  * and the requested outputs. Equal keys mean byte-identical artifacts.
  */
 export async function buildCacheKey(input: CacheKeyInput): Promise<string> {
+  // Keyed by the path written in the image and the bytes, not by where the
+  // source sits on this machine: another checkout of the same project
+  // builds the same key.
   const sources: [string, string][] = [];
   for (const f of input.spec.files) {
     if (f.source === undefined || f.source === "") continue;
     const p = resolveSourcePath(f.source, input.baseDir);
-    sources.push([p, await sha256OfFile(p)]);
+    sources.push([f.path, await sha256OfFile(p)]);
   }
   const images = [...input.images.entries()].map(([ref, img]) => [ref, img.id]).sort();
   const doc = JSON.stringify({

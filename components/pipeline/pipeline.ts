@@ -7,7 +7,13 @@ import { assembleRootfs } from "../rootfs/assemble";
 import { DockerImageSource } from "../sources/docker-image-source";
 import { ExportCachingSource } from "../sources/export-cache";
 import type { ImageSource, PullProgress, ResolvedImage } from "../sources/image-source";
-import { canonicalSpecHash, resolveContainerIds, specMetadata, type MetadataFormat } from "../config";
+import {
+  canonicalSpecHash,
+  chooseFormats,
+  resolveContainerIds,
+  specMetadata,
+  type MetadataFormat,
+} from "../config";
 import type { SpecLocations } from "../config/locations";
 import type { LinuxKitSpec } from "../config/types";
 import { buildCacheKey } from "./cache-key";
@@ -40,7 +46,10 @@ export interface BuildRequest {
    * from the old one).
    */
   contentAddressed?: boolean;
-  /** Output formats (LinuxKit names). Default `["kernel+initrd"]`. */
+  /**
+   * Output formats (LinuxKit names). Default: the spec's `outputs:` formats
+   * (moby-era YAML) if any, else `["kernel+initrd"]`.
+   */
   formats?: string[];
   /** Disk size in MiB for disk formats. */
   diskSizeMiB?: number;
@@ -77,6 +86,8 @@ export interface BuildResult {
   cmdline: string;
   /** sha256 of the canonical resolved spec. */
   specHash: string;
+  /** The formats built (explicit, else the spec's `outputs:`, else kernel+initrd). */
+  formats: string[];
 }
 
 function withPaths(outputDir: string, m: BuildManifest): BuildResult["artifacts"] {
@@ -116,7 +127,7 @@ export async function planBuild(
   req: BuildRequest,
   options: { offline?: boolean } = {},
 ): Promise<BuildPlan> {
-  const formats = validateFormats(req.formats ?? ["kernel+initrd"]);
+  const formats = validateFormats(chooseFormats(req.formats, req.spec).formats);
   const source = req.source ?? new DockerImageSource();
   const specHash = canonicalSpecHash(req.spec);
   const images = await resolveImages(req.spec, source, {
@@ -178,6 +189,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
       images: imageIds,
       cmdline,
       specHash,
+      formats,
     };
   }
 
@@ -245,6 +257,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
       images: imageIds,
       cmdline,
       specHash,
+      formats,
     };
   } catch (e) {
     if (e instanceof LinuxKitError) throw e;

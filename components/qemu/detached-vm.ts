@@ -9,7 +9,7 @@ import type { BootMedia, PortForward } from "./qemu-args";
 import { tailLines } from "./readiness";
 import { launchVm, stopVm, vmFiles } from "./vm-process";
 
-/** A qemu started detached (it outlives the process that started it), as kept in state. */
+/** A qemu started detached (it outlives the process that started it), as kept in state; paths as given. */
 export interface DetachedVm {
   /** Random id, also in qemu's `-name`, so the process is recognised later. */
   instanceId: string;
@@ -44,29 +44,43 @@ export function vmAlive(vm: Pick<DetachedVm, "pid" | "startTime" | "instanceId">
   return isSameProcess({ pid: vm.pid, startTime: vm.startTime }, vmMarker(vm.instanceId));
 }
 
-/** Starts qemu detached in a fresh folder; resolves once it runs (not once the guest is ready). */
+/** The boot media with every file resolved from the working directory (the program folder). */
+export function resolveMedia(media: BootMedia): BootMedia {
+  if (media.kind === "kernel+initrd") {
+    return { ...media, kernel: path.resolve(media.kernel), initrd: path.resolve(media.initrd) };
+  }
+  return { ...media, path: path.resolve(media.path) };
+}
+
+/**
+ * Starts qemu detached in a fresh folder; resolves once it runs (not once
+ * the guest is ready). The paths it returns are as `parentDir` was given
+ * (relative to the program folder, normally), so state does not depend on
+ * where the project is checked out; qemu itself gets absolute ones.
+ */
 export async function startDetachedVm(req: DetachedVmRequest): Promise<DetachedVm> {
   const instanceId = randomBytes(6).toString("hex");
   const vmDir = path.join(req.parentDir, `${req.prefix}-${instanceId}`);
   const accel = chooseAccel(req.accel);
   const ovmf = req.media.kind !== "kernel+initrd" && req.media.uefi ? findOvmf() : undefined;
   const vm = await launchVm({
-    vmDir,
+    vmDir: path.resolve(vmDir),
     marker: vmMarker(instanceId),
-    media: req.media,
+    media: resolveMedia(req.media),
     accel,
     memoryMiB: req.memoryMiB,
     cpus: req.cpus,
     forwards: req.forwards,
     ovmfCode: ovmf,
   });
+  const files = vmFiles(vmDir);
   return {
     instanceId,
     vmDir,
     pid: vm.pid,
     startTime: vm.startTime,
-    consoleLog: vm.consoleLog,
-    qmpSocket: vm.qmpSocket,
+    consoleLog: files.consoleLog,
+    qmpSocket: files.qmpSocket,
     accelUsed: accel,
   };
 }
@@ -79,10 +93,10 @@ export async function stopDetachedVm(
   await stopVm(
     { pid: vm.pid, startTime: vm.startTime },
     vmMarker(vm.instanceId),
-    vm.qmpSocket ?? vmFiles(vm.vmDir).qmpSocket,
+    path.resolve(vm.qmpSocket ?? vmFiles(vm.vmDir).qmpSocket),
     graceSeconds,
   );
-  await rm(vm.vmDir, { recursive: true, force: true });
+  await rm(path.resolve(vm.vmDir), { recursive: true, force: true });
 }
 
 /** `<what> <problem>.` followed by the last console lines, for errors. */
@@ -91,6 +105,6 @@ export async function notReadyMessage(
   problem: string,
   consoleLog: string,
 ): Promise<string> {
-  const tail = await tailLines(consoleLog, 15);
+  const tail = await tailLines(path.resolve(consoleLog), 15);
   return `${what} ${problem}.\nLast console lines (${consoleLog}):\n${tail.map((l) => `  | ${l}`).join("\n")}`;
 }

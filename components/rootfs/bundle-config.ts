@@ -32,6 +32,7 @@ export function bundleFiles(
   return {
     config: serializeOciConfig(result.config),
     readonly: result.readonly,
-    runtimeFor: (prefix, root) => runtimeJson(prefix, root, result.readonly, entry.runtime),
+    // the merged runtime (label < YAML), as LinuxKit writes it: an image label's runtime.mkdir counts
+    runtimeFor: (prefix, root) => runtimeJson(prefix, root, result.readonly, result.runtime),
   };
 }

@@ -3,7 +3,13 @@ import type { Readable } from "node:stream";
 import { FIXED_MTIME, forEachTarEntry, type EntryHeader } from "./tar-entry";
 import type { TarSpool } from "./tar-spool";
 
-/** Paths Docker adds to every exported container that must not reach the image. */
+/**
+ * Names LinuxKit drops from every image (moby/build/image.go `exclude`):
+ * what `docker export` used to add. Matched exactly, as LinuxKit matches
+ * them against the flattened image's (cleaned) names: `dev/pts` and
+ * `dev/shm` themselves go, and are created again below as plain 0755
+ * directories.
+ */
 const EXCLUDED = new Set([
   ".dockerenv",
   "Dockerfile",
@@ -25,10 +31,18 @@ const RESOLV_CONF = `
 # no resolv.conf configured
 `;
 
-/** Files whose content Docker controls; they are replaced with neutral content. */
+/** Files whose content LinuxKit replaces with neutral content (`replace`). */
 const REPLACED: Record<string, string> = { "etc/hosts": HOSTS, "etc/resolv.conf": RESOLV_CONF };
 
-/** Paths every image must have, created when the image lacks them. */
+/**
+ * LinuxKit's `touch` entries: every image ends up with these, as written
+ * here (root-owned, fixed mtime). LinuxKit writes an entry again after the
+ * image's own unless it found it in the image, and it finds only
+ * `etc/mtab` (its other keys carry a trailing `/` the flattened image's
+ * names never have, and a replaced file is not counted as found). So the
+ * directories and `etc/hosts`/`etc/resolv.conf` always get these headers,
+ * while an image's own `etc/mtab` stays.
+ */
 const ENSURED: ReadonlyArray<Omit<EntryHeader, "size" | "uid" | "gid" | "mtime">> = [
   { name: "dev", type: "directory", mode: 0o755 },
   { name: "dev/pts", type: "directory", mode: 0o755 },
@@ -40,6 +54,9 @@ const ENSURED: ReadonlyArray<Omit<EntryHeader, "size" | "uid" | "gid" | "mtime">
   { name: "proc", type: "directory", mode: 0o755 },
   { name: "sys", type: "directory", mode: 0o755 },
 ];
+
+/** The only ensured path an image's own entry satisfies. */
+const KEPT_IF_PRESENT = "etc/mtab";
 
 export interface ImageLayerOptions {
   /** Directory the image lands in, e.g. `containers/onboot/000-x/lower`; "" for `/`. */
@@ -56,9 +73,17 @@ function join(prefix: string, name: string): string {
 }
 
 /**
- * Adds an exported image filesystem to the spool below `prefix`, filtered
- * as LinuxKit filters images: Docker's injected files dropped, hosts and
- * resolv.conf neutralised, and the directories a container needs ensured.
+ * Adds an image's root filesystem (its layers applied) to the spool below
+ * `prefix`, with the rules LinuxKit applies to every image: excluded names
+ * dropped, `etc/hosts` and `etc/resolv.conf` replaced by neutral 0644
+ * files (init images: `etc/resolv.conf` a symlink to a writable place),
+ * and the directories a container needs present as 0755 root directories.
+ *
+ * One deliberate difference: where an image's own `etc/hosts` or
+ * `etc/resolv.conf` is a symlink, it is kept (LinuxKit fails the build
+ * with "archive/tar: write too long" writing replacement bytes into a
+ * symlink entry); in init images `etc/resolv.conf` still becomes the
+ * symlink to `resolvConfSymlink`.
  */
 export async function addImageLayer(
   spool: TarSpool,
@@ -66,32 +91,17 @@ export async function addImageLayer(
   options: ImageLayerOptions,
 ): Promise<void> {
   const { prefix } = options;
-  const seen = new Set<string>();
-  const addReplacement = async (
-    h: Pick<EntryHeader, "name" | "mode" | "uid" | "gid">,
-  ): Promise<void> => {
-    const target = join(prefix, h.name);
-    if (h.name === "etc/resolv.conf" && options.resolvConfSymlink !== undefined) {
-      await spool.addBuffer({
-        ...h,
-        name: target,
-        type: "symlink",
-        linkname: options.resolvConfSymlink,
-        mtime: FIXED_MTIME,
-      });
-    } else {
-      await spool.addBuffer(
-        { ...h, name: target, type: "file", mtime: FIXED_MTIME },
-        Buffer.from(REPLACED[h.name] ?? ""),
-      );
-    }
-  };
+  let ownMtab = false;
+  const keptSymlinks = new Set<string>();
   await forEachTarEntry(rootfs, async (header, body) => {
     const name = header.name;
-    if (EXCLUDED.has(name) || name.startsWith("dev/pts/") || name.startsWith("dev/shm/")) return;
-    seen.add(name);
+    if (EXCLUDED.has(name)) return;
     if (REPLACED[name] !== undefined) {
-      await addReplacement(header);
+      const initResolv = name === "etc/resolv.conf" && options.resolvConfSymlink !== undefined;
+      if (header.type === "symlink" && !initResolv) {
+        keptSymlinks.add(name);
+        await spool.addBuffer({ ...header, name: join(prefix, name), mtime: FIXED_MTIME });
+      }
       return;
     }
     const moved: EntryHeader = {
@@ -99,7 +109,10 @@ export async function addImageLayer(
       name: join(prefix, name),
       linkname: header.type === "link" ? join(prefix, header.linkname ?? "") : header.linkname,
     };
-    if (ENSURED.some((e) => e.name === name)) moved.mtime = FIXED_MTIME;
+    if (name === KEPT_IF_PRESENT) {
+      ownMtab = true;
+      moved.mtime = FIXED_MTIME;
+    }
     await spool.addStream(moved, body);
   });
   if (prefix !== "" && !spool.has(prefix)) {
@@ -113,17 +126,14 @@ export async function addImageLayer(
     });
   }
   for (const e of ENSURED) {
-    if (seen.has(e.name)) continue;
-    if (REPLACED[e.name] !== undefined) {
-      await addReplacement({ name: e.name, mode: e.mode, uid: 0, gid: 0 });
+    if ((e.name === KEPT_IF_PRESENT && ownMtab) || keptSymlinks.has(e.name)) continue;
+    const h = { ...e, name: join(prefix, e.name), uid: 0, gid: 0, mtime: FIXED_MTIME };
+    if (e.name === "etc/resolv.conf" && options.resolvConfSymlink !== undefined) {
+      await spool.addBuffer({ ...h, type: "symlink", linkname: options.resolvConfSymlink });
+    } else if (REPLACED[e.name] !== undefined) {
+      await spool.addBuffer(h, Buffer.from(REPLACED[e.name]!));
     } else {
-      await spool.addBuffer({
-        ...e,
-        name: join(prefix, e.name),
-        uid: 0,
-        gid: 0,
-        mtime: FIXED_MTIME,
-      });
+      await spool.addBuffer(h);
     }
   }
 }

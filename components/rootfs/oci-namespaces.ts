@@ -26,8 +26,14 @@ const CONFIGURABLE: ReadonlyArray<readonly [keyof NamespaceInputs, string, boole
  * The namespaces, in LinuxKit's order. Each of `net`, `ipc`, `uts`, `pid`,
  * `userns` is `host` (or `root`): share the host's; `new` (or `none`): a
  * fresh one; an absolute path: join that namespace. Unset means host for
- * all but `pid`, which defaults to new. Mount and cgroup namespaces are
- * always new.
+ * all but `pid`, which defaults to new. The mount namespace is always new.
+ *
+ * No cgroup namespace, exactly as LinuxKit's ConfigToOCI ("TODO cgroup
+ * namespaces"): a container sees the host's cgroup hierarchy, which
+ * services that mount `cgroup` (docker, cadvisor, node_exporter) expect.
+ * The YAML has no field that asks for one; `runtime.bindNS.cgroup` only
+ * names where init binds the container's (i.e. the host's) cgroup
+ * namespace, in runtime.json.
  *
  * @throws LinuxKitError `SPEC_INVALID` for a value that is none of these.
  */
@@ -49,6 +55,6 @@ export function ociNamespaces(entry: EntryRef, inputs: NamespaceInputs): OciName
       );
     }
   }
-  namespaces.push({ type: "mount" }, { type: "cgroup" });
+  namespaces.push({ type: "mount" });
   return namespaces;
 }

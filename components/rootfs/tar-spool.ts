@@ -120,6 +120,22 @@ export class TarSpool {
     });
   }
 
+  /** Removes the entry at `name`, if any (its bytes stay in the scratch file). */
+  remove(name: string): void {
+    this.records.delete(name);
+  }
+
+  /**
+   * Removes every entry below the directory `dir` (not `dir` itself), except
+   * those for which `keep` returns true.
+   */
+  removeBelow(dir: string, keep: (name: string) => boolean = () => false): void {
+    const prefix = `${dir}/`;
+    for (const name of [...this.records.keys()]) {
+      if (name.startsWith(prefix) && !keep(name)) this.records.delete(name);
+    }
+  }
+
   /** Adds 0755 root-owned directories for every missing ancestor of every path. */
   private addMissingParents(): void {
     for (const name of [...this.records.keys()]) {

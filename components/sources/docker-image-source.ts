@@ -1,25 +1,16 @@
 import Docker from "dockerode";
-import { PassThrough, type Readable } from "node:stream";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { Readable } from "node:stream";
 
 import { LinuxKitError } from "../errors";
 import { registryAuthFor } from "./docker-auth";
 import { engineMessage, engineUnreachable, isEngineUnreachable } from "./docker-errors";
+import { applyLayers } from "./layer-apply";
+import { SavedImage } from "./saved-image";
 import type { ImageSource, PullProgress, ResolveOptions, ResolvedImage } from "./image-source";
 import { familiarImageRef, formatImageRef, parseImageRef } from "./image-ref";
-
-/** Label put on the throwaway containers used to export images. */
-const EXPORT_LABEL = "org.pulumi-linuxkit.export";
-/** Label holding the pid of the process that created an export container. */
-const EXPORT_PID_LABEL = "org.pulumi-linuxkit.export-pid";
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 interface InspectInfo {
   Id: string;
@@ -49,14 +40,24 @@ function endpointOf(docker: Docker): string {
 
 /**
  * Images from a Docker engine over its API: inspect, pull when missing
- * (credentials from the Docker config), and export the flattened root
- * filesystem through a created (never started) container.
+ * (credentials from the Docker config), and read the root filesystem from
+ * the image's own layers (the engine's image export, `docker save`),
+ * applied in order by the OCI layer rules. No container is created, so
+ * nothing of Docker's init layer (`/etc/hosts`, `/etc/resolv.conf`,
+ * `/etc/hostname`, `/.dockerenv`, `/dev/*`) reaches the result.
  */
 export class DockerImageSource implements ImageSource {
   private readonly docker: Docker;
-  private swept = false;
 
-  constructor(docker?: Docker) {
+  /**
+   * @param docker the engine client (default: from DOCKER_HOST or the local socket).
+   * @param scratchDir where image archives and layer spools are unpacked
+   *   while a tree is read; removed afterwards (default: the OS temp folder).
+   */
+  constructor(
+    docker?: Docker,
+    private readonly scratchDir: string = os.tmpdir(),
+  ) {
     this.docker = docker ?? new Docker();
   }
 
@@ -100,56 +101,35 @@ export class DockerImageSource implements ImageSource {
   }
 
   async exportRootfs(image: ResolvedImage): Promise<Readable> {
-    await this.sweepStaleExports();
-    let container: Docker.Container;
+    const work = await mkdtemp(path.join(this.scratchDir, "lk-image-"));
+    const removeWork = (): Promise<void> => rm(work, { recursive: true, force: true });
     try {
-      container = await this.docker.createContainer({
-        Image: image.id,
-        Cmd: ["/pulumi-linuxkit-export"],
-        Labels: { [EXPORT_LABEL]: image.ref, [EXPORT_PID_LABEL]: String(process.pid) },
-        NetworkDisabled: true,
-      });
+      let archive: Readable;
+      try {
+        archive = (await this.docker.getImage(image.id).get()) as Readable;
+      } catch (e) {
+        throw this.wrap(e, image.ref, "read the layers of");
+      }
+      const saved = path.join(work, "archive");
+      await mkdir(saved);
+      let layers;
+      try {
+        layers = await (await SavedImage.unpack(archive, saved)).layers(image.id);
+      } catch (e) {
+        throw this.wrap(e, image.ref, "read the layers of");
+      }
+      let tree: Readable;
+      try {
+        tree = await applyLayers(layers, path.join(work, "tree.spool"));
+      } catch (e) {
+        throw this.wrap(e, image.ref, "apply the layers of");
+      }
+      await rm(saved, { recursive: true, force: true });
+      tree.once("close", () => void removeWork());
+      return tree;
     } catch (e) {
-      throw this.wrap(e, image.ref, "create an export container for");
-    }
-    const remove = async (): Promise<void> => {
-      await container.remove({ force: true, v: true }).catch(() => undefined);
-    };
-    let raw: NodeJS.ReadableStream;
-    try {
-      raw = await container.export();
-    } catch (e) {
-      await remove();
-      throw this.wrap(e, image.ref, "export");
-    }
-    const out = new PassThrough({ highWaterMark: 1 << 20 });
-    const rawStream = raw as Readable;
-    rawStream.on("error", (e) => out.destroy(this.wrap(e, image.ref, "export")));
-    out.on("close", () => {
-      rawStream.destroy();
-      void remove();
-    });
-    rawStream.pipe(out);
-    return out;
-  }
-
-  /**
-   * Removes export containers left by builds that were killed before they
-   * could clean up (their creating process is gone). Once per source.
-   */
-  private async sweepStaleExports(): Promise<void> {
-    if (this.swept) return;
-    this.swept = true;
-    const stale = await this.docker
-      .listContainers({ all: true, filters: { label: [EXPORT_LABEL] } })
-      .catch(() => []);
-    for (const c of stale) {
-      const pid = Number(c.Labels?.[EXPORT_PID_LABEL]);
-      if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) continue;
-      await this.docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
+      await removeWork();
+      throw e;
     }
   }
 
@@ -205,6 +185,21 @@ export class DockerImageSource implements ImageSource {
     const msg = engineMessage(e);
     const parsed = parseImageRef(ref);
     const full = typeof parsed === "string" ? ref : formatImageRef(parsed);
+    const domain = typeof parsed === "string" ? "the registry" : parsed.domain;
+    if (/unauthorized|authentication required|no basic auth credentials/i.test(msg)) {
+      return new LinuxKitError(
+        "IMAGE_PULL",
+        `image ${ref} is not in the Docker engine and ${domain} refused to let ${full} be pulled: ${msg}`,
+        {
+          image: ref,
+          hint:
+            `check the credentials for ${domain}: \`docker login ${domain}\` writes them to the Docker ` +
+            "config file ($DOCKER_CONFIG/config.json, default ~/.docker/config.json), which the build reads " +
+            "(credential helpers are not consulted)",
+          cause: e,
+        },
+      );
+    }
     const notFound = /not found|manifest unknown|pull access denied|does not exist|404/i.test(msg);
     return new LinuxKitError(
       notFound ? "IMAGE_NOT_FOUND" : "IMAGE_PULL",

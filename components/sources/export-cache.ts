@@ -12,6 +12,9 @@ export function defaultExportCacheDir(): string {
   return path.join(base, "pulumi-linuxkit", "exports");
 }
 
+/** Suffix of a cached tree; bumped whenever the way trees are produced changes. */
+const TREE_SUFFIX = ".layers.tar";
+
 /** Default size budget of the cache, in bytes (2 GiB). */
 export const DEFAULT_EXPORT_CACHE_BYTES = 2 * 1024 ** 3;
 
@@ -33,10 +36,15 @@ export class ExportCachingSource implements ImageSource {
     return this.inner.resolve(ref, options);
   }
 
+  /**
+   * `<id>.layers.tar`: trees applied from the image's layers. (Files named
+   * `<id>.tar` hold container exports of older versions; they are never
+   * read again and leave with the size budget.)
+   */
   private fileFor(image: ResolvedImage): string {
     return path.join(
       this.dir,
-      `${image.id.replace(/^sha256:/, "").replace(/[^a-zA-Z0-9]/g, "_")}.tar`,
+      `${image.id.replace(/^sha256:/, "").replace(/[^a-zA-Z0-9]/g, "_")}${TREE_SUFFIX}`,
     );
   }
 
@@ -56,6 +64,8 @@ export class ExportCachingSource implements ImageSource {
     const copy = createWriteStream(tmp);
     const out = new PassThrough({ highWaterMark: 1 << 20 });
     let failed = false;
+    // Not `source.readableEnded`: sources need not be Node streams (streamx has no such field).
+    let ended = false;
     const fail = (e: Error): void => {
       failed = true;
       copy.destroy();
@@ -76,6 +86,7 @@ export class ExportCachingSource implements ImageSource {
       }
     });
     source.on("end", () => {
+      ended = true;
       out.end();
       if (failed) return;
       copy.end(() => {
@@ -85,7 +96,7 @@ export class ExportCachingSource implements ImageSource {
       });
     });
     out.on("close", () => {
-      if (!source.readableEnded) {
+      if (!ended) {
         failed = true;
         source.destroy();
         copy.destroy();

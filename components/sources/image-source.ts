@@ -39,8 +39,11 @@ export interface ImageSource {
   /** Makes the image available (pulling when missing) and reads its config. */
   resolve(ref: string, options?: ResolveOptions): Promise<ResolvedImage>;
   /**
-   * The image's flattened root filesystem as a tar stream. The stream errors
-   * if the export fails; callers must consume or destroy it.
+   * The image's root filesystem as a tar stream: its layers applied in
+   * order by the OCI layer rules (`applyLayers` in layer-apply.ts, which a
+   * source without a Docker engine reuses), entries sorted, hard links kept
+   * as links, nothing added. The stream errors if reading fails; callers
+   * must consume or destroy it.
    */
   exportRootfs(image: ResolvedImage): Promise<Readable>;
 }

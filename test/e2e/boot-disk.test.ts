@@ -2,8 +2,8 @@
  * Disk images from the real pipeline boot the real test init: nginx-like.yml
  * (local `linuxkit-test/*` images) is built by `build()` as `raw-bios` and
  * `qcow2-efi` with `diskSizeMiB` 256 (the `--size` option), each is booted
- * under qemu TCG from its firmware (SeaBIOS from IDE; OVMF from virtio-blk)
- * with a virtio NIC, and the console must meet the fixture's expectations
+ * under qemu TCG through `pulumi-linuxkit run qemu` (the product's own
+ * qemu arguments for disks, and its OVMF choice for `--uefi`), and the console must meet the fixture's expectations
  * (test/fixtures/e2e/nginx-like.expect.json): onboot containers ran and
  * succeeded, services started, `boot complete`, power-off. The command
  * line cannot be appended at boot (it lives in the image's boot loader
@@ -19,10 +19,11 @@ import { after, before, describe, it } from "node:test";
 
 import { build, type BuildResult } from "../../components/pipeline/pipeline";
 import { loadSpecFiles } from "../../components/config";
-import { ensureTestImages } from "../helpers/boot";
+import { ensureTestImages, killQemuMentioning, tail } from "../helpers/boot";
+import { runCli } from "../helpers/cli";
 import { fixture } from "../helpers/paths";
 import { checkConsole, loadExpectations } from "../images/expect";
-import { bootDisk, bootSkipReason, consoleTail } from "../helpers/formats/disk-boot";
+import { bootSkipReason } from "../helpers/formats/disk-boot";
 
 const NAME = "nginx-like";
 const FORMATS = ["raw-bios", "qcow2-efi"];
@@ -71,38 +72,45 @@ function artifact(r: BuildResult, file: string): string {
 
 describe(`${NAME}.yml built as disk images by the pipeline and booted under qemu TCG`, () => {
   const expect = loadExpectations(fixture("e2e", `${NAME}.expect.json`));
+  // Booted through the product's own `run qemu` (its qemu arguments for
+  // disks, and its OVMF choice for UEFI), as a user would boot them.
   const cases = [
-    {
-      file: `${NAME}-bios.img`,
-      format: "raw" as const,
-      firmware: "bios" as const,
-      bus: "ide" as const,
-    },
-    {
-      file: `${NAME}-efi.qcow2`,
-      format: "qcow2" as const,
-      firmware: "efi" as const,
-      bus: "virtio" as const,
-    },
+    { file: `${NAME}-bios.img`, args: [] as string[], firmware: "SeaBIOS" },
+    { file: `${NAME}-efi.qcow2`, args: ["--uefi"], firmware: "OVMF" },
   ];
   for (const c of cases) {
-    it(`${c.file}: ${c.firmware === "bios" ? "SeaBIOS" : "OVMF"} boots it and the console meets the fixture's expectations`, async (t) => {
+    it(`${c.file}: run qemu boots it under ${c.firmware} and the console meets the fixture's expectations`, async (t) => {
       if (skipReason !== undefined) return t.skip(skipReason);
-      const r = await bootDisk({
-        path: artifact(first, c.file),
-        format: c.format,
-        firmware: c.firmware,
-        bus: c.bus,
-        scratch: work,
-        memoryMiB: expect.qemu.memoryMiB,
-        network: true,
-        timeoutMs: expect.timeoutSeconds * 1000,
-      });
-      const where = `\n--- last console lines ---\n${consoleTail(r.console, 60)}`;
-      assert.equal(r.timedOut, false, `no power-off within ${expect.timeoutSeconds} s${where}`);
-      const problems = checkConsole(expect, r.console);
+      const disk = artifact(first, c.file);
+      const started = Date.now();
+      let run;
+      try {
+        run = await runCli(
+          [
+            "run",
+            "qemu",
+            "--accel",
+            "tcg",
+            "--mem",
+            String(expect.qemu.memoryMiB),
+            ...c.args,
+            disk,
+          ],
+          {
+            env: { LINUXKIT_QEMU_ACCEL: "tcg" },
+            killAfterMs: expect.timeoutSeconds * 1000,
+            killSignal: "SIGKILL",
+          },
+        );
+      } finally {
+        killQemuMentioning(disk);
+      }
+      const where = `\n--- last console lines ---\n${tail(run.stdout)}`;
+      assert.equal(run.signal, null, `no power-off within ${expect.timeoutSeconds} s${where}`);
+      assert.equal(run.code, 0, `run qemu exits 0:\n${run.stderr}${where}`);
+      const problems = checkConsole(expect, run.stdout);
       assert.deepEqual(problems, [], `${problems.join("\n")}${where}`);
-      t.diagnostic(`${c.file}: powered off after ${r.seconds.toFixed(1)} s`);
+      t.diagnostic(`${c.file}: powered off after ${((Date.now() - started) / 1000).toFixed(1)} s`);
     });
   }
 

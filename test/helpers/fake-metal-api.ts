@@ -93,6 +93,14 @@ interface Track {
 export interface FakeMetalApi {
   /** API root to give the client, e.g. `http://127.0.0.1:PORT/metal/v1`. */
   apiUrl: string;
+  /** The TCP port on 127.0.0.1 (a qemu guest reaches it as 10.0.2.2:port). */
+  port: number;
+  /**
+   * Path (below the server root, no auth) of the script a machine gets
+   * from the platform's own DHCP/iPXE on every boot with always_pxe: it
+   * chains to the device's current `ipxe_script_url`.
+   */
+  chainPath(id: string): string;
   token: string;
   /** Every request, in order. */
   requests: FakeMetalRequest[];
@@ -227,6 +235,15 @@ export async function startFakeMetalApi(opts: FakeMetalOptions = {}): Promise<Fa
           return reply(422, { errors: ["Request body is not valid JSON"] });
         }
       }
+      const chain = /^\/ipxe\/([^/]+)$/.exec(url.pathname);
+      if (chain !== null && method === "GET") {
+        const d = devices.get(decodeURIComponent(chain[1]!));
+        if (d?.ipxe_script_url === undefined) return reply(404, { errors: ["Not found"] });
+        status = 200;
+        res.writeHead(200, { "Content-Type": "text/plain" });
+        res.end(`#!ipxe\nchain ${d.ipxe_script_url}\n`);
+        return;
+      }
       if (!url.pathname.startsWith(ROOT)) return reply(404, { errors: ["Not found"] });
       if (sent === undefined || sent === "") {
         return reply(401, { errors: ["Invalid authentication token"] });
@@ -350,6 +367,7 @@ export async function startFakeMetalApi(opts: FakeMetalOptions = {}): Promise<Fa
     if (typeof b.hostname === "string") d.hostname = b.hostname;
     if (Array.isArray(b.tags)) d.tags = b.tags.map(String);
     if (typeof b.locked === "boolean") d.locked = b.locked;
+    if (typeof b.billing_cycle === "string") d.billing_cycle = b.billing_cycle;
     d.updated_at = new Date().toISOString();
     return [200, d];
   };
@@ -376,6 +394,8 @@ export async function startFakeMetalApi(opts: FakeMetalOptions = {}): Promise<Fa
 
   return {
     apiUrl: `http://127.0.0.1:${port}${ROOT}`,
+    port,
+    chainPath: (id) => `/ipxe/${encodeURIComponent(id)}`,
     token,
     requests,
     devices,

@@ -60,6 +60,24 @@ export async function buildTestImages(
   return results;
 }
 
+/**
+ * The id of the image `name` as this tree defines it: built if the tag is
+ * missing or differs, then read back by its content-hash label. Tests that
+ * need this tree's version tag the id (immutable) rather than use
+ * `linuxkit-test/<name>:test`, which another checkout may rebuild at any
+ * time.
+ */
+export async function testImageId(name: string, docker: Docker = new Docker()): Promise<string> {
+  const image = TEST_IMAGES.find((i) => i.name === name);
+  if (image === undefined) throw new Error(`no test image ${name}`);
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const [result] = await buildTestImages({ docker, images: [image], log: () => undefined });
+    const info = result && (await inspectLabels(docker, result.ref));
+    if (info !== undefined && info.labels[HASH_LABEL] === result?.hash) return info.id;
+  }
+  throw new Error(`${testImageRef(name)} keeps being replaced by another version while building`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const force = argv.includes("--force");
   const names = argv.filter((a) => !a.startsWith("--"));

@@ -128,15 +128,27 @@ export const TEST_IMAGES: readonly TestImage[] = [
       ),
   },
   serviceImage("busybox", "busybox-static with applet links; CMD /bin/sh", { cmd: ["/bin/sh"] }),
-  serviceImage("dhcpcd", "stand-in for linuxkit/dhcpcd: busybox udhcpc with an event script", {
-    cmd: ["/sbin/udhcpc", "-f", "-i", "eth0", "-s", "/usr/share/udhcpc/default.script"],
-  }),
+  serviceImage(
+    "dhcpcd",
+    "stand-in for linuxkit/dhcpcd: busybox udhcpc with an event script; /sbin/dhcpcd takes " +
+      "the seed's dhcpcd arguments; label runtime.mkdir /tmp/etc (the seeds bind /tmp/etc:/etc)",
+    {
+      cmd: ["/sbin/udhcpc", "-f", "-i", "eth0", "-s", "/usr/share/udhcpc/default.script"],
+      labels: {
+        "org.mobyproject.config": JSON.stringify({ runtime: { mkdir: ["/tmp/etc"] } }),
+      },
+    },
+  ),
   serviceImage("sysctl", "stand-in for linuxkit/sysctl: applies /etc/sysctl.d/*.conf and reports", {
     cmd: ["/usr/bin/sysctl.sh"],
   }),
-  serviceImage("mount", "stand-in for linuxkit/mount: mounts a tmpfs on each argument", {
-    entrypoint: ["/usr/bin/mount.sh"],
-  }),
+  serviceImage(
+    "mount",
+    "stand-in for linuxkit/mount: mounts a tmpfs on each argument (also as /mount.sh, the 2017 path)",
+    {
+      entrypoint: ["/usr/bin/mount.sh"],
+    },
+  ),
   serviceImage("rngd", "stand-in for linuxkit/rngd: reports its facts, then idles", {
     cmd: ["/usr/bin/rngd.sh"],
   }),
@@ -163,9 +175,21 @@ export const TEST_IMAGES: readonly TestImage[] = [
       cmd: ["/usr/bin/docker.sh"],
     },
   ),
-  serviceImage("sshd", "stand-in for linuxkit/sshd: reports authorized_keys and resolv.conf", {
-    cmd: ["/usr/bin/sshd.sh"],
-  }),
+  {
+    name: "sshd",
+    summary:
+      "stand-in for linuxkit/sshd: reports authorized_keys and resolv.conf, then runs Debian's " +
+      "OpenSSH server (key logins as root) with its libraries and ssh-keygen",
+    config: () => ({ cmd: ["/usr/bin/sshd.sh"] }),
+    contents: (host) =>
+      new Layout()
+        .merge(host.base)
+        .merge(dynamicBinary("/usr/sbin/sshd", "usr/sbin/sshd"))
+        .merge(dynamicBinary("/usr/bin/ssh-keygen", "usr/bin/ssh-keygen"))
+        .tree(contentsDir("sshd"))
+        .dir("etc/ssh")
+        .dir("run"),
+  },
   serviceImage(
     "check",
     "prints the facts e2e tests assert (files, capabilities, readonly, namespaces)",

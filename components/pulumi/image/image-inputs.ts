@@ -1,11 +1,16 @@
-import path from "node:path";
-
 import { LinuxKitError, LinuxKitErrors } from "../../errors";
-import { loadSpecFiles, parseSpec, parseSpecObject } from "../../config";
+import { chooseFormats, loadSpecFiles, parseSpec, parseSpecObject } from "../../config";
 import type { ParsedSpec } from "../../config/parsed";
 import type { BuildRequest } from "../../pipeline/pipeline";
 
-/** The Image resource's inputs after `check`: defaults filled, paths absolute. */
+/** Default artifact folder, relative to the program folder. */
+export const DEFAULT_OUTPUT_DIR = ".linuxkit/images";
+
+/**
+ * The Image resource's inputs after `check`: defaults filled. Paths are
+ * kept as written; relative ones are relative to the program folder, the
+ * provider's working directory (see {@link programDir}).
+ */
 export interface ImageInputs {
   /** LinuxKit YAML text. */
   configYaml?: string;
@@ -17,11 +22,19 @@ export interface ImageInputs {
   name: string;
   /** Folder under which each content version gets its own subfolder. */
   outputDir: string;
-  formats: string[];
+  /** Explicit output formats; undefined: the configuration's `outputs:`, else kernel+initrd. */
+  formats?: string[];
   arch: string;
   diskSizeMiB?: number;
-  /** Folder relative `files[].source` paths of `configYaml`/`config` are read from. */
-  baseDir: string;
+}
+
+/**
+ * The program folder: the provider process runs there, as the program
+ * does. Relative paths in inputs and outputs are relative to it, and
+ * `files[].source` paths of `configYaml`/`config` are read from it.
+ */
+export function programDir(): string {
+  return process.cwd();
 }
 
 /** Which input holds the configuration. */
@@ -47,12 +60,13 @@ export async function parseImageConfig(inputs: ImageInputs): Promise<ParsedSpec>
     });
   }
   if (inputs.configYaml !== undefined) {
-    return parseSpec(inputs.configYaml, `${inputs.name}.yml`, { baseDir: inputs.baseDir });
+    return parseSpec(inputs.configYaml, `${inputs.name}.yml`, { baseDir: programDir() });
   }
   if (inputs.configFiles !== undefined) {
-    return loadSpecFiles(inputs.configFiles.map((f) => path.resolve(inputs.baseDir, f)));
+    // Relative files are read from the program folder and named as written in errors.
+    return loadSpecFiles(inputs.configFiles);
   }
-  return parseSpecObject(inputs.config, `${inputs.name} (config)`, { baseDir: inputs.baseDir });
+  return parseSpecObject(inputs.config, `${inputs.name} (config)`, { baseDir: programDir() });
 }
 
 /** The build request for these inputs. */
@@ -60,11 +74,11 @@ export function buildRequestFor(inputs: ImageInputs, parsed: ParsedSpec): BuildR
   return {
     spec: parsed.spec,
     locations: parsed.locations,
-    baseDir: inputs.baseDir,
+    baseDir: programDir(),
     name: inputs.name,
     outputDir: inputs.outputDir,
     contentAddressed: true,
-    formats: inputs.formats,
+    formats: chooseFormats(inputs.formats, parsed.spec).formats,
     diskSizeMiB: inputs.diskSizeMiB,
   };
 }

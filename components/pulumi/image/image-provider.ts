@@ -9,8 +9,10 @@ import { canonicalJson } from "../../config";
 import {
   buildRequestFor,
   configProperty,
+  DEFAULT_OUTPUT_DIR,
   failuresFrom,
   parseImageConfig,
+  programDir,
   type ImageInputs,
 } from "./image-inputs";
 import { containsUnknown } from "../unknowns";
@@ -42,21 +44,37 @@ export interface ImageOutputs extends Omit<ImageInputs, "configYaml" | "configFi
 
 const SUPPORTED_ARCHES = ["amd64"];
 
-function normalise(news: Partial<ImageInputs>): ImageInputs {
+function normalise(news: Partial<ImageInputs> & { baseDir?: unknown }): ImageInputs {
+  // `baseDir` was an absolute path in state written by 0.1: dropped, the
+  // program folder is the base now.
+  const rest = { ...news };
+  delete rest.baseDir;
   return {
-    ...news,
+    ...rest,
     name: news.name ?? "linuxkit",
-    outputDir: news.outputDir ?? path.resolve(".linuxkit"),
-    formats: news.formats ?? ["kernel+initrd"],
+    outputDir: news.outputDir ?? DEFAULT_OUTPUT_DIR,
     arch: news.arch ?? "amd64",
-    baseDir: news.baseDir ?? process.cwd(),
   };
+}
+
+/**
+ * A path as the Image reports it: relative to the program folder when the
+ * output folder was given relative (the default), so state stays valid in
+ * another checkout; absolute when the user chose an absolute folder.
+ */
+function reported(inputs: ImageInputs, file: string): string {
+  return path.isAbsolute(inputs.outputDir) ? file : path.relative(programDir(), file);
+}
+
+/** Same folder, whichever way each side spells it. */
+function samePath(a: string, b: string): boolean {
+  return path.resolve(programDir(), a) === path.resolve(programDir(), b);
 }
 
 function outputsFrom(inputs: ImageInputs, result: Awaited<ReturnType<typeof build>>): ImageOutputs {
   const artifacts = result.artifacts.map((a) => ({
     format: a.format,
-    path: a.path,
+    path: reported(inputs, a.path),
     sha256: a.sha256,
     size: a.size,
   }));
@@ -65,12 +83,11 @@ function outputsFrom(inputs: ImageInputs, result: Awaited<ReturnType<typeof buil
   const out: ImageOutputs = {
     name: inputs.name,
     outputDir: inputs.outputDir,
-    formats: inputs.formats,
+    formats: result.formats,
     arch: inputs.arch,
-    baseDir: inputs.baseDir,
     contentHash: result.cacheKey,
     specHash: result.specHash,
-    artifactDir: result.outputDir,
+    artifactDir: reported(inputs, result.outputDir),
     artifacts,
     images: result.images,
     cmdline: result.cmdline,
@@ -100,7 +117,7 @@ export const imageProvider = {
     if (containsUnknown(news)) return { inputs };
     const failures: { property: string; reason: string }[] = [];
     try {
-      validateFormats(inputs.formats);
+      if (inputs.formats !== undefined) validateFormats(inputs.formats);
     } catch (e) {
       failures.push(...failuresFrom(e, "formats"));
     }
@@ -136,11 +153,12 @@ export const imageProvider = {
     }
     // Same content in the same place: nothing to do, whatever else moved
     // (and replacing would delete the folder the new version shares).
-    if (plan.outputDir === olds.artifactDir) return { changes: false };
+    if (samePath(plan.outputDir, olds.artifactDir)) return { changes: false };
     const replaces: string[] = [];
-    for (const key of ["name", "outputDir", "diskSizeMiB"] as const) {
+    for (const key of ["name", "diskSizeMiB"] as const) {
       if (olds[key] !== news[key]) replaces.push(key);
     }
+    if (!samePath(olds.outputDir, news.outputDir)) replaces.push("outputDir");
     if (canonicalJson(olds.formats) !== canonicalJson(plan.formats)) replaces.push("formats");
     if (plan.specHash !== olds.specHash) replaces.push(configProperty(news));
     if (canonicalJson(plan.imageIds) !== canonicalJson(olds.images)) replaces.push("images");

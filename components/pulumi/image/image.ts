@@ -1,8 +1,8 @@
-import path from "node:path";
-
 import * as pulumi from "@pulumi/pulumi";
 
 import { lazyProvider } from "../dynamic";
+
+import { DEFAULT_OUTPUT_DIR } from "./image-inputs";
 
 import type { ImageArtifact } from "./image-provider";
 
@@ -20,13 +20,18 @@ export interface ImageArgs {
    * kept encrypted in state and never shown in diffs or logs.
    */
   config?: pulumi.Input<Record<string, unknown>>;
-  /** Output formats, LinuxKit's names. Default `["kernel+initrd"]`. */
+  /**
+   * Output formats, LinuxKit's names. Default: those of the configuration's
+   * `outputs:` section (moby-era YAML) if it has one, else `["kernel+initrd"]`.
+   */
   formats?: pulumi.Input<pulumi.Input<string>[]>;
   /** Base name of the artifacts (`<name>-kernel`, ...). Default: the resource name. */
   name?: pulumi.Input<string>;
   /**
    * Folder for artifacts; each content version gets its own subfolder named
-   * by its content hash. Default `.linuxkit/images` in the program folder.
+   * by its content hash. Default `.linuxkit/images`. A relative folder is
+   * relative to the program folder, and so are the artifact paths the
+   * Image reports: state written from one checkout works from another.
    */
   outputDir?: pulumi.Input<string>;
   /** Target architecture. Default and only value for now: `amd64`. */
@@ -69,14 +74,13 @@ export class Image extends pulumi.dynamic.Resource {
         configYaml: args.configYaml,
         configFiles: args.configFiles,
         config: args.config,
-        formats: args.formats ?? ["kernel+initrd"],
+        formats: args.formats,
         name: args.name ?? name,
-        outputDir: pulumi
-          .output(args.outputDir ?? ".linuxkit/images")
-          .apply((d) => path.resolve(d)),
+        // Kept as written (relative to the program folder by default), so
+        // state does not depend on where the project is checked out.
+        outputDir: args.outputDir ?? DEFAULT_OUTPUT_DIR,
         arch: args.arch ?? "amd64",
         diskSizeMiB: args.diskSizeMiB,
-        baseDir: process.cwd(),
         contentHash: undefined,
         specHash: undefined,
         artifactDir: undefined,

@@ -13,14 +13,20 @@ import { MetalClient } from "../../metal/metal-client";
 import { containsUnknown } from "../unknowns";
 import { jsonSafe, runFleetRollout } from "../fleet/fleet-rollout";
 import {
+  METAL_API_URL_CONFIG,
+  METAL_API_URL_ENV,
+  METAL_TOKEN_CONFIG,
+  METAL_TOKEN_ENV,
+} from "./metal-device-provider";
+import {
   metalFleetAdapter,
   type MetalDeviceTemplate,
   type MetalFleetHealth,
   type MetalFleetMachine,
 } from "./metal-fleet-adapter";
 
-/** Environment variable holding the Metal API token (refresh and destroy have no inputs). */
-export const METAL_TOKEN_ENV = "METAL_AUTH_TOKEN";
+/** The stack configuration this provider process was given (see `configure`), as MetalDevice reads it. */
+const stackConfig: { authToken?: string; apiUrl?: string } = {};
 
 /** The MetalFleet resource's inputs after defaults. */
 export interface MetalFleetInputs extends MetalDeviceTemplate {
@@ -74,15 +80,18 @@ function imageKey(i: Pick<MetalFleetInputs, "ipxeScriptUrl" | "userData">): stri
 
 function adapterFor(i: MetalFleetInputs) {
   // Read when the provider runs, never an input: nothing stores it.
-  const token = process.env[METAL_TOKEN_ENV];
+  const token = stackConfig.authToken ?? process.env[METAL_TOKEN_ENV];
   if (token === undefined || token === "") {
     throw new LinuxKitError("USAGE", "no Metal API token", {
-      hint: `set ${METAL_TOKEN_ENV} in the environment of pulumi up, refresh and destroy`,
+      hint: `run \`pulumi config set --secret ${METAL_TOKEN_CONFIG} <token>\` or set ${METAL_TOKEN_ENV}`,
     });
   }
   return metalFleetAdapter({
     ...i,
-    client: new MetalClient({ apiUrl: i.apiUrl, authToken: token }),
+    client: new MetalClient({
+      apiUrl: i.apiUrl ?? stackConfig.apiUrl ?? process.env[METAL_API_URL_ENV],
+      authToken: token,
+    }),
   });
 }
 
@@ -137,6 +146,14 @@ function converge(
  * state). Refresh marks deleted devices dead; delete deletes every device.
  */
 export const metalFleetProvider = {
+  /** The secret stack configuration `metal:authToken` (and `metal:apiUrl`), as MetalDevice takes them. */
+  async configure(req: { config: { get(key: string): string | undefined } }) {
+    const token = req.config.get(METAL_TOKEN_CONFIG);
+    const apiUrl = req.config.get(METAL_API_URL_CONFIG);
+    if (token !== undefined) stackConfig.authToken = token;
+    if (apiUrl !== undefined) stackConfig.apiUrl = apiUrl;
+  },
+
   async check(_olds: unknown, news: Partial<MetalFleetInputs>) {
     const inputs = defaults(news);
     const failures: { property: string; reason: string }[] = [];

@@ -24,7 +24,12 @@ export interface MetalFleetArgs {
   alwaysPxe?: pulumi.Input<boolean>;
   /** `hourly`, `daily`, `monthly` or `yearly`. Default: the API's (`hourly`). */
   billingCycle?: pulumi.Input<string>;
-  /** Metal API v1 root. Default `https://api.equinix.com/metal/v1`. */
+  /**
+   * Metal API v1 root. Default: the stack configuration `metal:apiUrl`, then
+   * METAL_API_URL, else `https://api.equinix.com/metal/v1`. The token comes
+   * from the secret stack configuration `metal:authToken` or
+   * METAL_AUTH_TOKEN, as for MetalDevice; it is never stored.
+   */
   apiUrl?: pulumi.Input<string>;
   /** Number of devices; hostnames are `<name>-<slot>`. */
   size: pulumi.Input<number>;

@@ -44,7 +44,12 @@ export class LocalMachine extends pulumi.ComponentResource {
 
   constructor(name: string, args: LocalMachineArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("linuxkit:qemu:LocalMachine", name, {}, opts);
-    this.image = new Image(`${name}-image`, { name, ...args.image }, { parent: this });
+    // The VM boots kernel+initrd, whatever the YAML's `outputs:` name.
+    this.image = new Image(
+      `${name}-image`,
+      { name, ...args.image, formats: args.image.formats ?? ["kernel+initrd"] },
+      { parent: this },
+    );
     const cmdline = pulumi
       .all([this.image.cmdline, args.cmdlineAppend])
       .apply(([base, extra]) => [base, extra].filter((s) => s !== undefined && s !== "").join(" "));

@@ -3,6 +3,7 @@ import { rmdir } from "node:fs/promises";
 import path from "node:path";
 
 import type { QemuAccelChoice } from "../../qemu/accel";
+import { findOvmf } from "../../qemu/boot-media";
 import {
   notReadyMessage,
   startDetachedVm,
@@ -15,6 +16,48 @@ import { waitUntilReady, type Readiness } from "../../qemu/readiness";
 import { sweepDeadVmDirs } from "../../qemu/vm-process";
 import { LinuxKitError } from "../../errors";
 import { containsUnknown } from "../unknowns";
+
+/** Default folder for VM state, relative to the program folder. */
+export const DEFAULT_STATE_DIR = ".linuxkit/vms";
+
+/**
+ * Readiness settings create would fail on: a console pattern that is not a
+ * regular expression, a guest TCP port no forward reaches, a bad timeout.
+ */
+function readinessFailures(
+  inputs: QemuVmInputs,
+  known: (v: unknown) => boolean,
+): { property: string; reason: string }[] {
+  const r = inputs.readiness;
+  if (!known(r)) return [];
+  const failures: { property: string; reason: string }[] = [];
+  if (r.consolePattern !== undefined) {
+    try {
+      new RegExp(r.consolePattern);
+    } catch (e) {
+      failures.push({
+        property: "readiness",
+        reason: `readiness.consolePattern ${JSON.stringify(r.consolePattern)} is not a valid regular expression: ${(e as Error).message}`,
+      });
+    }
+  }
+  if (r.tcpPort !== undefined && known(inputs.forwards)) {
+    if (!inputs.forwards.some((f) => f.guestPort === r.tcpPort)) {
+      const have = inputs.forwards.map((f) => f.guestPort).join(", ") || "none";
+      failures.push({
+        property: "readiness",
+        reason: `readiness.tcpPort ${r.tcpPort} is not forwarded from the host (forwarded guest ports: ${have}): add { hostPort: <free port>, guestPort: ${r.tcpPort} } to forwards`,
+      });
+    }
+  }
+  if (r.timeoutSeconds !== undefined && !(r.timeoutSeconds > 0)) {
+    failures.push({
+      property: "readiness",
+      reason: `readiness.timeoutSeconds must be a positive number of seconds, got ${JSON.stringify(r.timeoutSeconds)}`,
+    });
+  }
+  return failures;
+}
 
 /** The QemuVm resource's inputs after defaults. */
 export interface QemuVmInputs {
@@ -44,28 +87,40 @@ export interface QemuVmOutputs extends QemuVmInputs, DetachedVm {
   status: "running" | "failed";
 }
 
-/** Every input; all but MUTABLE ones replace the VM when they change. */
-const INPUT_KEYS: (keyof QemuVmInputs)[] = [
-  "name",
-  "stateDir",
-  "kernel",
-  "initrd",
-  "cmdline",
-  "iso",
-  "disk",
-  "diskFormat",
-  "uefi",
-  "memoryMiB",
-  "cpus",
-  "accel",
-  "forwards",
-  "readiness",
-  "shutdownTimeoutSeconds",
-  "imageHash",
-];
+/**
+ * How each input behaves when it changes: `replace` restarts the VM with
+ * it, `update` only affects later operations (waiting, stopping). The
+ * `satisfies` clause makes the compiler insist on an entry for every
+ * input, so a new input cannot be forgotten by diff.
+ */
+export const QEMU_VM_INPUTS = {
+  name: "replace",
+  stateDir: "replace",
+  kernel: "replace",
+  initrd: "replace",
+  cmdline: "replace",
+  iso: "replace",
+  disk: "replace",
+  diskFormat: "replace",
+  uefi: "replace",
+  memoryMiB: "replace",
+  cpus: "replace",
+  accel: "replace",
+  forwards: "replace",
+  readiness: "update",
+  shutdownTimeoutSeconds: "update",
+  imageHash: "replace",
+} as const satisfies Record<keyof QemuVmInputs, "replace" | "update">;
 
-/** Inputs whose change only affects later operations, never the running VM. */
-const MUTABLE = new Set<keyof QemuVmInputs>(["readiness", "shutdownTimeoutSeconds"]);
+const INPUT_KEYS = Object.keys(QEMU_VM_INPUTS) as (keyof QemuVmInputs)[];
+
+/** Most virtual CPUs qemu's default x86 machine takes. */
+export const MAX_CPUS = 255;
+
+/** A path as the provider uses it: relative ones are relative to the program folder. */
+function local(p: string): string {
+  return path.resolve(process.cwd(), p);
+}
 
 export function bootMediaOf(i: QemuVmInputs): BootMedia {
   if (i.kernel !== undefined && i.initrd !== undefined) {
@@ -83,7 +138,7 @@ function defaults(news: Partial<QemuVmInputs>): QemuVmInputs {
   return {
     ...news,
     name: news.name ?? "vm",
-    stateDir: news.stateDir ?? path.resolve(".linuxkit/vms"),
+    stateDir: news.stateDir ?? DEFAULT_STATE_DIR,
     memoryMiB: news.memoryMiB ?? 1024,
     cpus: news.cpus ?? 1,
     accel: news.accel ?? "auto",
@@ -134,7 +189,7 @@ export const qemuVmProvider = {
           property: key,
           reason: `${key} is empty: if it comes from an Image, build that Image with the ${key === "iso" ? "an ISO" : key === "disk" ? "a disk" : "kernel+initrd"} format`,
         });
-      } else if (!existsSync(file)) {
+      } else if (!existsSync(local(file))) {
         failures.push({ property: key, reason: `${key} ${file} does not exist` });
       }
     }
@@ -144,6 +199,28 @@ export const qemuVmProvider = {
         reason: "memoryMiB must be an integer of at least 64",
       });
     }
+    if (
+      known(inputs.cpus) &&
+      (!Number.isInteger(inputs.cpus) || inputs.cpus < 1 || inputs.cpus > MAX_CPUS)
+    ) {
+      failures.push({
+        property: "cpus",
+        reason: `cpus must be an integer from 1 to ${MAX_CPUS}, got ${JSON.stringify(inputs.cpus)}`,
+      });
+    }
+    if (
+      known(inputs.uefi) &&
+      inputs.uefi === true &&
+      inputs.kernel === undefined &&
+      findOvmf() === undefined
+    ) {
+      failures.push({
+        property: "uefi",
+        reason:
+          "uefi needs OVMF firmware, which is not installed: apt-get install ovmf (or boot with uefi: false)",
+      });
+    }
+    failures.push(...readinessFailures(inputs, known));
     const ports = new Set<number>();
     for (const f of known(inputs.forwards) ? inputs.forwards : []) {
       if (!(f.hostPort > 0 && f.hostPort < 65536) || !(f.guestPort > 0 && f.guestPort < 65536)) {
@@ -164,7 +241,7 @@ export const qemuVmProvider = {
 
   async diff(_id: string, olds: QemuVmOutputs, news: QemuVmInputs) {
     const changed = INPUT_KEYS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
-    const replaces: string[] = changed.filter((k) => !MUTABLE.has(k));
+    const replaces: string[] = changed.filter((k) => QEMU_VM_INPUTS[k] === "replace");
     if (olds.status === "failed") replaces.push("status");
     // A forwarded host port can be held by one VM only: the old VM must
     // stop before its replacement can listen there.
@@ -173,7 +250,7 @@ export const qemuVmProvider = {
   },
 
   async create(inputs: QemuVmInputs) {
-    await sweepDeadVmDirs(inputs.stateDir, inputs.name);
+    await sweepDeadVmDirs(local(inputs.stateDir), inputs.name);
     const vm = await startDetachedVm({
       parentDir: inputs.stateDir,
       prefix: inputs.name,
@@ -184,16 +261,18 @@ export const qemuVmProvider = {
       forwards: inputs.forwards,
     });
     const instanceId = vm.instanceId;
+    // Paths as given (relative to the program folder by default), so state
+    // does not depend on where the project is checked out.
     const outs: QemuVmOutputs = { ...inputs, ...vm, status: "running" };
     const problem = await waitUntilReady(
       inputs.readiness,
-      vm.consoleLog,
+      local(vm.consoleLog),
       () => vmAlive(outs),
       (guest) => inputs.forwards.find((f) => f.guestPort === guest)?.hostPort,
     );
     if (problem !== undefined) {
       const err = new Error(
-        await notReadyMessage(`VM ${inputs.name}`, problem, vm.consoleLog),
+        await notReadyMessage(`VM ${inputs.name}`, problem, local(vm.consoleLog)),
       ) as Error & { id?: string; properties?: QemuVmOutputs; reasons?: string[] };
       err.id = instanceId;
       err.properties = { ...outs, status: "failed" };
@@ -221,8 +300,8 @@ export const qemuVmProvider = {
 
   async delete(_id: string, props: QemuVmOutputs) {
     await stopDetachedVm(props, props.shutdownTimeoutSeconds ?? 5);
-    await sweepDeadVmDirs(props.stateDir, props.name);
+    await sweepDeadVmDirs(local(props.stateDir), props.name);
     // The shared state folder goes too once its last VM is gone.
-    await rmdir(props.stateDir).catch(() => undefined);
+    await rmdir(local(props.stateDir)).catch(() => undefined);
   },
 };

@@ -1,5 +1,3 @@
-import path from "node:path";
-
 import * as pulumi from "@pulumi/pulumi";
 
 import { lazyProvider } from "../dynamic";
@@ -75,7 +73,9 @@ export class QemuVm extends pulumi.dynamic.Resource {
       {
         ...args,
         name: args.name ?? name,
-        stateDir: pulumi.output(args.stateDir ?? ".linuxkit/vms").apply((d) => path.resolve(d)),
+        // Kept as written (relative to the program folder by default), so
+        // state does not depend on where the project is checked out.
+        stateDir: args.stateDir ?? ".linuxkit/vms",
         pid: undefined,
         consoleLog: undefined,
         qmpSocket: undefined,

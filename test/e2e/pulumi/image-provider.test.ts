@@ -46,7 +46,7 @@ let work: string;
 async function checked(news: Partial<ImageInputs>): Promise<ImageInputs> {
   const res = await imageProvider.check(
     {},
-    { name: "t", outputDir: path.join(work, "out"), baseDir: work, formats: ["tar"], ...news },
+    { name: "t", outputDir: path.join(work, "out"), formats: ["tar"], ...news },
   );
   assert.deepEqual(res.failures ?? [], [], "the inputs are valid");
   return res.inputs;
@@ -62,6 +62,8 @@ function docker(...args: string[]): string {
 
 before(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), "lk-image-provider-"));
+  // The provider runs in the program folder; this test's folder plays it.
+  process.chdir(work);
 });
 
 after(async () => {
@@ -77,7 +79,6 @@ describe("Image provider check", () => {
   const base = (): Partial<ImageInputs> => ({
     name: "t",
     outputDir: path.join(work, "out"),
-    baseDir: work,
   });
 
   it("a YAML error is a failure on configYaml naming file:line:col and the field, not a throw", async () => {
@@ -188,6 +189,24 @@ describe("Image provider diff, create, read, delete", { concurrency: false }, ()
     assert.equal("config" in outs, false);
     await imageProvider.delete(id, outs);
     assert.equal(existsSync(outs.artifactDir), false);
+  });
+
+  it("with no formats the YAML's outputs: are built and reported; explicit formats win", async () => {
+    const yaml = yamlWith("outputs:\n  - format: tar\n  - format: tar-kernel-initrd\n");
+    const { id, outs } = await created({ configYaml: yaml, formats: undefined });
+    assert.deepEqual(outs.formats, ["tar", "tar-kernel-initrd"]);
+    assert.deepEqual(
+      outs.artifacts.map((a) => path.basename(a.path)),
+      ["t.tar", "t-initrd.tar"],
+    );
+    const explicit = await created({ configYaml: yaml, formats: ["kernel+initrd"] });
+    assert.deepEqual(explicit.outs.formats, ["kernel+initrd"]);
+    assert.deepEqual(
+      explicit.outs.artifacts.map((a) => a.format),
+      ["kernel+initrd", "kernel+initrd", "kernel+initrd"],
+    );
+    await imageProvider.delete(id, outs);
+    await imageProvider.delete(explicit.id, explicit.outs);
   });
 
   it("outputs of a `config` object hold none of its files[].contents", async () => {

@@ -359,7 +359,6 @@ describe("QemuVm provider create and delete of a real VM (TCG)", { concurrency: 
         configFiles: [path.join(repoRoot, "examples", "qemu-local", "linuxkit.yml")],
         name: "vmtest",
         outputDir: path.join(work, "images"),
-        baseDir: work,
         formats: ["kernel+initrd"],
       },
     );

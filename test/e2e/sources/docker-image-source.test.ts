@@ -2,9 +2,13 @@
  * DockerImageSource against the real Docker engine on this machine. Each
  * run imports its own small image (so the expected config is known), and
  * reads linuxkit-test/busybox:test, which the test image setup provides.
+ * Image trees come from the engine's image export (layers), never a container.
  */
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import Docker from "dockerode";
@@ -15,7 +19,6 @@ import { readTar, tarBuffer } from "../../unit/rootfs/helpers/tar";
 
 const run = promisify(execFile);
 
-const EXPORT_LABEL = "org.pulumi-linuxkit.export";
 const REPO = "pulumi-linuxkit-unit/source";
 const TAG = `t${process.pid}`;
 const REF = `${REPO}:${TAG}`;
@@ -41,21 +44,17 @@ async function inspectId(ref: string): Promise<string> {
   return (await run("docker", ["image", "inspect", "--format", "{{.Id}}", ref])).stdout.trim();
 }
 
-/** Export containers for `ref` still present, polled until none are left or `ms` passed. */
-async function leftoverExports(ref: string, ms = 5000): Promise<string[]> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const { stdout } = await run("docker", [
-      "ps",
-      "-a",
-      "-q",
-      "--filter",
-      `label=${EXPORT_LABEL}=${ref}`,
-    ]);
-    const ids = stdout.split("\n").filter((l) => l !== "");
-    if (ids.length === 0 || Date.now() > deadline) return ids;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Ids of the containers made from image `id` (there should never be any). */
+async function containersOf(id: string): Promise<string[]> {
+  const { stdout } = await run("docker", [
+    "ps",
+    "-a",
+    "-q",
+    "--no-trunc",
+    "--filter",
+    `ancestor=${id}`,
+  ]);
+  return stdout.split("\n").filter((l) => l !== "");
 }
 
 async function timed<T>(what: string, limitMs: number, p: Promise<T>): Promise<T> {
@@ -126,18 +125,20 @@ describe("DockerImageSource (real engine)", { timeout: 20_000 }, () => {
     assert.equal(typeof image.labels, "object");
   });
 
-  it("exportRootfs streams the image's files and removes the export container afterwards", async () => {
+  it("exportRootfs reads the image's layers: its files and nothing of Docker's init layer, no container", async () => {
     const image = await source.resolve(REF, { offline: true });
+    const before = await containersOf(image.id);
     const entries = await readTar(await source.exportRootfs(image));
     const files = new Map(entries.map((e) => [e.header.name.replace(/\/$/, ""), e]));
     assert.equal(files.get("bin/app")?.data.toString(), "#!/bin/sh\necho app\n");
     assert.equal((files.get("bin/app")?.header.mode ?? 0) & 0o7777, 0o755);
     assert.equal(files.get("etc/app.conf")?.data.toString(), "key=value\n");
-    assert.ok(
-      files.has(".dockerenv"),
-      "an export carries Docker's injected files (filtered later)",
+    assert.deepEqual(
+      [...files.keys()].sort(),
+      ["bin", "bin/app", "etc", "etc/app.conf"],
+      "exactly the imported tree: no .dockerenv, etc/hosts, etc/resolv.conf, etc/hostname, dev/*",
     );
-    assert.deepEqual(await leftoverExports(REF), []);
+    assert.deepEqual(await containersOf(image.id), before, "no container was created");
   });
 
   it(`exportRootfs of ${BUSYBOX} holds bin/busybox`, async () => {
@@ -150,12 +151,19 @@ describe("DockerImageSource (real engine)", { timeout: 20_000 }, () => {
     assert.equal(busybox.data.subarray(0, 4).toString("latin1"), "\x7fELF");
   });
 
-  it("a consumer that gives up early still gets the export container removed", async () => {
-    const image = await source.resolve(REF, { offline: true });
-    const stream = await source.exportRootfs(image);
-    await new Promise<void>((resolve) => stream.once("data", () => resolve()));
-    stream.destroy();
-    assert.deepEqual(await leftoverExports(REF), []);
+  it("a consumer that gives up early still gets the scratch files removed", async () => {
+    const scratch = await mkdtemp(path.join(os.tmpdir(), "lk-source-scratch-"));
+    try {
+      const own = new DockerImageSource(undefined, scratch);
+      const image = await own.resolve(BUSYBOX, { offline: true });
+      const stream = await own.exportRootfs(image);
+      await new Promise<void>((resolve) => stream.once("data", () => resolve()));
+      stream.destroy();
+      await new Promise((r) => setTimeout(r, 500));
+      assert.deepEqual(await readdir(scratch), []);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
   });
 
   it("offline resolve of a missing image is IMAGE_NOT_FOUND naming it", async () => {
@@ -216,7 +224,7 @@ describe("DockerImageSource (real engine)", { timeout: 20_000 }, () => {
     await assert.rejects(source.exportRootfs(ghost), (e: unknown) => {
       assert.ok(e instanceof LinuxKitError);
       assert.equal(e.image, "ghost:1");
-      assert.match(e.message, /could not create an export container for image ghost:1/);
+      assert.match(e.message, /could not read the layers of image ghost:1/);
       return true;
     });
   });

@@ -146,6 +146,31 @@ describe("canonicalSpecHash", () => {
     }
   });
 
+  it("is the same for a files[].source read from another checkout of the project", () => {
+    const text = "init: [linuxkit/init:v1]\nfiles:\n  - path: etc/key\n    source: key.pem\n";
+    const here = parseSpec(text, "a.yml", { baseDir: "/srv/checkout-a" }).spec;
+    const there = parseSpec(text, "a.yml", { baseDir: "/home/ci/checkout-b" }).spec;
+    assert.notEqual(here.files[0]?.source, there.files[0]?.source, "resolved paths differ");
+    assert.equal(canonicalSpecHash(here), canonicalSpecHash(there));
+  });
+
+  it("with a metadata file, hashes sources as written (what the file shows), not where they sit", () => {
+    const text =
+      "init: [linuxkit/init:v1]\nfiles:\n  - path: etc/key\n    source: key.pem\n  - path: etc/config.yml\n    metadata: yaml\n";
+    const here = parseSpec(text, "a.yml", { baseDir: "/srv/checkout-a" }).spec;
+    const there = parseSpec(text, "a.yml", { baseDir: "/home/ci/checkout-b" }).spec;
+    assert.equal(canonicalSpecHash(here), canonicalSpecHash(there));
+    const respelled = parseSpec(text.replace("source: key.pem", "source: ./key.pem"), "a.yml", {
+      baseDir: "/srv/checkout-a",
+    }).spec;
+    assert.equal(respelled.files[0]?.source, here.files[0]?.source, "same file");
+    assert.notEqual(
+      canonicalSpecHash(respelled),
+      canonicalSpecHash(here),
+      "the metadata shows the spelling, so it is content",
+    );
+  });
+
   it("does not change when parsing the same text twice", () => {
     const text = "init: [linuxkit/init:v1]\n";
     assert.equal(

@@ -191,11 +191,11 @@ const cases: Expected[] = [
   {
     file: "outputs-section.yml",
     code: "SPEC_INVALID",
-    line: 4,
-    column: 1,
-    field: "outputs",
-    message: "unknown field `outputs`",
-    hint: "choose formats when building",
+    line: 7,
+    column: 13,
+    field: "outputs[1].format",
+    message: 'unknown output format "iso-biso"',
+    hint: "did you mean `iso-bios`?",
   },
   {
     file: "path-escape.yml",

@@ -39,7 +39,7 @@ describe("MetalClient against the fake Metal API", () => {
 
   before(async () => {
     api = await startFakeMetalApi({
-      stepMs: 30,
+      advance: "gets",
       projects: [PROJECT, "forbidden-project"],
       forbiddenProjects: ["forbidden-project"],
     });
@@ -71,7 +71,8 @@ describe("MetalClient against the fake Metal API", () => {
     assert.equal(active.metro?.code, "da");
     assert.match(publicIpv4(active) ?? "", /^147\.75\.\d+\.\d+$/);
     const polls = api.calls("GET", new RegExp(`^/devices/${created.id}$`));
-    assert.ok(polls.length >= 2, "polled until active");
+    // queued (create) → provisioning (1st GET) → active (2nd GET)
+    assert.equal(polls.length, 2, "polled until active, then stopped");
     assert.ok(polls.every((r) => r.status === 200));
   });
 

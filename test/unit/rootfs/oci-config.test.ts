@@ -291,9 +291,10 @@ describe("ociConfig: capabilities", () => {
 describe("ociConfig: namespaces", () => {
   const cases: Array<{ proves: string; fields: Partial<ImageEntrySpec>; expected: object[] }> = [
     {
-      proves: "net, ipc, uts and user are the host's, pid, mount and cgroup new by default",
+      proves:
+        "net, ipc, uts and user are the host's, pid and mount new by default; no cgroup namespace, as LinuxKit",
       fields: {},
-      expected: [{ type: "pid" }, { type: "mount" }, { type: "cgroup" }],
+      expected: [{ type: "pid" }, { type: "mount" }],
     },
     {
       proves: "`new` and `none` create namespaces; `host` shares the host's pid namespace",
@@ -304,7 +305,6 @@ describe("ociConfig: namespaces", () => {
         { type: "uts" },
         { type: "user" },
         { type: "mount" },
-        { type: "cgroup" },
       ],
     },
     {
@@ -314,13 +314,17 @@ describe("ociConfig: namespaces", () => {
         { type: "network", path: "/run/netns/x" },
         { type: "pid", path: "/proc/1/ns/pid" },
         { type: "mount" },
-        { type: "cgroup" },
       ],
     },
     {
       proves: "`root` is a synonym of `host`",
       fields: { net: "root", pid: "root" },
-      expected: [{ type: "mount" }, { type: "cgroup" }],
+      expected: [{ type: "mount" }],
+    },
+    {
+      proves: "runtime.bindNS.cgroup binds a namespace at boot but creates none in config.json",
+      fields: { runtime: { bindNS: { cgroup: "/run/cgroupns/x" } } },
+      expected: [{ type: "pid" }, { type: "mount" }],
     },
   ];
   for (const c of cases) {

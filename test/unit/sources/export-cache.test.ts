@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { after, before, describe, it } from "node:test";
+import tar from "tar-stream";
 
 import type { ImageSource, ResolvedImage } from "../../../components/sources/image-source";
 import { ExportCachingSource } from "../../../components/sources/export-cache";
@@ -53,7 +54,25 @@ describe("ExportCachingSource", () => {
     await settle();
     assert.deepEqual(await readAll(await cache.exportRootfs(image)), bytes);
     assert.equal(inner.exports, 1);
-    assert.deepEqual(await readdir(path.join(dir, "a")), ["one.tar"]);
+    assert.deepEqual(await readdir(path.join(dir, "a")), ["one.layers.tar"]);
+  });
+
+  it("caches every byte of a source that is not a Node stream (a streamx tar pack)", async () => {
+    const bodies = [Buffer.alloc(3_000_000, 0x41), Buffer.alloc(1234, 0x42)];
+    const inner = new FakeSource(() => {
+      const pack = tar.pack();
+      bodies.forEach((b, i) => pack.entry({ name: `f${i}`, size: b.length }, b));
+      pack.finalize();
+      return pack as unknown as Readable;
+    });
+    const cache = new ExportCachingSource(inner, path.join(dir, "x"));
+    const image = await cache.resolve("pack");
+    const live = await readAll(await cache.exportRootfs(image));
+    await settle();
+    const cached = await readAll(await cache.exportRootfs(image));
+    assert.equal(inner.exports, 1, "the second read came from the cache");
+    assert.equal(cached.length, live.length);
+    assert.ok(cached.equals(live), "the cached copy is the whole stream");
   });
 
   it("an export that fails midway reaches the consumer as an error and is not cached", async () => {
@@ -105,9 +124,12 @@ describe("ExportCachingSource", () => {
       await readAll(await cache.exportRootfs(await cache.resolve(ref)));
       await settle();
       const t = new Date(Date.now() - (3 - i) * 60_000);
-      await utimes(path.join(dir, "d", `${ref}.tar`), t, t).catch(() => undefined);
+      await utimes(path.join(dir, "d", `${ref}.layers.tar`), t, t).catch(() => undefined);
     }
     await cache.prune();
-    assert.deepEqual((await readdir(path.join(dir, "d"))).sort(), ["mid.tar", "new.tar"]);
+    assert.deepEqual((await readdir(path.join(dir, "d"))).sort(), [
+      "mid.layers.tar",
+      "new.layers.tar",
+    ]);
   });
 });

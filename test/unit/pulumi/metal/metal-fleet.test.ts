@@ -15,8 +15,8 @@ import {
   metalFleetAdapter,
   type MetalFleetMachine,
 } from "../../../../components/pulumi/metal/metal-fleet-adapter";
+import { METAL_TOKEN_ENV } from "../../../../components/pulumi/metal/metal-device-provider";
 import {
-  METAL_TOKEN_ENV,
   metalFleetProvider,
   type MetalFleetInputs,
   type MetalFleetOutputs,

@@ -1,0 +1,146 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+
+import { LinuxKitError } from "../../errors";
+import type { Image } from "../image/image";
+import { contentName, imageDigest, objectUrl } from "./gcp-names";
+import { artifactOf, requireFormat } from "./image-artifact";
+
+/** The license that lets instances of an image run nested virtual machines (VMX). */
+export const ENABLE_VMX_LICENSE =
+  "https://www.googleapis.com/compute/v1/projects/vm-options/global/licenses/enable-vmx";
+
+export interface GcpImageArgs {
+  /** The LinuxKit image to upload. It must be built with the `gcp` format. */
+  image: Image;
+  /** Cloud Storage bucket (name, no `gs://`) the `.img.tar.gz` is uploaded to. */
+  bucket: pulumi.Input<string>;
+  /** Image family, so `family/<name>` always names the newest image. Default: none. */
+  family?: pulumi.Input<string>;
+  /**
+   * Mark the image UEFI_COMPATIBLE. The `gcp` format is BIOS-only (MBR +
+   * SYSLINUX, as LinuxKit makes it), so `true` is refused. Default `false`.
+   */
+  uefi?: boolean;
+  /** Add the `enable-vmx` license, for nested virtualization (KVM in the guest). Default `false`. */
+  nestedVirtualization?: boolean;
+  /** Labels on the compute image. */
+  labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Description of the compute image. Default: names the LinuxKit content hash. */
+  description?: pulumi.Input<string>;
+}
+
+/**
+ * A LinuxKit image uploaded to Cloud Storage and registered as a Compute
+ * Engine image, as `linuxkit push gcp` does. Both are named from content
+ * hashes: an unchanged build changes nothing, a new build makes a new
+ * object and a new image (the old ones are deleted once nothing uses
+ * them).
+ */
+export class GcpImage extends pulumi.ComponentResource {
+  /** The uploaded `<name>.img.tar.gz`. */
+  readonly bucketObject: gcp.storage.BucketObject;
+  /** The Compute Engine image. */
+  readonly computeImage: gcp.compute.Image;
+  /** The image's self link, for instances and templates. */
+  readonly imageSelfLink: pulumi.Output<string>;
+  /** The image's name (`<name>-<16 hex digits>`). */
+  readonly imageName: pulumi.Output<string>;
+  /** `https://storage.googleapis.com/<bucket>/<object>` of the upload. */
+  readonly objectUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: GcpImageArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("linuxkit:gcp:GcpImage", name, {}, opts);
+    if (args.uefi === true)
+      throw new pulumi.ResourceError(
+        `GcpImage ${name}: ${describe(
+          new LinuxKitError(
+            "GCP_ARGS",
+            "uefi: true is not supported: the gcp format is a BIOS disk (MBR + SYSLINUX), which UEFI firmware cannot boot",
+            { field: "uefi", hint: "leave uefi unset; GCE boots the image with SeaBIOS" },
+          ),
+        )}`,
+        this,
+      );
+    const nested = args.nestedVirtualization === true;
+
+    const fail = (e: unknown): never => {
+      throw new pulumi.ResourceError(`GcpImage ${name}: ${describe(e)}`, this);
+    };
+    // Checked on its own: the formats are known during a preview, the
+    // artifacts only after the build, and the check must fail the preview.
+    const formatsChecked = args.image.formats.apply((formats) => {
+      try {
+        requireFormat(formats, "gcp", "GcpImage");
+      } catch (e) {
+        fail(e);
+      }
+      return formats;
+    });
+    const artifact = pulumi.all([formatsChecked, args.image.artifacts]).apply(([, artifacts]) => {
+      try {
+        return artifactOf(artifacts, "gcp");
+      } catch (e) {
+        return fail(e);
+      }
+    });
+    const objectName = artifact.apply((a) => `${contentName(name, a.sha256)}.img.tar.gz`);
+    this.bucketObject = new gcp.storage.BucketObject(
+      `${name}-object`,
+      {
+        bucket: args.bucket,
+        name: objectName,
+        source: artifact.apply((a) => new pulumi.asset.FileAsset(a.path)),
+        contentType: "application/gzip",
+      },
+      { parent: this },
+    );
+    this.objectUrl = pulumi
+      .all([this.bucketObject.bucket, this.bucketObject.name])
+      .apply(([b, o]) => objectUrl(b, o));
+
+    // UEFI_COMPATIBLE is never set: the disk is BIOS-only (see `uefi`).
+    const guestOsFeatures = [{ type: "VIRTIO_SCSI_MULTIQUEUE" }];
+    const licenses = nested ? [ENABLE_VMX_LICENSE] : [];
+    const description = pulumi
+      .all([args.description, args.image.name, artifact])
+      .apply(
+        ([d, imageBase, a]) => d ?? `LinuxKit image ${imageBase}, gcp artifact sha256 ${a.sha256}`,
+      );
+    const imageName = pulumi
+      .all([artifact, args.family, description])
+      .apply(([a, family, d]) =>
+        contentName(
+          name,
+          imageDigest(a.sha256, { family, description: d, guestOsFeatures, licenses }),
+        ),
+      );
+    this.computeImage = new gcp.compute.Image(
+      `${name}-image`,
+      {
+        name: imageName,
+        family: args.family,
+        rawDisk: { source: this.objectUrl },
+        guestOsFeatures,
+        licenses,
+        labels: args.labels,
+        description,
+      },
+      { parent: this },
+    );
+    this.imageSelfLink = this.computeImage.selfLink;
+    this.imageName = this.computeImage.name;
+    this.registerOutputs({
+      imageSelfLink: this.imageSelfLink,
+      imageName: this.imageName,
+      objectUrl: this.objectUrl,
+    });
+  }
+}
+
+/** A LinuxKitError's message with its hint; any other error's message. */
+export function describe(e: unknown): string {
+  if (e instanceof LinuxKitError)
+    return e.hint === undefined ? e.message : `${e.message} (${e.hint})`;
+  return e instanceof Error ? e.message : String(e);
+}

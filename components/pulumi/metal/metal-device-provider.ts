@@ -1,0 +1,224 @@
+/**
+ * The MetalDevice dynamic provider: a bare-metal machine that iPXE-boots a
+ * script URL, over the Metal API v1. A new script URL or user data is a PUT
+ * plus a reboot (the machine and its IPs stay); plan, metro or project
+ * replace it.
+ *
+ * The API token is never stored in state (not even as a secret: the SDK's
+ * debug trace prints resource outputs). It is read when the provider runs,
+ * from the `authToken` input (create and update only), the secret stack
+ * configuration `metal:authToken`, or METAL_AUTH_TOKEN. Refresh and destroy
+ * run without the program, so they need one of the last two.
+ */
+import { LinuxKitError } from "../../errors";
+import {
+  MetalClient,
+  MetalWaitError,
+  publicIpv4,
+  type MetalDevice,
+  type MetalUpdateDeviceRequest,
+} from "../../metal/metal-client";
+import {
+  changedKeys,
+  deviceDiff,
+  inputFailures,
+  normaliseInputs,
+  REBOOTING,
+  type MetalDeviceInputs,
+  type MetalDeviceOutputs,
+} from "./metal-device-inputs";
+
+/** Environment variables read when the provider runs. */
+export const METAL_TOKEN_ENV = "METAL_AUTH_TOKEN";
+export const METAL_API_URL_ENV = "METAL_API_URL";
+/** Stack configuration keys read when the provider runs (`pulumi config set --secret metal:authToken ...`). */
+export const METAL_TOKEN_CONFIG = "metal:authToken";
+export const METAL_API_URL_CONFIG = "metal:apiUrl";
+
+/** The stack configuration this provider process was given (see `configure`). */
+const stackConfig: { authToken?: string; apiUrl?: string } = {};
+
+function clientFor(i: Pick<MetalDeviceInputs, "apiUrl" | "authToken">): MetalClient {
+  const token = i.authToken ?? stackConfig.authToken ?? process.env[METAL_TOKEN_ENV];
+  if (token === undefined || token === "") {
+    throw new LinuxKitError("METAL_API", "no Metal API token", {
+      field: "authToken",
+      hint: `run \`pulumi config set --secret ${METAL_TOKEN_CONFIG} <token>\` or set ${METAL_TOKEN_ENV} (refresh and destroy need one of them; an authToken input is only seen by create and update)`,
+    });
+  }
+  return new MetalClient({
+    apiUrl: i.apiUrl ?? stackConfig.apiUrl ?? process.env[METAL_API_URL_ENV],
+    authToken: token,
+  });
+}
+
+/**
+ * An error for the engine: the hint is part of the message, on the same
+ * line (the engine shows only the message, and only its first line for a
+ * failed delete).
+ */
+function forEngine(e: unknown, doing: string): Error {
+  if (e instanceof LinuxKitError) {
+    const hint = e.hint === undefined ? "" : ` (hint: ${e.hint})`;
+    return new Error(`${doing}: ${e.message}${hint}`, { cause: e });
+  }
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+function withoutToken(i: MetalDeviceInputs): Omit<MetalDeviceInputs, "authToken"> {
+  const copy: Partial<MetalDeviceInputs> = { ...i };
+  delete copy.authToken;
+  return copy as Omit<MetalDeviceInputs, "authToken">;
+}
+
+/** What is stored: the inputs and the device's facts, never the token. */
+function outputsOf(inputs: MetalDeviceInputs, d: MetalDevice): MetalDeviceOutputs {
+  const outs: MetalDeviceOutputs = {
+    ...withoutToken(inputs),
+    deviceId: d.id,
+    state: d.state,
+    hostname: d.hostname ?? inputs.hostname,
+  };
+  const ip = publicIpv4(d);
+  if (ip !== undefined) outs.publicIpv4 = ip;
+  return outs;
+}
+
+/** Waits for `active`; a device that fails or times out is recorded as created-but-failed. */
+async function waitActive(
+  client: MetalClient,
+  inputs: MetalDeviceInputs,
+  id: string,
+  doing: string,
+): Promise<MetalDevice> {
+  try {
+    return await client.waitForState(id, ["active"], {
+      timeoutMs: inputs.timeoutSeconds * 1000,
+      pollMs: inputs.pollSeconds * 1000,
+    });
+  } catch (e) {
+    if (e instanceof MetalWaitError && e.reason !== "gone") {
+      const err = forEngine(e, doing) as Error & {
+        id?: string;
+        properties?: MetalDeviceOutputs;
+        reasons?: string[];
+      };
+      err.id = id;
+      err.properties = outputsOf(
+        inputs,
+        e.device ?? { id, hostname: inputs.hostname, state: "failed" },
+      );
+      err.reasons = [e.message];
+      throw err;
+    }
+    throw forEngine(e, doing);
+  }
+}
+
+export const metalDeviceProvider = {
+  async configure(req: { config: { get(key: string): string | undefined } }) {
+    const token = req.config.get(METAL_TOKEN_CONFIG);
+    const apiUrl = req.config.get(METAL_API_URL_CONFIG);
+    if (token !== undefined) stackConfig.authToken = token;
+    if (apiUrl !== undefined) stackConfig.apiUrl = apiUrl;
+  },
+
+  async check(_olds: Partial<MetalDeviceInputs>, news: Partial<MetalDeviceInputs>) {
+    const inputs = normaliseInputs(news);
+    const failures = inputFailures(inputs);
+    return failures.length > 0 ? { inputs, failures } : { inputs };
+  },
+
+  async diff(_id: string, olds: MetalDeviceOutputs, news: MetalDeviceInputs) {
+    return deviceDiff(olds, normaliseInputs(news));
+  },
+
+  async create(inputs: MetalDeviceInputs) {
+    let client: MetalClient;
+    let created: MetalDevice;
+    try {
+      client = clientFor(inputs);
+      created = await client.createDevice(inputs.projectId, {
+        hostname: inputs.hostname,
+        plan: inputs.plan,
+        metro: inputs.metro,
+        operating_system: "custom_ipxe",
+        ipxe_script_url: inputs.ipxeScriptUrl,
+        always_pxe: inputs.alwaysPxe,
+        ...(inputs.userData === undefined ? {} : { userdata: inputs.userData }),
+        ...(inputs.tags === undefined ? {} : { tags: inputs.tags }),
+        ...(inputs.billingCycle === undefined ? {} : { billing_cycle: inputs.billingCycle }),
+      });
+    } catch (e) {
+      throw forEngine(e, `creating Metal device ${inputs.hostname}`);
+    }
+    const device = await waitActive(
+      client,
+      inputs,
+      created.id,
+      `Metal device ${inputs.hostname} (${created.id})`,
+    );
+    return { id: created.id, outs: outputsOf(inputs, device) };
+  },
+
+  async update(id: string, olds: MetalDeviceOutputs, newsIn: MetalDeviceInputs) {
+    const news = normaliseInputs(newsIn);
+    const changed = changedKeys(olds, news);
+    const patch: MetalUpdateDeviceRequest = {};
+    if (changed.includes("ipxeScriptUrl") || changed.includes("alwaysPxe")) {
+      // As `linuxkit run equinixmetal --device`: the new script and always_pxe together.
+      patch.ipxe_script_url = news.ipxeScriptUrl;
+      patch.always_pxe = news.alwaysPxe;
+    }
+    if (changed.includes("userData")) patch.userdata = news.userData ?? "";
+    if (changed.includes("hostname")) patch.hostname = news.hostname;
+    if (changed.includes("tags")) patch.tags = news.tags ?? [];
+    if (changed.includes("billingCycle") && news.billingCycle !== undefined) {
+      patch.billing_cycle = news.billingCycle;
+    }
+    const doing = `updating Metal device ${news.hostname} (${id})`;
+    let device: MetalDevice | undefined;
+    let client: MetalClient;
+    try {
+      client = clientFor(news);
+      if (Object.keys(patch).length > 0) device = await client.updateDevice(id, patch);
+      if (changed.some((k) => REBOOTING.includes(k))) await client.rebootDevice(id);
+    } catch (e) {
+      throw forEngine(e, doing);
+    }
+    if (changed.some((k) => REBOOTING.includes(k)) || olds.state !== "active") {
+      device = await waitActive(client, news, id, doing);
+    }
+    if (device === undefined) {
+      return { outs: { ...olds, ...withoutToken(news), deviceId: id, state: olds.state } };
+    }
+    return { outs: outputsOf(news, device) };
+  },
+
+  /** Refresh: a device the API no longer knows is gone; otherwise its live fields win. */
+  async read(id: string, props?: MetalDeviceOutputs) {
+    if (props === undefined) return {};
+    let device: MetalDevice | undefined;
+    try {
+      device = await clientFor(props).getDevice(id);
+    } catch (e) {
+      throw forEngine(e, `reading Metal device ${id}`);
+    }
+    if (device === undefined) return {};
+    const live: MetalDeviceOutputs = {
+      ...outputsOf(props, device),
+      ...(device.ipxe_script_url === undefined ? {} : { ipxeScriptUrl: device.ipxe_script_url }),
+      ...(device.always_pxe === undefined ? {} : { alwaysPxe: device.always_pxe }),
+      ...(device.tags === undefined || props.tags === undefined ? {} : { tags: device.tags }),
+    };
+    return { id, props: live };
+  },
+
+  async delete(id: string, props: MetalDeviceOutputs) {
+    try {
+      await clientFor(props).deleteDevice(id);
+    } catch (e) {
+      throw forEngine(e, `deleting Metal device ${id}`);
+    }
+  },
+};
