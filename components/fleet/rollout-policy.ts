@@ -29,7 +29,8 @@ import { LinuxKitError } from "../errors";
  *   waves itself: `maxSurgeFixed = maxSurge`, `maxUnavailableFixed =
  *   maxUnavailable`, `minimalAction: REPLACE`, `type: PROACTIVE`; health is
  *   the group's `autoHealingPolicies` health check. GCP wants each fixed
- *   value to be 0 or at least the number of zones.
+ *   value to be 0 or at least the number of zones, so GcpFleet's default
+ *   surge is one machine per zone (components/pulumi/gcp/gcp-rollout.ts).
  */
 export interface RolloutPolicy {
   /** Machines allowed beyond `size` during a rollout. */
