@@ -12,6 +12,7 @@ import type * as Pipeline from "./pipeline/pipeline";
 export { Image, type ImageArgs } from "./pulumi/image/image";
 export { QemuVm, type QemuVmArgs } from "./pulumi/qemu/qemu-vm";
 export { LocalMachine, type LocalMachineArgs } from "./pulumi/qemu/local-machine";
+export { QemuFleet, type QemuFleetArgs } from "./pulumi/fleet/qemu-fleet";
 export type { BuildRequest, BuildResult } from "./pipeline/pipeline";
 export { LinuxKitError, LinuxKitErrors } from "./errors";
 export type { LinuxKitSpec } from "./config/types";

@@ -15,6 +15,8 @@ const loaders = {
   qemuVm: (): unknown => require("./qemu/qemu-vm-provider").qemuVmProvider,
   metalDevice: (): unknown => require("./metal/metal-device-provider").metalDeviceProvider,
   metalArtifacts: (): unknown => require("./metal/metal-artifacts-provider").metalArtifactsProvider,
+  qemuFleet: (): unknown => require("./fleet/qemu-fleet-provider").qemuFleetProvider,
+  metalFleet: (): unknown => require("./metal/metal-fleet-provider").metalFleetProvider,
 } satisfies Record<string, () => unknown>;
 /* eslint-enable @typescript-eslint/no-require-imports */
 

@@ -1,5 +1,8 @@
 import net from "node:net";
 
+/** A QMP command: its name, or its name with arguments. */
+export type QmpCommand = string | { execute: string; arguments?: Record<string, unknown> };
+
 /**
  * Sends QMP commands to a qemu control socket: the greeting is read, the
  * capabilities handshake done, then each command in turn. Resolves with
@@ -7,13 +10,13 @@ import net from "node:net";
  */
 export async function qmpCommands(
   socketPath: string,
-  commands: string[],
+  commands: QmpCommand[],
   timeoutMs = 3000,
 ): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
     const sock = net.connect(socketPath);
     const replies: unknown[] = [];
-    const queue = ["qmp_capabilities", ...commands];
+    const queue: QmpCommand[] = ["qmp_capabilities", ...commands];
     let buffer = "";
     let greeted = false;
     const timer = setTimeout(() => {
@@ -28,7 +31,7 @@ export async function qmpCommands(
         resolve(replies.slice(1));
         return;
       }
-      sock.write(`${JSON.stringify({ execute: next })}\n`);
+      sock.write(`${JSON.stringify(typeof next === "string" ? { execute: next } : next)}\n`);
     };
     sock.on("data", (chunk) => {
       buffer += chunk.toString("utf8");

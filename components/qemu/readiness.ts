@@ -7,6 +7,11 @@ export interface Readiness {
   consolePattern?: string;
   /** A guest port (forwarded from 127.0.0.1) that must accept and keep a connection. */
   tcpPort?: number;
+  /**
+   * An HTTP path (e.g. `/`) that must answer a GET with a 2xx status, on
+   * `tcpPort` (default 80) through its forward.
+   */
+  httpPath?: string;
   /** Give up after this many seconds. Default 120. */
   timeoutSeconds?: number;
 }
@@ -71,6 +76,26 @@ export function tcpAnswers(port: number, holdMs = 1000): Promise<boolean> {
   });
 }
 
+/** True when GET http://127.0.0.1:<port><path> answers with a 2xx status within `timeoutMs`. */
+export async function httpAnswers(
+  port: number,
+  urlPath: string,
+  timeoutMs = 3000,
+): Promise<boolean> {
+  try {
+    const res = await fetch(
+      `http://127.0.0.1:${port}${urlPath.startsWith("/") ? "" : "/"}${urlPath}`,
+      {
+        signal: AbortSignal.timeout(timeoutMs),
+      },
+    );
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -87,21 +112,26 @@ export async function waitUntilReady(
   const pattern =
     readiness.consolePattern === undefined ? undefined : new RegExp(readiness.consolePattern, "m");
   let consoleOk = pattern === undefined;
-  let tcpOk = readiness.tcpPort === undefined;
-  const hostPort =
-    readiness.tcpPort === undefined
-      ? undefined
-      : (forwardedPort?.(readiness.tcpPort) ?? readiness.tcpPort);
+  const guestPort =
+    readiness.httpPath !== undefined ? (readiness.tcpPort ?? 80) : readiness.tcpPort;
+  let tcpOk = guestPort === undefined;
+  const hostPort = guestPort === undefined ? undefined : (forwardedPort?.(guestPort) ?? guestPort);
+  const check = (port: number): Promise<boolean> =>
+    readiness.httpPath === undefined ? tcpAnswers(port) : httpAnswers(port, readiness.httpPath);
   while (Date.now() < deadline) {
     if (!isAlive()) return "qemu exited before the VM was ready";
     if (!consoleOk && pattern !== undefined) consoleOk = await consoleMatches(consoleLog, pattern);
-    if (!tcpOk && hostPort !== undefined) tcpOk = await tcpAnswers(hostPort);
+    if (!tcpOk && hostPort !== undefined) tcpOk = await check(hostPort);
     if (consoleOk && tcpOk) return undefined;
     await sleep(250);
   }
+  const what =
+    readiness.httpPath === undefined
+      ? `guest port ${guestPort}`
+      : `HTTP ${readiness.httpPath} on guest port ${guestPort}`;
   const waiting = [
     consoleOk ? undefined : `console pattern /${readiness.consolePattern}/`,
-    tcpOk ? undefined : `guest port ${readiness.tcpPort} (host 127.0.0.1:${hostPort})`,
+    tcpOk ? undefined : `${what} (host 127.0.0.1:${hostPort})`,
   ].filter(Boolean);
   return `not ready after ${readiness.timeoutSeconds ?? 120} s: still waiting for ${waiting.join(" and ")}`;
 }

@@ -147,9 +147,14 @@ export async function stopVm(
 /**
  * Removes the folders of this VM name's earlier instances whose qemu is no
  * longer running (killed or crashed, then dropped from state by refresh).
- * A folder whose qemu still runs is never touched.
+ * A folder whose qemu still runs is left alone, unless `stopRunning` gives
+ * the grace seconds to stop it with (a fleet's delete: nothing may remain).
  */
-export async function sweepDeadVmDirs(stateDir: string, name: string): Promise<string[]> {
+export async function sweepDeadVmDirs(
+  stateDir: string,
+  name: string,
+  stopRunning?: number,
+): Promise<string[]> {
   const removed: string[] = [];
   let entries: string[];
   try {
@@ -168,7 +173,16 @@ export async function sweepDeadVmDirs(stateDir: string, name: string): Promise<s
       Number.isInteger(pid) &&
       pid > 0 &&
       (processCmdline(pid) ?? []).some((a) => a.includes(`pulumi-linuxkit-${m[1]}`));
-    if (running && processStartTime(pid) !== undefined) continue;
+    const startTime = processStartTime(pid);
+    if (running && startTime !== undefined) {
+      if (stopRunning === undefined) continue;
+      await stopVm(
+        { pid, startTime },
+        `pulumi-linuxkit-${m[1]}`,
+        vmFiles(dir).qmpSocket,
+        stopRunning,
+      );
+    }
     await rm(dir, { recursive: true, force: true });
     removed.push(dir);
   }

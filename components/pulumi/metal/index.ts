@@ -21,3 +21,4 @@ export {
   type MetalClientOptions,
   type MetalDevice as MetalApiDevice,
 } from "../../metal/metal-client";
+export { MetalFleet, type MetalFleetArgs } from "./metal-fleet";

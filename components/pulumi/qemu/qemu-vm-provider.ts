@@ -1,14 +1,19 @@
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { rm, rmdir } from "node:fs/promises";
+import { rmdir } from "node:fs/promises";
 import path from "node:path";
 
-import { chooseAccel, type QemuAccelChoice } from "../../qemu/accel";
+import type { QemuAccelChoice } from "../../qemu/accel";
 import { findOvmf } from "../../qemu/boot-media";
-import { isSameProcess } from "../../qemu/process-identity";
+import {
+  notReadyMessage,
+  startDetachedVm,
+  stopDetachedVm,
+  vmAlive,
+  type DetachedVm,
+} from "../../qemu/detached-vm";
 import type { BootMedia, PortForward } from "../../qemu/qemu-args";
-import { tailLines, waitUntilReady, type Readiness } from "../../qemu/readiness";
-import { launchVm, stopVm, sweepDeadVmDirs, vmFiles } from "../../qemu/vm-process";
+import { waitUntilReady, type Readiness } from "../../qemu/readiness";
+import { sweepDeadVmDirs } from "../../qemu/vm-process";
 import { LinuxKitError } from "../../errors";
 import { containsUnknown } from "../unknowns";
 
@@ -77,15 +82,7 @@ export interface QemuVmInputs {
   imageHash?: string;
 }
 
-export interface QemuVmOutputs extends QemuVmInputs {
-  instanceId: string;
-  vmDir: string;
-  pid: number;
-  startTime: number;
-  consoleLog: string;
-  qmpSocket: string;
-  /** The accelerator actually used. */
-  accelUsed: string;
+export interface QemuVmOutputs extends QemuVmInputs, DetachedVm {
   /** `running`, or `failed` when the VM started but never became ready. */
   status: "running" | "failed";
 }
@@ -125,13 +122,6 @@ function local(p: string): string {
   return path.resolve(process.cwd(), p);
 }
 
-/** The boot media with every file resolved from the program folder. */
-function localMedia(media: BootMedia): BootMedia {
-  if (media.kind === "kernel+initrd")
-    return { ...media, kernel: local(media.kernel), initrd: local(media.initrd) };
-  return { ...media, path: local(media.path) };
-}
-
 export function bootMediaOf(i: QemuVmInputs): BootMedia {
   if (i.kernel !== undefined && i.initrd !== undefined) {
     return { kind: "kernel+initrd", kernel: i.kernel, initrd: i.initrd, cmdline: i.cmdline ?? "" };
@@ -142,15 +132,6 @@ export function bootMediaOf(i: QemuVmInputs): BootMedia {
   throw new LinuxKitError("USAGE", "QemuVm needs kernel+initrd, iso or disk", {
     hint: "pass an Image's kernel and initrd outputs, or an iso/disk artifact path",
   });
-}
-
-function marker(instanceId: string): string {
-  return `pulumi-linuxkit-${instanceId}`;
-}
-
-/** A VM is alive when its recorded process still runs (a recycled pid is not it). */
-export function vmAlive(o: Pick<QemuVmOutputs, "pid" | "startTime" | "instanceId">): boolean {
-  return isSameProcess({ pid: o.pid, startTime: o.startTime }, marker(o.instanceId));
 }
 
 function defaults(news: Partial<QemuVmInputs>): QemuVmInputs {
@@ -270,44 +251,28 @@ export const qemuVmProvider = {
 
   async create(inputs: QemuVmInputs) {
     await sweepDeadVmDirs(local(inputs.stateDir), inputs.name);
-    const instanceId = randomBytes(6).toString("hex");
-    const vmDir = path.join(inputs.stateDir, `${inputs.name}-${instanceId}`);
-    const media = bootMediaOf(inputs);
-    const accel = chooseAccel(inputs.accel);
-    const ovmf = media.kind !== "kernel+initrd" && media.uefi ? findOvmf() : undefined;
-    const vm = await launchVm({
-      vmDir: local(vmDir),
-      marker: marker(instanceId),
-      media: localMedia(media),
-      accel,
+    const vm = await startDetachedVm({
+      parentDir: inputs.stateDir,
+      prefix: inputs.name,
+      media: bootMediaOf(inputs),
+      accel: inputs.accel,
       memoryMiB: inputs.memoryMiB,
       cpus: inputs.cpus,
       forwards: inputs.forwards,
-      ovmfCode: ovmf,
     });
-    const outs: QemuVmOutputs = {
-      ...inputs,
-      instanceId,
-      vmDir,
-      pid: vm.pid,
-      startTime: vm.startTime,
-      // Reported as given (relative to the program folder by default), so
-      // state does not depend on where the project is checked out.
-      consoleLog: vmFiles(vmDir).consoleLog,
-      qmpSocket: vmFiles(vmDir).qmpSocket,
-      accelUsed: accel,
-      status: "running",
-    };
+    const instanceId = vm.instanceId;
+    // Paths as given (relative to the program folder by default), so state
+    // does not depend on where the project is checked out.
+    const outs: QemuVmOutputs = { ...inputs, ...vm, status: "running" };
     const problem = await waitUntilReady(
       inputs.readiness,
-      vm.consoleLog,
+      local(vm.consoleLog),
       () => vmAlive(outs),
       (guest) => inputs.forwards.find((f) => f.guestPort === guest)?.hostPort,
     );
     if (problem !== undefined) {
-      const tail = await tailLines(vm.consoleLog, 15);
       const err = new Error(
-        `VM ${inputs.name} ${problem}.\nLast console lines (${vm.consoleLog}):\n${tail.map((l) => `  | ${l}`).join("\n")}`,
+        await notReadyMessage(`VM ${inputs.name}`, problem, local(vm.consoleLog)),
       ) as Error & { id?: string; properties?: QemuVmOutputs; reasons?: string[] };
       err.id = instanceId;
       err.properties = { ...outs, status: "failed" };
@@ -334,13 +299,7 @@ export const qemuVmProvider = {
   },
 
   async delete(_id: string, props: QemuVmOutputs) {
-    await stopVm(
-      { pid: props.pid, startTime: props.startTime },
-      marker(props.instanceId),
-      local(props.qmpSocket ?? vmFiles(props.vmDir).qmpSocket),
-      props.shutdownTimeoutSeconds ?? 5,
-    );
-    await rm(local(props.vmDir), { recursive: true, force: true });
+    await stopDetachedVm(props, props.shutdownTimeoutSeconds ?? 5);
     await sweepDeadVmDirs(local(props.stateDir), props.name);
     // The shared state folder goes too once its last VM is gone.
     await rmdir(local(props.stateDir)).catch(() => undefined);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { appendFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -199,5 +200,63 @@ describe("waitUntilReady", () => {
     );
     assert.equal(reason, "qemu exited before the VM was ready");
     assert.ok(Date.now() - started < 5000);
+  });
+});
+
+describe("waitUntilReady with an HTTP path", () => {
+  /** An HTTP server answering 503 to the first `failures` requests, then 200. */
+  async function httpServer(
+    failures: number,
+  ): Promise<{ port: number; paths: string[]; close: () => Promise<void> }> {
+    const paths: string[] = [];
+    const srv = createServer((req, res) => {
+      paths.push(req.url ?? "");
+      res.writeHead(paths.length > failures ? 200 : 503).end("hello");
+    });
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    return {
+      port: (srv.address() as net.AddressInfo).port,
+      paths,
+      close: () => new Promise((r) => srv.close(() => r())),
+    };
+  }
+
+  it("waits for a 2xx answer on the forwarded port of guest port 80 by default", async () => {
+    const s = await httpServer(2);
+    try {
+      const asked: number[] = [];
+      const reason = await waitUntilReady(
+        { httpPath: "/healthz", timeoutSeconds: 10 },
+        "none.log",
+        () => true,
+        (guest) => {
+          asked.push(guest);
+          return s.port;
+        },
+      );
+      assert.equal(reason, undefined);
+      assert.deepEqual(asked, [80]);
+      assert.deepEqual(s.paths, ["/healthz", "/healthz", "/healthz"], "503 twice, then 200");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("names the HTTP check it still waits for", async () => {
+    const s = await httpServer(1000);
+    try {
+      const reason = await waitUntilReady(
+        { httpPath: "/", tcpPort: 8080, timeoutSeconds: 0.6 },
+        "none.log",
+        () => true,
+        () => s.port,
+      );
+      assert.equal(
+        reason,
+        `not ready after 0.6 s: still waiting for HTTP / on guest port 8080 (host 127.0.0.1:${s.port})`,
+      );
+    } finally {
+      await s.close();
+    }
   });
 });

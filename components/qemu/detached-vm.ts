@@ -1,0 +1,110 @@
+import { randomBytes } from "node:crypto";
+import { rm } from "node:fs/promises";
+import path from "node:path";
+
+import { chooseAccel, type QemuAccelChoice } from "./accel";
+import { findOvmf } from "./boot-media";
+import { isSameProcess } from "./process-identity";
+import type { BootMedia, PortForward } from "./qemu-args";
+import { tailLines } from "./readiness";
+import { launchVm, stopVm, vmFiles } from "./vm-process";
+
+/** A qemu started detached (it outlives the process that started it), as kept in state; paths as given. */
+export interface DetachedVm {
+  /** Random id, also in qemu's `-name`, so the process is recognised later. */
+  instanceId: string;
+  vmDir: string;
+  pid: number;
+  /** Start time of the process (clock ticks since boot): a recycled pid has another. */
+  startTime: number;
+  consoleLog: string;
+  qmpSocket: string;
+  /** The accelerator actually used. */
+  accelUsed: string;
+}
+
+export interface DetachedVmRequest {
+  /** The VM's folder is `<parentDir>/<prefix>-<instanceId>`. */
+  parentDir: string;
+  prefix: string;
+  media: BootMedia;
+  accel: QemuAccelChoice;
+  memoryMiB: number;
+  cpus: number;
+  forwards: PortForward[];
+}
+
+/** The string in qemu's `-name` that identifies the VM's process. */
+export function vmMarker(instanceId: string): string {
+  return `pulumi-linuxkit-${instanceId}`;
+}
+
+/** A VM is alive when its recorded process still runs (a recycled pid is not it). */
+export function vmAlive(vm: Pick<DetachedVm, "pid" | "startTime" | "instanceId">): boolean {
+  return isSameProcess({ pid: vm.pid, startTime: vm.startTime }, vmMarker(vm.instanceId));
+}
+
+/** The boot media with every file resolved from the working directory (the program folder). */
+export function resolveMedia(media: BootMedia): BootMedia {
+  if (media.kind === "kernel+initrd") {
+    return { ...media, kernel: path.resolve(media.kernel), initrd: path.resolve(media.initrd) };
+  }
+  return { ...media, path: path.resolve(media.path) };
+}
+
+/**
+ * Starts qemu detached in a fresh folder; resolves once it runs (not once
+ * the guest is ready). The paths it returns are as `parentDir` was given
+ * (relative to the program folder, normally), so state does not depend on
+ * where the project is checked out; qemu itself gets absolute ones.
+ */
+export async function startDetachedVm(req: DetachedVmRequest): Promise<DetachedVm> {
+  const instanceId = randomBytes(6).toString("hex");
+  const vmDir = path.join(req.parentDir, `${req.prefix}-${instanceId}`);
+  const accel = chooseAccel(req.accel);
+  const ovmf = req.media.kind !== "kernel+initrd" && req.media.uefi ? findOvmf() : undefined;
+  const vm = await launchVm({
+    vmDir: path.resolve(vmDir),
+    marker: vmMarker(instanceId),
+    media: resolveMedia(req.media),
+    accel,
+    memoryMiB: req.memoryMiB,
+    cpus: req.cpus,
+    forwards: req.forwards,
+    ovmfCode: ovmf,
+  });
+  const files = vmFiles(vmDir);
+  return {
+    instanceId,
+    vmDir,
+    pid: vm.pid,
+    startTime: vm.startTime,
+    consoleLog: files.consoleLog,
+    qmpSocket: files.qmpSocket,
+    accelUsed: accel,
+  };
+}
+
+/** Powers the VM down (`graceSeconds` for the guest, then quit, then SIGKILL) and removes its folder. */
+export async function stopDetachedVm(
+  vm: Pick<DetachedVm, "pid" | "startTime" | "instanceId" | "vmDir"> & { qmpSocket?: string },
+  graceSeconds: number,
+): Promise<void> {
+  await stopVm(
+    { pid: vm.pid, startTime: vm.startTime },
+    vmMarker(vm.instanceId),
+    path.resolve(vm.qmpSocket ?? vmFiles(vm.vmDir).qmpSocket),
+    graceSeconds,
+  );
+  await rm(path.resolve(vm.vmDir), { recursive: true, force: true });
+}
+
+/** `<what> <problem>.` followed by the last console lines, for errors. */
+export async function notReadyMessage(
+  what: string,
+  problem: string,
+  consoleLog: string,
+): Promise<string> {
+  const tail = await tailLines(path.resolve(consoleLog), 15);
+  return `${what} ${problem}.\nLast console lines (${consoleLog}):\n${tail.map((l) => `  | ${l}`).join("\n")}`;
+}
