@@ -27,29 +27,20 @@ import {
   type MetalDeviceInputs,
   type MetalDeviceOutputs,
 } from "./metal-device-inputs";
+import { MetalCredentials, type ProviderConfigRequest } from "./metal-credentials";
 
-/** Environment variables read when the provider runs. */
-export const METAL_TOKEN_ENV = "METAL_AUTH_TOKEN";
-export const METAL_API_URL_ENV = "METAL_API_URL";
-/** Stack configuration keys read when the provider runs (`pulumi config set --secret metal:authToken ...`). */
-export const METAL_TOKEN_CONFIG = "metal:authToken";
-export const METAL_API_URL_CONFIG = "metal:apiUrl";
+export {
+  METAL_API_URL_CONFIG,
+  METAL_API_URL_ENV,
+  METAL_TOKEN_CONFIG,
+  METAL_TOKEN_ENV,
+} from "./metal-credentials";
 
 /** The stack configuration this provider process was given (see `configure`). */
-const stackConfig: { authToken?: string; apiUrl?: string } = {};
+const credentials = new MetalCredentials();
 
 function clientFor(i: Pick<MetalDeviceInputs, "apiUrl" | "authToken">): MetalClient {
-  const token = i.authToken ?? stackConfig.authToken ?? process.env[METAL_TOKEN_ENV];
-  if (token === undefined || token === "") {
-    throw new LinuxKitError("METAL_API", "no Metal API token", {
-      field: "authToken",
-      hint: `run \`pulumi config set --secret ${METAL_TOKEN_CONFIG} <token>\` or set ${METAL_TOKEN_ENV} (refresh and destroy need one of them; an authToken input is only seen by create and update)`,
-    });
-  }
-  return new MetalClient({
-    apiUrl: i.apiUrl ?? stackConfig.apiUrl ?? process.env[METAL_API_URL_ENV],
-    authToken: token,
-  });
+  return credentials.client(i);
 }
 
 /**
@@ -116,11 +107,8 @@ async function waitActive(
 }
 
 export const metalDeviceProvider = {
-  async configure(req: { config: { get(key: string): string | undefined } }) {
-    const token = req.config.get(METAL_TOKEN_CONFIG);
-    const apiUrl = req.config.get(METAL_API_URL_CONFIG);
-    if (token !== undefined) stackConfig.authToken = token;
-    if (apiUrl !== undefined) stackConfig.apiUrl = apiUrl;
+  async configure(req: ProviderConfigRequest) {
+    credentials.configure(req);
   },
 
   async check(_olds: Partial<MetalDeviceInputs>, news: Partial<MetalDeviceInputs>) {

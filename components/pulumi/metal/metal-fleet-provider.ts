@@ -8,16 +8,9 @@ import {
   viewOf,
   type FleetState,
 } from "../../fleet";
-import { LinuxKitError } from "../../errors";
-import { MetalClient } from "../../metal/metal-client";
 import { containsUnknown } from "../unknowns";
 import { jsonSafe, runFleetRollout } from "../fleet/fleet-rollout";
-import {
-  METAL_API_URL_CONFIG,
-  METAL_API_URL_ENV,
-  METAL_TOKEN_CONFIG,
-  METAL_TOKEN_ENV,
-} from "./metal-device-provider";
+import { MetalCredentials, type ProviderConfigRequest } from "./metal-credentials";
 import {
   metalFleetAdapter,
   type MetalDeviceTemplate,
@@ -26,7 +19,7 @@ import {
 } from "./metal-fleet-adapter";
 
 /** The stack configuration this provider process was given (see `configure`), as MetalDevice reads it. */
-const stackConfig: { authToken?: string; apiUrl?: string } = {};
+const credentials = new MetalCredentials();
 
 /** The MetalFleet resource's inputs after defaults. */
 export interface MetalFleetInputs extends MetalDeviceTemplate {
@@ -79,20 +72,8 @@ function imageKey(i: Pick<MetalFleetInputs, "ipxeScriptUrl" | "userData">): stri
 }
 
 function adapterFor(i: MetalFleetInputs) {
-  // Read when the provider runs, never an input: nothing stores it.
-  const token = stackConfig.authToken ?? process.env[METAL_TOKEN_ENV];
-  if (token === undefined || token === "") {
-    throw new LinuxKitError("USAGE", "no Metal API token", {
-      hint: `run \`pulumi config set --secret ${METAL_TOKEN_CONFIG} <token>\` or set ${METAL_TOKEN_ENV}`,
-    });
-  }
-  return metalFleetAdapter({
-    ...i,
-    client: new MetalClient({
-      apiUrl: i.apiUrl ?? stackConfig.apiUrl ?? process.env[METAL_API_URL_ENV],
-      authToken: token,
-    }),
-  });
+  // The token is read when the provider runs, never an input: nothing stores it.
+  return metalFleetAdapter({ ...i, client: credentials.client({ apiUrl: i.apiUrl }) });
 }
 
 function outputsOf(
@@ -147,11 +128,8 @@ function converge(
  */
 export const metalFleetProvider = {
   /** The secret stack configuration `metal:authToken` (and `metal:apiUrl`), as MetalDevice takes them. */
-  async configure(req: { config: { get(key: string): string | undefined } }) {
-    const token = req.config.get(METAL_TOKEN_CONFIG);
-    const apiUrl = req.config.get(METAL_API_URL_CONFIG);
-    if (token !== undefined) stackConfig.authToken = token;
-    if (apiUrl !== undefined) stackConfig.apiUrl = apiUrl;
+  async configure(req: ProviderConfigRequest) {
+    credentials.configure(req);
   },
 
   async check(_olds: unknown, news: Partial<MetalFleetInputs>) {

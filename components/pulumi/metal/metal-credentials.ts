@@ -1,0 +1,50 @@
+/**
+ * Where the Metal providers find the API token and endpoint. The token is
+ * read when a provider runs — from an `authToken` input (seen by create and
+ * update only), the secret stack setting `metal:authToken`, or
+ * METAL_AUTH_TOKEN — and never stored in state, not even encrypted.
+ */
+import { LinuxKitError } from "../../errors";
+import { MetalClient } from "../../metal/metal-client";
+
+/** Environment variables read when the provider runs. */
+export const METAL_TOKEN_ENV = "METAL_AUTH_TOKEN";
+export const METAL_API_URL_ENV = "METAL_API_URL";
+/** Stack configuration keys read when the provider runs (`pulumi config set --secret metal:authToken ...`). */
+export const METAL_TOKEN_CONFIG = "metal:authToken";
+export const METAL_API_URL_CONFIG = "metal:apiUrl";
+
+/** What the engine hands a provider's `configure`. */
+export interface ProviderConfigRequest {
+  config: { get(key: string): string | undefined };
+}
+
+/**
+ * The stack settings one provider process was configured with. Each
+ * provider process serves one stack, so this is per process, not a cache.
+ */
+export class MetalCredentials {
+  private authToken: string | undefined;
+  private apiUrl: string | undefined;
+
+  /** Takes `metal:authToken` and `metal:apiUrl` from the engine's configure call. */
+  configure(req: ProviderConfigRequest): void {
+    this.authToken = req.config.get(METAL_TOKEN_CONFIG) ?? this.authToken;
+    this.apiUrl = req.config.get(METAL_API_URL_CONFIG) ?? this.apiUrl;
+  }
+
+  /** A client with the first token and endpoint found, or an error saying where to set one. */
+  client(given: { authToken?: string; apiUrl?: string } = {}): MetalClient {
+    const token = given.authToken ?? this.authToken ?? process.env[METAL_TOKEN_ENV];
+    if (token === undefined || token === "") {
+      throw new LinuxKitError("METAL_API", "no Metal API token", {
+        field: "authToken",
+        hint: `run \`pulumi config set --secret ${METAL_TOKEN_CONFIG} <token>\` or set ${METAL_TOKEN_ENV} (refresh and destroy need one of them; an authToken input is only seen by create and update)`,
+      });
+    }
+    return new MetalClient({
+      apiUrl: given.apiUrl ?? this.apiUrl ?? process.env[METAL_API_URL_ENV],
+      authToken: token,
+    });
+  }
+}
