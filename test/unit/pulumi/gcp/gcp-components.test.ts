@@ -14,6 +14,8 @@ import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime";
 
+import { recordResources, unwrap } from "../../../helpers/pulumi-mocks";
+
 import type * as GcpModule from "../../../../components/pulumi/gcp";
 import type { Image as ImageClass } from "../../../../components/pulumi/image/image";
 
@@ -48,7 +50,7 @@ function secretValue(v: unknown): Record<string, unknown> {
 const sha = (s: string): string => createHash("sha256").update(s).digest("hex");
 
 /** What the mocked engine saw registered, in order. */
-const registered: MockResourceArgs[] = [];
+let registered: MockResourceArgs[] = [];
 
 /** The mocked engine's state for each new resource: inputs plus what GCP would add. */
 function mockState(args: MockResourceArgs): Record<string, unknown> {
@@ -100,25 +102,8 @@ function mockState(args: MockResourceArgs): Record<string, unknown> {
 let gcpm: typeof GcpModule;
 let Image: typeof ImageClass;
 
-function unwrap<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply((v) => resolve(v)));
-}
-
 before(async () => {
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        registered.push(args);
-        return { id: `${args.name}-id`, state: mockState(args) };
-      },
-      call(args) {
-        throw new Error(`unexpected call ${args.token}`);
-      },
-    },
-    "project",
-    "stack",
-    false,
-  );
+  registered = await recordResources((args) => mockState(args));
   gcpm = await import("../../../../components/pulumi/gcp");
   ({ Image } = await import("../../../../components/pulumi/image/image"));
 });

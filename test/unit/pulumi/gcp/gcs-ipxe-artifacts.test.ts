@@ -13,6 +13,8 @@ import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime";
 
+import { recordResources, unwrap } from "../../../helpers/pulumi-mocks";
+
 import { ipxeScript } from "../../../../components/metal/ipxe-script";
 import type * as GcpModule from "../../../../components/pulumi/gcp";
 import { gcsIpxeLayout, gcsIpxeVersion } from "../../../../components/pulumi/gcp/gcs-ipxe-layout";
@@ -27,51 +29,36 @@ const T = {
 const CMDLINE = "console=ttyS0 page_poison=1";
 const sha = (s: string): string => createHash("sha256").update(s).digest("hex");
 
-const registered: MockResourceArgs[] = [];
+let registered: MockResourceArgs[] = [];
 let gcpm: typeof GcpModule;
 let Image: typeof ImageClass;
 
-function unwrap<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply((v) => resolve(v)));
-}
-
 before(async () => {
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        registered.push(args);
-        const inputs = args.inputs as Record<string, unknown>;
-        const state: Record<string, unknown> = { ...inputs };
-        if (args.type === T.image) {
-          const yaml = String(inputs.configYaml);
-          const dir = `.linuxkit/images/${sha(yaml).slice(0, 16)}`;
-          const n = String(inputs.name);
-          Object.assign(state, {
-            // as the provider reports them: the formats built (kernel+initrd
-            // when neither `formats` nor the YAML's `outputs:` name any)
-            formats: inputs.formats ?? ["kernel+initrd"],
-            contentHash: sha(yaml),
-            cmdline: CMDLINE,
-            kernel: `${dir}/${n}-kernel`,
-            initrd: `${dir}/${n}-initrd.img`,
-            artifacts: [
-              { format: "kernel+initrd", path: `${dir}/${n}-kernel`, sha256: "k", size: 1 },
-              { format: "kernel+initrd", path: `${dir}/${n}-initrd.img`, sha256: "i", size: 2 },
-              { format: "kernel+initrd", path: `${dir}/${n}-cmdline`, sha256: "c", size: 3 },
-            ],
-          });
-        }
-        if (args.type === T.object) state.outputName = inputs.name;
-        return { id: `${args.name}-id`, state };
-      },
-      call(args) {
-        throw new Error(`unexpected call ${args.token}`);
-      },
-    },
-    "project",
-    "stack",
-    false,
-  );
+  registered = await recordResources((args) => {
+    const inputs = args.inputs as Record<string, unknown>;
+    const state: Record<string, unknown> = { ...inputs };
+    if (args.type === T.image) {
+      const yaml = String(inputs.configYaml);
+      const dir = `.linuxkit/images/${sha(yaml).slice(0, 16)}`;
+      const n = String(inputs.name);
+      Object.assign(state, {
+        // as the provider reports them: the formats built (kernel+initrd
+        // when neither `formats` nor the YAML's `outputs:` name any)
+        formats: inputs.formats ?? ["kernel+initrd"],
+        contentHash: sha(yaml),
+        cmdline: CMDLINE,
+        kernel: `${dir}/${n}-kernel`,
+        initrd: `${dir}/${n}-initrd.img`,
+        artifacts: [
+          { format: "kernel+initrd", path: `${dir}/${n}-kernel`, sha256: "k", size: 1 },
+          { format: "kernel+initrd", path: `${dir}/${n}-initrd.img`, sha256: "i", size: 2 },
+          { format: "kernel+initrd", path: `${dir}/${n}-cmdline`, sha256: "c", size: 3 },
+        ],
+      });
+    }
+    if (args.type === T.object) state.outputName = inputs.name;
+    return state;
+  });
   gcpm = await import("../../../../components/pulumi/gcp");
   ({ Image } = await import("../../../../components/pulumi/image/image"));
 });

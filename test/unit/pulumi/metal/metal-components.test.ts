@@ -12,10 +12,12 @@ import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime";
 
+import { recordResources, unwrap } from "../../../helpers/pulumi-mocks";
+
 import type * as MetalModule from "../../../../components/pulumi/metal";
 import type { Image as ImageClass } from "../../../../components/pulumi/image/image";
 
-const registered: MockResourceArgs[] = [];
+let registered: MockResourceArgs[] = [];
 const IMAGE_OUTS = {
   name: "web",
   contentHash: "ab".repeat(32),
@@ -27,33 +29,18 @@ const IMAGE_OUTS = {
 let metal: typeof MetalModule;
 let Image: typeof ImageClass;
 
-function unwrap<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply((v) => resolve(v)));
-}
-
 before(async () => {
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        registered.push(args);
-        const state: Record<string, unknown> = { ...args.inputs };
-        if (args.type.endsWith(":Image")) Object.assign(state, IMAGE_OUTS);
-        if (args.type.endsWith(":MetalArtifactFiles")) {
-          Object.assign(state, {
-            version: "0123456789abcdef",
-            ipxeScriptUrl: "https://boot.example.com/lk/0123456789abcdef/web-equinixmetal.ipxe",
-          });
-        }
-        return { id: `${args.name}-id`, state };
-      },
-      call(args) {
-        throw new Error(`unexpected call ${args.token}`);
-      },
-    },
-    "project",
-    "stack",
-    false,
-  );
+  registered = await recordResources((args) => {
+    const state: Record<string, unknown> = { ...args.inputs };
+    if (args.type.endsWith(":Image")) Object.assign(state, IMAGE_OUTS);
+    if (args.type.endsWith(":MetalArtifactFiles")) {
+      Object.assign(state, {
+        version: "0123456789abcdef",
+        ipxeScriptUrl: "https://boot.example.com/lk/0123456789abcdef/web-equinixmetal.ipxe",
+      });
+    }
+    return state;
+  });
   metal = await import("../../../../components/pulumi/metal");
   Image = (await import("../../../../components/pulumi/image/image")).Image;
 });

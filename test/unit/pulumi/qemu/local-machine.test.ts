@@ -12,6 +12,8 @@ import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime";
 
+import { recordResources, unwrap } from "../../../helpers/pulumi-mocks";
+
 import type { LocalMachine as LocalMachineClass } from "../../../../components/pulumi/qemu/local-machine";
 
 const IMAGE_TYPE = "pulumi-nodejs:dynamic/linuxkit:Image";
@@ -19,7 +21,7 @@ const VM_TYPE = "pulumi-nodejs:dynamic/linuxkit:QemuVm";
 const COMPONENT_TYPE = "linuxkit:qemu:LocalMachine";
 
 /** What the mocked engine saw registered, in order. */
-const registered: MockResourceArgs[] = [];
+let registered: MockResourceArgs[] = [];
 
 /** What the mocked Image "builds": the outputs the VM must be wired to. */
 const IMAGE_OUTS = {
@@ -31,33 +33,18 @@ const IMAGE_OUTS = {
 
 let LocalMachine: typeof LocalMachineClass;
 
-function unwrap<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply((v) => resolve(v)));
-}
-
 before(async () => {
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        registered.push(args);
-        const state: Record<string, unknown> = { ...args.inputs };
-        if (args.type === IMAGE_TYPE) Object.assign(state, IMAGE_OUTS);
-        if (args.type === VM_TYPE)
-          Object.assign(state, {
-            pid: 4242,
-            consoleLog: "/tmp/vms/m-x/console.log",
-            status: "running",
-          });
-        return { id: `${args.name}-id`, state };
-      },
-      call(args) {
-        throw new Error(`unexpected call ${args.token}`);
-      },
-    },
-    "project",
-    "stack",
-    false,
-  );
+  registered = await recordResources((args) => {
+    const state: Record<string, unknown> = { ...args.inputs };
+    if (args.type === IMAGE_TYPE) Object.assign(state, IMAGE_OUTS);
+    if (args.type === VM_TYPE)
+      Object.assign(state, {
+        pid: 4242,
+        consoleLog: "/tmp/vms/m-x/console.log",
+        status: "running",
+      });
+    return state;
+  });
   // Import after the mocks are in place, as a program would be loaded.
   ({ LocalMachine } = await import("../../../../components/pulumi/qemu/local-machine"));
 });
