@@ -10,11 +10,11 @@ import {
   oldGnuHeader,
   singleFileTar,
   TAR_RECORD,
-} from "../../../components/formats/disk/gcp";
-import { findOnPath } from "../../../components/formats/tools";
-import { run } from "../../helpers/formats/run";
-import { pseudoRandom } from "../../helpers/formats/tar-fixture";
-import { withTmpDir } from "../../helpers/formats/tmp";
+} from "../../../../components/formats/disk/gcp";
+import { findOnPath } from "../../../../components/formats/tools";
+import { run } from "../../../helpers/formats/run";
+import { pseudoRandom } from "../../../helpers/formats/tar-fixture";
+import { withTmpDir } from "../../../helpers/formats/tmp";
 
 const MTIME = 1704164645;
 

@@ -10,9 +10,9 @@ import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
-import { formatTable, PLANNED_FORMATS } from "../../../components/formats/table";
-import { kernelIsoFormat, xorrisoWord } from "../../../components/formats/iso/iso-kernel";
-import type { Artifact } from "../../../components/formats/types";
+import { formatTable, PLANNED_FORMATS } from "../../../../components/formats/table";
+import { kernelIsoFormat, xorrisoWord } from "../../../../components/formats/iso/iso-kernel";
+import type { Artifact } from "../../../../components/formats/types";
 import {
   CMDLINE,
   HELLO,
@@ -23,9 +23,9 @@ import {
   UNICODE_FILE,
   writeTar,
   type FixtureEntry,
-} from "../../helpers/formats/tar-fixture";
-import { withTmpDir } from "../../helpers/formats/tmp";
-import { isoFile, isoTree, pvdInfo } from "../../helpers/formats/iso-inspect";
+} from "../../../helpers/formats/tar-fixture";
+import { withTmpDir } from "../../../helpers/formats/tmp";
+import { isoFile, isoTree, pvdInfo } from "../../../helpers/formats/iso-inspect";
 
 const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 

@@ -10,13 +10,13 @@ import { spawnSync } from "node:child_process";
 import { mkdir, readFile, symlink } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { isLinuxKitError } from "../../../components/errors";
-import { kernelSquashfsFormat } from "../../../components/formats/boot/kernel-squashfs";
-import { formatTable, PLANNED_FORMATS } from "../../../components/formats/table";
-import { findOnPath } from "../../../components/formats/tools";
-import type { Artifact } from "../../../components/formats/types";
-import { CMDLINE, KERNEL, rootfsEntries, writeTar, type FixtureEntry } from "../../helpers/formats/tar-fixture";
-import { withTmpDir } from "../../helpers/formats/tmp";
+import { isLinuxKitError } from "../../../../components/errors";
+import { kernelSquashfsFormat } from "../../../../components/formats/boot/kernel-squashfs";
+import { formatTable, PLANNED_FORMATS } from "../../../../components/formats/table";
+import { findOnPath } from "../../../../components/formats/tools";
+import type { Artifact } from "../../../../components/formats/types";
+import { CMDLINE, KERNEL, rootfsEntries, writeTar, type FixtureEntry } from "../../../helpers/formats/tar-fixture";
+import { withTmpDir } from "../../../helpers/formats/tmp";
 
 const haveTools =
   spawnSync("mksquashfs", ["-version"]).status === 0 &&

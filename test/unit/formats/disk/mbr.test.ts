@@ -8,10 +8,10 @@ import {
   MBR_TYPE,
   parseMbr,
   protectiveMbr,
-} from "../../../components/formats/disk/mbr";
-import { findOnPath } from "../../../components/formats/tools";
-import { run } from "../../helpers/formats/run";
-import { withTmpDir } from "../../helpers/formats/tmp";
+} from "../../../../components/formats/disk/mbr";
+import { findOnPath } from "../../../../components/formats/tools";
+import { run } from "../../../helpers/formats/run";
+import { withTmpDir } from "../../../helpers/formats/tmp";
 
 describe("MBR", () => {
   it("CHS addresses: 255 heads, 63 sectors, capped past cylinder 1023", () => {

@@ -4,11 +4,11 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
 import * as tar from "tar-stream";
-import { kernelInitrdFormat } from "../../../components/formats/boot/kernel-initrd";
-import { tarFormat } from "../../../components/formats/archive/tar";
-import { tarKernelInitrdFormat } from "../../../components/formats/archive/tar-kernel-initrd";
-import type { FormatContext, OutputFormat } from "../../../components/formats/types";
-import { cpioList, run } from "../../helpers/formats/run";
+import { kernelInitrdFormat } from "../../../../components/formats/boot/kernel-initrd";
+import { tarFormat } from "../../../../components/formats/archive/tar";
+import { tarKernelInitrdFormat } from "../../../../components/formats/archive/tar-kernel-initrd";
+import type { FormatContext, OutputFormat } from "../../../../components/formats/types";
+import { cpioList, run } from "../../../helpers/formats/run";
 import {
   CMDLINE,
   expectedCpioNames,
@@ -16,9 +16,9 @@ import {
   KERNEL,
   rootfsEntries,
   writeTar,
-} from "../../helpers/formats/tar-fixture";
-import { withTmpDir } from "../../helpers/formats/tmp";
-import { makeUcodeCpio } from "../../helpers/formats/ucode";
+} from "../../../helpers/formats/tar-fixture";
+import { withTmpDir } from "../../../helpers/formats/tmp";
+import { makeUcodeCpio } from "../../../helpers/formats/ucode";
 
 interface Member {
   header: tar.Header;

@@ -3,11 +3,11 @@ import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { isLinuxKitError } from "../../../components/errors";
-import { kernelInitrdFormat } from "../../../components/formats/boot/kernel-initrd";
-import type { Artifact, FormatContext } from "../../../components/formats/types";
-import { parseNewc } from "../../helpers/formats/newc-parse";
-import { cpioList, run } from "../../helpers/formats/run";
+import { isLinuxKitError } from "../../../../components/errors";
+import { kernelInitrdFormat } from "../../../../components/formats/boot/kernel-initrd";
+import type { Artifact, FormatContext } from "../../../../components/formats/types";
+import { parseNewc } from "../../../helpers/formats/newc-parse";
+import { cpioList, run } from "../../../helpers/formats/run";
 import {
   CMDLINE,
   expectedCpioNames,
@@ -15,9 +15,9 @@ import {
   rootfsEntries,
   writeTar,
   type FixtureEntry,
-} from "../../helpers/formats/tar-fixture";
-import { withTmpDir } from "../../helpers/formats/tmp";
-import { makeUcodeCpio } from "../../helpers/formats/ucode";
+} from "../../../helpers/formats/tar-fixture";
+import { withTmpDir } from "../../../helpers/formats/tmp";
+import { makeUcodeCpio } from "../../../helpers/formats/ucode";
 
 async function build(
   dir: string,

@@ -10,17 +10,17 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { isLinuxKitError } from "../../../components/errors";
-import { grubIsoUuid } from "../../../components/formats/boot/grub-efi";
-import { isoBiosFormat, isolinuxConfig } from "../../../components/formats/iso/iso-bios";
-import { isoEfiFormat } from "../../../components/formats/iso/iso-efi";
-import { isoEfiInitrdFormat } from "../../../components/formats/iso/iso-efi-initrd";
-import { kernelInitrdFormat } from "../../../components/formats/boot/kernel-initrd";
-import { formatTable, PLANNED_FORMATS, writeFormats } from "../../../components/formats/table";
-import type { Artifact, OutputFormat } from "../../../components/formats/types";
-import { CMDLINE, KERNEL, rootfsEntries, writeTar } from "../../helpers/formats/tar-fixture";
-import { withTmpDir } from "../../helpers/formats/tmp";
-import { elTorito, fatFile, fatListing, isoFile, isoTree, pvdInfo } from "../../helpers/formats/iso-inspect";
+import { isLinuxKitError } from "../../../../components/errors";
+import { grubIsoUuid } from "../../../../components/formats/boot/grub-efi";
+import { isoBiosFormat, isolinuxConfig } from "../../../../components/formats/iso/iso-bios";
+import { isoEfiFormat } from "../../../../components/formats/iso/iso-efi";
+import { isoEfiInitrdFormat } from "../../../../components/formats/iso/iso-efi-initrd";
+import { kernelInitrdFormat } from "../../../../components/formats/boot/kernel-initrd";
+import { formatTable, PLANNED_FORMATS, writeFormats } from "../../../../components/formats/table";
+import type { Artifact, OutputFormat } from "../../../../components/formats/types";
+import { CMDLINE, KERNEL, rootfsEntries, writeTar } from "../../../helpers/formats/tar-fixture";
+import { withTmpDir } from "../../../helpers/formats/tmp";
+import { elTorito, fatFile, fatListing, isoFile, isoTree, pvdInfo } from "../../../helpers/formats/iso-inspect";
 
 const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 

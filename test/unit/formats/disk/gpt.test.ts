@@ -12,12 +12,12 @@ import {
   guidToBytes,
   parseGptHeader,
   type Gpt,
-} from "../../../components/formats/disk/gpt";
-import { parseMbr } from "../../../components/formats/disk/mbr";
-import { findOnPath } from "../../../components/formats/tools";
-import { run } from "../../helpers/formats/run";
-import { pseudoRandom } from "../../helpers/formats/tar-fixture";
-import { withTmpDir } from "../../helpers/formats/tmp";
+} from "../../../../components/formats/disk/gpt";
+import { parseMbr } from "../../../../components/formats/disk/mbr";
+import { findOnPath } from "../../../../components/formats/tools";
+import { run } from "../../../helpers/formats/run";
+import { pseudoRandom } from "../../../helpers/formats/tar-fixture";
+import { withTmpDir } from "../../../helpers/formats/tmp";
 
 const SECTORS = 40960; // 20 MiB
 const TABLE: Gpt = {

@@ -14,8 +14,8 @@ import {
   isoVolumeUuid,
   kernelWords,
   unquoteKernelWord,
-} from "../../../components/formats/boot/grub-efi";
-import { withTmpDir } from "../../helpers/formats/tmp";
+} from "../../../../components/formats/boot/grub-efi";
+import { withTmpDir } from "../../../helpers/formats/tmp";
 
 describe("buildGrubEfi", () => {
   it("writes the same PE/COFF loader twice, with the early config embedded", async () => {

@@ -3,17 +3,17 @@ import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { qemuImgConvert } from "../../../components/formats/disk/disk-format";
-import { findOnPath } from "../../../components/formats/tools";
+import { qemuImgConvert } from "../../../../components/formats/disk/disk-format";
+import { findOnPath } from "../../../../components/formats/tools";
 import {
   readVmdkDescriptor,
   replaceCid,
   setVmdkCid,
   vmdkCid,
-} from "../../../components/formats/disk/vmdk";
-import { run } from "../../helpers/formats/run";
-import { pseudoRandom } from "../../helpers/formats/tar-fixture";
-import { withTmpDir } from "../../helpers/formats/tmp";
+} from "../../../../components/formats/disk/vmdk";
+import { run } from "../../../helpers/formats/run";
+import { pseudoRandom } from "../../../helpers/formats/tar-fixture";
+import { withTmpDir } from "../../../helpers/formats/tmp";
 
 const OPTIONS = "adapter_type=lsilogic,subformat=streamOptimized,compat6=on";
 

@@ -8,12 +8,12 @@ import assert from "node:assert/strict";
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { makeBootPayload } from "../../../components/formats/boot/boot-payload";
-import { formatTable, writeFormats } from "../../../components/formats/table";
-import type { Artifact, FormatContext } from "../../../components/formats/types";
-import { rootfsEntries, writeTar } from "../../helpers/formats/tar-fixture";
-import { withTmpDir } from "../../helpers/formats/tmp";
-import { makeUcodeCpio } from "../../helpers/formats/ucode";
+import { makeBootPayload } from "../../../../components/formats/boot/boot-payload";
+import { formatTable, writeFormats } from "../../../../components/formats/table";
+import type { Artifact, FormatContext } from "../../../../components/formats/types";
+import { rootfsEntries, writeTar } from "../../../helpers/formats/tar-fixture";
+import { withTmpDir } from "../../../helpers/formats/tmp";
+import { makeUcodeCpio } from "../../../helpers/formats/ucode";
 
 const FORMATS = ["kernel+initrd", "tar-kernel-initrd", "iso-bios"];
 
