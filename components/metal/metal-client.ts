@@ -107,6 +107,31 @@ export class MetalClient {
     });
   }
 
+  /**
+   * Reboots `id` and waits until the API shows it: the device leaves
+   * `active` within `graceMs`. The API may still report `active` for a
+   * moment after it accepted the action, and a wait for `active` straight
+   * away would pass before the machine went down. A reboot the API never
+   * shows within `graceMs` (a coarse state, a fast machine) is taken as done.
+   * Returns the first state seen that is not `active`, if any.
+   */
+  async rebootAndAwaitDown(
+    id: string,
+    opts: { graceMs: number; pollMs?: number },
+  ): Promise<string | undefined> {
+    await this.rebootDevice(id);
+    const deadline = Date.now() + opts.graceMs;
+    const pollMs = Math.min(opts.pollMs ?? 2000, 2000);
+    for (;;) {
+      const device = await this.getDevice(id);
+      if (device === undefined) throw new MetalWaitError("gone", id, ["active"]);
+      if (device.state !== "active") return device.state;
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      await sleep(Math.min(pollMs, left));
+    }
+  }
+
   /** `DELETE /devices/{id}`; a device already gone (404) counts as deleted. */
   async deleteDevice(id: string): Promise<void> {
     await this.#call({ method: "DELETE", path: this.#devicePath(id), accept: [404] });

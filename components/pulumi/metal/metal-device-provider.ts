@@ -36,6 +36,9 @@ export {
   METAL_TOKEN_ENV,
 } from "./metal-credentials";
 
+/** How long a reboot may take to show in the device's state before it is taken as done. */
+const REBOOT_GRACE_MS = 60_000;
+
 /** The stack configuration this provider process was given (see `configure`). */
 const credentials = new MetalCredentials();
 
@@ -170,7 +173,12 @@ export const metalDeviceProvider = {
     try {
       client = clientFor(news);
       if (Object.keys(patch).length > 0) device = await client.updateDevice(id, patch);
-      if (changed.some((k) => REBOOTING.includes(k))) await client.rebootDevice(id);
+      if (changed.some((k) => REBOOTING.includes(k))) {
+        await client.rebootAndAwaitDown(id, {
+          graceMs: Math.min(REBOOT_GRACE_MS, news.timeoutSeconds * 1000),
+          pollMs: news.pollSeconds * 1000,
+        });
+      }
     } catch (e) {
       throw forEngine(e, doing);
     }

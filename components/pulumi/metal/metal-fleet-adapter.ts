@@ -112,7 +112,11 @@ export function metalFleetAdapter(spec: MetalFleetSpec): FleetAdapter<MetalFleet
         always_pxe: spec.alwaysPxe,
         ...(spec.userData === undefined ? {} : { userdata: spec.userData }),
       });
-      await spec.client.rebootDevice(m.deviceId);
+      // Health then waits for `active`: first make sure the API shows the reboot.
+      await spec.client.rebootAndAwaitDown(m.deviceId, {
+        graceMs: Math.min(60_000, timeoutMs),
+        pollMs,
+      });
       return { ...m, ipxeScriptUrl: spec.ipxeScriptUrl };
     },
 

@@ -225,6 +225,42 @@ describe("MetalClient against the fake Metal API", () => {
   });
 });
 
+describe("MetalClient.rebootAndAwaitDown against an API slow to show the reboot", () => {
+  let api: FakeMetalApi;
+  let client: MetalClient;
+
+  before(async () => {
+    // The device still reads `active` for two GETs after the reboot is accepted.
+    api = await startFakeMetalApi({
+      advance: "gets",
+      projects: [PROJECT],
+      rebootStates: ["active", "active", "powering_off", "powering_on"],
+    });
+    client = new MetalClient({ apiUrl: api.apiUrl, authToken: api.token });
+  });
+  after(() => api.close());
+
+  it("waits until the device leaves active, so a wait for active that follows means the new boot", async () => {
+    const d = await client.createDevice(PROJECT, CREATE);
+    await client.waitForState(d.id, ["active"], { timeoutMs: 5000, pollMs: 5 });
+    const seen = await client.rebootAndAwaitDown(d.id, { graceMs: 5000, pollMs: 5 });
+    assert.equal(seen, "powering_off");
+    const after = await client.waitForState(d.id, ["active"], { timeoutMs: 5000, pollMs: 5 });
+    assert.equal(after.state, "active");
+    const gets = api.calls("GET", new RegExp(`^/devices/${d.id}$`)).length;
+    assert.ok(gets >= 5, `the reboot's states were all walked through (${gets} GETs)`);
+  });
+
+  it("takes a reboot the API never shows within the grace period as done", async () => {
+    const d = await client.createDevice(PROJECT, { ...CREATE, hostname: "web-2" });
+    await client.waitForState(d.id, ["active"], { timeoutMs: 5000, pollMs: 5 });
+    api.hold(d.id, "active");
+    const started = Date.now();
+    assert.equal(await client.rebootAndAwaitDown(d.id, { graceMs: 200, pollMs: 20 }), undefined);
+    assert.ok(Date.now() - started >= 200);
+  });
+});
+
 describe("retryAfterMs", () => {
   it("reads delta-seconds and HTTP dates, and caps at 5 minutes", () => {
     assert.equal(retryAfterMs("2"), 2000);
