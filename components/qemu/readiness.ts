@@ -16,6 +16,31 @@ export interface Readiness {
   timeoutSeconds?: number;
 }
 
+/**
+ * Settings a readiness wait would fail on, each a sentence naming
+ * `<field>.<setting>`: a console pattern that is not a regular expression,
+ * a timeout that is not a positive number of seconds. (Whether `tcpPort`
+ * is forwarded depends on how the caller forwards ports; it checks that.)
+ */
+export function readinessProblems(r: Readiness, field: string): string[] {
+  const problems: string[] = [];
+  if (r.consolePattern !== undefined) {
+    try {
+      new RegExp(r.consolePattern);
+    } catch (e) {
+      problems.push(
+        `${field}.consolePattern ${JSON.stringify(r.consolePattern)} is not a valid regular expression: ${(e as Error).message}`,
+      );
+    }
+  }
+  if (r.timeoutSeconds !== undefined && !(r.timeoutSeconds > 0)) {
+    problems.push(
+      `${field}.timeoutSeconds must be a positive number of seconds, got ${JSON.stringify(r.timeoutSeconds)}`,
+    );
+  }
+  return problems;
+}
+
 /** The last `n` lines of a console log, for error messages. */
 export async function tailLines(file: string, n = 20): Promise<string[]> {
   try {

@@ -5,7 +5,7 @@ import path from "node:path";
 import { policyProblems } from "../../fleet";
 import type { FleetForward } from "../../fleet/qemu-adapter";
 import type { QemuAccelChoice } from "../../qemu/accel";
-import type { Readiness } from "../../qemu/readiness";
+import { readinessProblems, type Readiness } from "../../qemu/readiness";
 import { containsUnknown } from "../unknowns";
 
 /** When a fleet machine counts as healthy. At least one check is advised. */
@@ -129,6 +129,11 @@ export function fleetProblems(i: QemuFleetInputs): Failure[] {
           });
         }
       }
+    }
+  }
+  if (known(i.health)) {
+    for (const reason of readinessProblems(i.health, "health")) {
+      failures.push({ property: "health", reason });
     }
   }
   if (known(i.health) && known(i.forwards)) {

@@ -12,7 +12,7 @@ import {
   type DetachedVm,
 } from "../../qemu/detached-vm";
 import type { BootMedia, PortForward } from "../../qemu/qemu-args";
-import { waitUntilReady, type Readiness } from "../../qemu/readiness";
+import { readinessProblems, waitUntilReady, type Readiness } from "../../qemu/readiness";
 import { sweepDeadVmDirs } from "../../qemu/vm-process";
 import { LinuxKitError } from "../../errors";
 import { containsUnknown } from "../unknowns";
@@ -21,8 +21,9 @@ import { containsUnknown } from "../unknowns";
 export const DEFAULT_STATE_DIR = ".linuxkit/vms";
 
 /**
- * Readiness settings create would fail on: a console pattern that is not a
- * regular expression, a guest TCP port no forward reaches, a bad timeout.
+ * Readiness settings create would fail on: those the qemu runtime refuses
+ * (a console pattern that is not a regular expression, a bad timeout), and
+ * a guest TCP port no forward reaches.
  */
 function readinessFailures(
   inputs: QemuVmInputs,
@@ -30,33 +31,16 @@ function readinessFailures(
 ): { property: string; reason: string }[] {
   const r = inputs.readiness;
   if (!known(r)) return [];
-  const failures: { property: string; reason: string }[] = [];
-  if (r.consolePattern !== undefined) {
-    try {
-      new RegExp(r.consolePattern);
-    } catch (e) {
-      failures.push({
-        property: "readiness",
-        reason: `readiness.consolePattern ${JSON.stringify(r.consolePattern)} is not a valid regular expression: ${(e as Error).message}`,
-      });
-    }
-  }
+  const reasons = readinessProblems(r, "readiness");
   if (r.tcpPort !== undefined && known(inputs.forwards)) {
     if (!inputs.forwards.some((f) => f.guestPort === r.tcpPort)) {
       const have = inputs.forwards.map((f) => f.guestPort).join(", ") || "none";
-      failures.push({
-        property: "readiness",
-        reason: `readiness.tcpPort ${r.tcpPort} is not forwarded from the host (forwarded guest ports: ${have}): add { hostPort: <free port>, guestPort: ${r.tcpPort} } to forwards`,
-      });
+      reasons.push(
+        `readiness.tcpPort ${r.tcpPort} is not forwarded from the host (forwarded guest ports: ${have}): add { hostPort: <free port>, guestPort: ${r.tcpPort} } to forwards`,
+      );
     }
   }
-  if (r.timeoutSeconds !== undefined && !(r.timeoutSeconds > 0)) {
-    failures.push({
-      property: "readiness",
-      reason: `readiness.timeoutSeconds must be a positive number of seconds, got ${JSON.stringify(r.timeoutSeconds)}`,
-    });
-  }
-  return failures;
+  return reasons.map((reason) => ({ property: "readiness", reason }));
 }
 
 /** The QemuVm resource's inputs after defaults. */

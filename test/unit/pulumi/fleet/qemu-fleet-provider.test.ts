@@ -84,6 +84,23 @@ describe("qemuFleetProvider.check", () => {
     );
   });
 
+  it("refuses health settings the readiness wait would fail on, as QemuVm does", async () => {
+    const r = await reasons({
+      ...good,
+      health: { httpPath: "/", consolePattern: "up (", timeoutSeconds: 0 },
+    });
+    assert.ok(
+      r.some((x) =>
+        /^health: health\.consolePattern "up \(" is not a valid regular expression/.test(x),
+      ),
+      r.join(),
+    );
+    assert.ok(
+      r.some((x) => /^health: health\.timeoutSeconds must be a positive number/.test(x)),
+      r.join(),
+    );
+  });
+
   it("leaves values not known yet (preview) unchecked", async () => {
     assert.deepEqual(await reasons({ ...good, kernel: UNKNOWN, size: UNKNOWN as never }), []);
   });
