@@ -10,6 +10,7 @@ import type { MockResourceArgs } from "@pulumi/pulumi/runtime";
 /** Installs the mocks; returns the list every registration is pushed to, in order. */
 export async function recordResources(
   state: (args: MockResourceArgs) => Record<string, unknown>,
+  stack: { project?: string; stack?: string } = {},
 ): Promise<MockResourceArgs[]> {
   const registered: MockResourceArgs[] = [];
   await pulumi.runtime.setMocks(
@@ -22,8 +23,8 @@ export async function recordResources(
         throw new Error(`unexpected call ${args.token}`);
       },
     },
-    "project",
-    "stack",
+    stack.project ?? "project",
+    stack.stack ?? "stack",
     false,
   );
   return registered;

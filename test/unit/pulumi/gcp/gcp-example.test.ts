@@ -10,15 +10,13 @@ import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime";
 
-const registered: MockResourceArgs[] = [];
+import { recordResources, unwrap } from "../../../helpers/pulumi-mocks";
+
+let registered: MockResourceArgs[] = [];
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 
 let program: Record<string, pulumi.Output<unknown>>;
-
-function unwrap<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply((v) => resolve(v)));
-}
 
 before(async () => {
   process.env.PULUMI_CONFIG = JSON.stringify({
@@ -30,41 +28,33 @@ before(async () => {
   const config = JSON.parse(process.env.PULUMI_CONFIG) as Record<string, string>;
   config["linuxkit-gcp:userData"] = '{"web":{"greeting":"hi"}}';
   process.env.PULUMI_CONFIG = JSON.stringify(config);
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        registered.push(args);
-        const state: Record<string, unknown> = { ...args.inputs };
-        if (args.type === "pulumi-nodejs:dynamic/linuxkit:Image") {
-          state.contentHash = "ab".repeat(32);
-          state.artifacts = [
-            {
-              format: "gcp",
-              path: ".linuxkit/images/abababababababab/web.img.tar.gz",
-              sha256: "cd".repeat(32),
-              size: 1234,
-            },
-          ];
-        }
-        if (args.type === "gcp:compute/image:Image")
-          state.selfLink = `projects/my-project/global/images/${String(args.inputs.name)}`;
-        if (args.type === "gcp:compute/instanceTemplate:InstanceTemplate")
-          state.selfLink = "projects/my-project/global/instanceTemplates/web-template-1";
-        if (args.type === "gcp:compute/instance:Instance") {
-          state.name = "single-instance-1";
-          state.networkInterfaces = [
-            { networkIp: "10.0.0.2", accessConfigs: [{ natIp: "1.2.3.4" }] },
-          ];
-        }
-        return { id: `${args.name}-id`, state };
-      },
-      call(args) {
-        throw new Error(`unexpected call ${args.token}`);
-      },
+  registered = await recordResources(
+    (args) => {
+      const state: Record<string, unknown> = { ...args.inputs };
+      if (args.type === "pulumi-nodejs:dynamic/linuxkit:Image") {
+        state.contentHash = "ab".repeat(32);
+        state.artifacts = [
+          {
+            format: "gcp",
+            path: ".linuxkit/images/abababababababab/web.img.tar.gz",
+            sha256: "cd".repeat(32),
+            size: 1234,
+          },
+        ];
+      }
+      if (args.type === "gcp:compute/image:Image")
+        state.selfLink = `projects/my-project/global/images/${String(args.inputs.name)}`;
+      if (args.type === "gcp:compute/instanceTemplate:InstanceTemplate")
+        state.selfLink = "projects/my-project/global/instanceTemplates/web-template-1";
+      if (args.type === "gcp:compute/instance:Instance") {
+        state.name = "single-instance-1";
+        state.networkInterfaces = [
+          { networkIp: "10.0.0.2", accessConfigs: [{ natIp: "1.2.3.4" }] },
+        ];
+      }
+      return state;
     },
-    "linuxkit-gcp",
-    "dev",
-    false,
+    { project: "linuxkit-gcp", stack: "dev" },
   );
   program = (await import("../../../../examples/gcp/index")) as unknown as Record<
     string,
