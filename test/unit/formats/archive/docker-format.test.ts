@@ -8,7 +8,11 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { dockerFormat, LINUXKIT_DOCKERFILE, tarDataEnd } from "../../../../components/formats/archive/docker";
+import {
+  dockerFormat,
+  LINUXKIT_DOCKERFILE,
+  tarDataEnd,
+} from "../../../../components/formats/archive/docker";
 import { formatTable, PLANNED_FORMATS } from "../../../../components/formats/table";
 import type { Artifact } from "../../../../components/formats/types";
 import { rootfsEntries, writeTar, type FixtureEntry } from "../../../helpers/formats/tar-fixture";

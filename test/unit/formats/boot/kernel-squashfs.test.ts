@@ -15,7 +15,13 @@ import { kernelSquashfsFormat } from "../../../../components/formats/boot/kernel
 import { formatTable, PLANNED_FORMATS } from "../../../../components/formats/table";
 import { findOnPath } from "../../../../components/formats/tools";
 import type { Artifact } from "../../../../components/formats/types";
-import { CMDLINE, KERNEL, rootfsEntries, writeTar, type FixtureEntry } from "../../../helpers/formats/tar-fixture";
+import {
+  CMDLINE,
+  KERNEL,
+  rootfsEntries,
+  writeTar,
+  type FixtureEntry,
+} from "../../../helpers/formats/tar-fixture";
 import { withTmpDir } from "../../../helpers/formats/tmp";
 
 const haveTools =

@@ -7,7 +7,11 @@ import { mkdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { isLinuxKitError } from "../../../../components/errors";
-import { fatSerialFromHash, fatSizeFor, makeFatImage } from "../../../../components/formats/disk/fat-image";
+import {
+  fatSerialFromHash,
+  fatSizeFor,
+  makeFatImage,
+} from "../../../../components/formats/disk/fat-image";
 import { fatFile, fatInfo, fatListing } from "../../../helpers/formats/iso-inspect";
 import { pseudoRandom } from "../../../helpers/formats/tar-fixture";
 import { withTmpDir } from "../../../helpers/formats/tmp";

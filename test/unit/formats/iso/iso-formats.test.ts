@@ -20,7 +20,14 @@ import { formatTable, PLANNED_FORMATS, writeFormats } from "../../../../componen
 import type { Artifact, OutputFormat } from "../../../../components/formats/types";
 import { CMDLINE, KERNEL, rootfsEntries, writeTar } from "../../../helpers/formats/tar-fixture";
 import { withTmpDir } from "../../../helpers/formats/tmp";
-import { elTorito, fatFile, fatListing, isoFile, isoTree, pvdInfo } from "../../../helpers/formats/iso-inspect";
+import {
+  elTorito,
+  fatFile,
+  fatListing,
+  isoFile,
+  isoTree,
+  pvdInfo,
+} from "../../../helpers/formats/iso-inspect";
 
 const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 
