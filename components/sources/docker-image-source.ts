@@ -1,4 +1,5 @@
 import Docker from "dockerode";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -31,10 +32,20 @@ function asList(v: string[] | string | null | undefined): string[] | undefined {
 }
 
 /** Where dockerode will connect, for messages. */
-function endpointOf(docker: Docker): string {
+export function endpointOf(docker: Docker): string {
   const opts =
-    (docker.modem as unknown as { socketPath?: string; host?: string; port?: number }) ?? {};
-  if (opts.socketPath) return `unix://${opts.socketPath}`;
+    (docker.modem as unknown as {
+      socketPath?: string | (() => Promise<string>);
+      host?: string;
+      port?: number;
+    }) ?? {};
+  if (typeof opts.socketPath === "string") return `unix://${opts.socketPath}`;
+  if (typeof opts.socketPath === "function") {
+    // docker-modem's default when DOCKER_HOST is unset: the user's
+    // Docker Desktop socket if it exists, else the system socket.
+    const user = path.join(os.homedir(), ".docker", "run", "docker.sock");
+    return `unix://${existsSync(user) ? user : "/var/run/docker.sock"}`;
+  }
   return `${opts.host ?? "?"}:${opts.port ?? "?"}`;
 }
 
