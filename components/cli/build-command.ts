@@ -4,8 +4,9 @@ import { build } from "../pipeline/pipeline";
 import { chooseFormats, loadSpecFiles } from "../config";
 import { parseCommandArgs } from "./argv";
 import { LinuxKitError } from "../errors";
+import { DEFAULT_GZIP_LEVEL } from "../formats/gzip-level";
 
-export const BUILD_USAGE = `usage: pulumi-linuxkit build [--format F]... [--dir DIR] [--name NAME] [--size SIZE] [--pull] [--no-cache] FILE.yml [MORE.yml...]
+export const BUILD_USAGE = `usage: pulumi-linuxkit build [--format F]... [--dir DIR] [--name NAME] [--size SIZE] [--gzip-level N] [--pull] [--no-cache] FILE.yml [MORE.yml...]
 
 Builds a LinuxKit image from one or more YAML files (later files append to
 earlier ones; kernel settings are last-wins), with images from the Docker engine.
@@ -15,6 +16,8 @@ earlier ones; kernel settings are last-wins), with images from the Docker engine
   --dir DIR     output directory (default: the current directory)
   --name NAME   base name of the outputs (default: the first file's name without extension)
   --size SIZE   disk size for disk formats, e.g. 1024M or 1G
+  --gzip-level N
+                gzip level of the initrd, 0 (store) to 9 (smallest); default ${DEFAULT_GZIP_LEVEL}
   --pull        pull images even when the engine has them
   --no-cache    build even when an identical previous build is present`;
 
@@ -35,6 +38,15 @@ export function parseSizeMiB(text: string): number {
   return mib;
 }
 
+/** Parses `--gzip-level`: a whole number from 0 to 9. */
+export function parseGzipLevel(text: string): number {
+  if (!/^\d$/.test(text.trim()))
+    throw new LinuxKitError("USAGE", `--gzip-level ${text}: not a whole number from 0 to 9`, {
+      hint: `use ${DEFAULT_GZIP_LEVEL} (the default), 9 for the smallest initrd or 0 for none`,
+    });
+  return Number(text.trim());
+}
+
 /** The default output name: the first file's base name without `.yml`/`.yaml`. */
 export function defaultName(file: string): string {
   return path.basename(file).replace(/\.(ya?ml)$/i, "");
@@ -48,6 +60,7 @@ export async function buildCommand(args: string[], out: (line: string) => void):
       dir: { type: "string", short: "d" },
       name: { type: "string", short: "n" },
       size: { type: "string" },
+      "gzip-level": { type: "string" },
       pull: { type: "boolean" },
       "no-cache": { type: "boolean" },
     },
@@ -56,6 +69,8 @@ export async function buildCommand(args: string[], out: (line: string) => void):
   if (positionals.length === 0) {
     throw new LinuxKitError("USAGE", "build needs at least one YAML file", { hint: BUILD_USAGE });
   }
+  const gzipLevel =
+    values["gzip-level"] === undefined ? undefined : parseGzipLevel(values["gzip-level"]);
   const parsed = await loadSpecFiles(positionals);
   const choice = chooseFormats(values.format, parsed.spec);
   if (choice.overridden !== undefined) {
@@ -72,6 +87,7 @@ export async function buildCommand(args: string[], out: (line: string) => void):
     outputDir: values.dir ?? process.cwd(),
     formats: choice.formats,
     diskSizeMiB: values.size === undefined ? undefined : parseSizeMiB(values.size),
+    gzipLevel,
     pull: values.pull,
     noCache: values["no-cache"],
     log: out,

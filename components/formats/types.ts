@@ -1,5 +1,6 @@
 /** The contract between the build pipeline and the output format writers. */
 import type { BootPayload } from "./boot/boot-payload";
+import type { RootfsReader } from "./archive/rootfs-entries";
 
 /** A command a format runs, and the Debian package that provides it. */
 export interface ToolRequirement {
@@ -35,8 +36,17 @@ export interface FormatContext {
    * When absent, a format that needs it makes its own in its scratch folder.
    */
   boot?: BootPayload;
-  /** The root filesystem tar produced by the build (sorted, deterministic). */
+  /**
+   * The root filesystem tar produced by the build (sorted, deterministic).
+   * The build pipeline writes it only when a chosen format declares
+   * {@link OutputFormat.readsRootfsTar}; others read {@link rootfs}.
+   */
   rootfsTarPath: string;
+  /**
+   * The same root filesystem as entries, straight from the build's spool
+   * (no tar written or parsed). When absent, readers fall back to the tar.
+   */
+  rootfs?: RootfsReader;
   /** Scratch directory for intermediate files; the writer cleans up what it creates. */
   tmpDir: string;
   /** Aborting stops the writer; nothing partial is published. */
@@ -74,4 +84,10 @@ export interface OutputFormat {
    * {@link FormatContext.boot}.
    */
   usesBootPayload?: boolean;
+  /**
+   * True when the writer reads the root filesystem tar file itself
+   * ({@link FormatContext.rootfsTarPath}) rather than the boot payload or
+   * {@link FormatContext.rootfs}, so the build must write that tar.
+   */
+  readsRootfsTar?: boolean;
 }

@@ -3,6 +3,7 @@ import path from "node:path";
 
 import { LinuxKitError } from "../errors";
 import { makeBootPayload } from "../formats/boot/boot-payload";
+import { checkGzipLevel, DEFAULT_GZIP_LEVEL } from "../formats/gzip-level";
 import { checkFormatTools, resolveFormats, validateFormats, writeFormats } from "../formats/table";
 import type { Artifact, FormatContext } from "../formats/types";
 import { assembleRootfs } from "../rootfs/assemble";
@@ -30,6 +31,7 @@ import {
 import { publishStaged } from "./publish";
 import { resolveImages } from "./resolve-images";
 import { createScratchDir, removeScratchDir } from "./scratch-dir";
+import { StageTimer } from "./stage-timer";
 
 export interface BuildRequest {
   spec: LinuxKitSpec;
@@ -55,6 +57,8 @@ export interface BuildRequest {
   formats?: string[];
   /** Disk size in MiB for disk formats. */
   diskSizeMiB?: number;
+  /** gzip level 0-9 of the initrd (and the gcp format's tar.gz). Default {@link DEFAULT_GZIP_LEVEL}. */
+  gzipLevel?: number;
   /** Always pull images, even when present. */
   pull?: boolean;
   /** Ignore a matching previous build and build again. */
@@ -155,7 +159,10 @@ export async function planBuild(
     images,
     name: req.name,
     formats,
-    options: { diskSizeMiB: req.diskSizeMiB ?? null },
+    options: {
+      diskSizeMiB: req.diskSizeMiB ?? null,
+      gzipLevel: checkGzipLevel(req.gzipLevel ?? DEFAULT_GZIP_LEVEL),
+    },
     baseDir: req.baseDir,
   });
   const outputDir = req.contentAddressed
@@ -214,11 +221,14 @@ function logFormats(log: (line: string) => void, artifacts: readonly Artifact[])
 export async function build(req: BuildRequest): Promise<BuildResult> {
   const log = req.log ?? (() => undefined);
   const { signal } = req;
+  const timer = new StageTimer();
   const formats = resolveFormats(chooseFormats(req.formats, req.spec).formats);
   await checkFormatTools(formats);
+  timer.mark("tools");
 
   const source = req.source ?? defaultImageSource();
   const plan = await planBuild({ ...req, source });
+  timer.mark("plan");
   const { cacheKey, specHash, images, imageIds, outputDir, cmdline } = plan;
   await mkdir(outputDir, { recursive: true });
   const previous = await readManifest(outputDir, req.name);
@@ -245,12 +255,11 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     signal?.throwIfAborted();
     const tarPath = path.join(scratch, "rootfs.tar");
     const ids = resolveContainerIds(req.spec);
-    await assembleRootfs({
+    const assembled = await assembleRootfs({
       spec: req.spec,
       images,
       source,
       spoolPath: path.join(scratch, "spool"),
-      tarPath,
       log,
       bundle: { idFor: (n) => ids.get(n), spec: req.spec, locations: req.locations },
       files: {
@@ -260,25 +269,40 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
         baseDir: req.baseDir,
       },
     });
+    timer.mark("rootfs");
     const stage = path.join(scratch, "out");
-    await mkdir(stage);
-    const ctx: FormatContext = {
-      name: req.name,
-      outputDir: stage,
-      staged: true,
-      rootfsTarPath: tarPath,
-      tmpDir: scratch,
-      signal,
-      log,
-      options: { diskSizeMiB: req.diskSizeMiB },
-    };
-    log("Create outputs:");
-    if (formats.some((f) => f.usesBootPayload === true)) {
-      const bootDir = path.join(scratch, "boot");
-      await mkdir(bootDir);
-      ctx.boot = await makeBootPayload(ctx, bootDir);
+    let artifacts: Artifact[];
+    try {
+      // Only formats that read the tar file itself need it on disk; the
+      // boot payload streams the same entries from the spool.
+      if (formats.some((f) => f.readsRootfsTar === true)) {
+        await assembled.writeTar(tarPath);
+        timer.mark("tar");
+      }
+      await mkdir(stage);
+      const ctx: FormatContext = {
+        name: req.name,
+        outputDir: stage,
+        staged: true,
+        rootfsTarPath: tarPath,
+        rootfs: assembled.rootfs,
+        tmpDir: scratch,
+        signal,
+        log,
+        options: { diskSizeMiB: req.diskSizeMiB, gzipLevel: req.gzipLevel },
+      };
+      log("Create outputs:");
+      if (formats.some((f) => f.usesBootPayload === true)) {
+        const bootDir = path.join(scratch, "boot");
+        await mkdir(bootDir);
+        ctx.boot = await makeBootPayload(ctx, bootDir);
+        timer.mark("boot payload");
+      }
+      artifacts = await writeFormats(plan.formats, ctx);
+      timer.mark("formats");
+    } finally {
+      await assembled.close();
     }
-    const artifacts = await writeFormats(plan.formats, ctx);
     logFormats(log, artifacts);
 
     signal?.throwIfAborted();
@@ -293,6 +317,8 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
       cmdline,
     };
     await writeManifest(outputDir, manifest);
+    timer.mark("publish");
+    timer.report();
     return {
       cacheKey,
       outputDir,

@@ -2,6 +2,7 @@ import { createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 
 import { LinuxKitError } from "../errors";
+import type { RootfsReader } from "../formats/archive/rootfs-entries";
 import type { ImageSource, ResolvedImage } from "../sources/image-source";
 import type { LinuxKitSpec } from "../config/types";
 import type { BundleContext } from "./bundle-config";
@@ -19,17 +20,23 @@ export interface AssembleInput {
   spec: LinuxKitSpec;
   images: ReadonlyMap<string, ResolvedImage>;
   source: ImageSource;
-  /** Scratch file for file bodies. */
+  /** Scratch file for file bodies; it must stay until {@link AssembledRootfs.close}. */
   spoolPath: string;
-  /** Where the sorted root filesystem tar is written. */
-  tarPath: string;
   bundle: BundleContext;
   files: FilesLayerContext;
   log?: (line: string) => void;
 }
 
-export interface AssembleResult {
+/** The assembled root filesystem, held in its spool until closed. */
+export interface AssembledRootfs {
+  /** Number of paths. */
   entries: number;
+  /** The entries in archive order, read from the spool (no tar involved). */
+  rootfs: RootfsReader;
+  /** Writes the sorted root filesystem tar to `tarPath`. */
+  writeTar(tarPath: string): Promise<void>;
+  /** Closes the spool's scratch file (the caller removes it). */
+  close(): Promise<void>;
 }
 
 function imageFor(images: ReadonlyMap<string, ResolvedImage>, ref: string): ResolvedImage {
@@ -40,12 +47,13 @@ function imageFor(images: ReadonlyMap<string, ResolvedImage>, ref: string): Reso
 }
 
 /**
- * Builds the root filesystem tar in LinuxKit's order — kernel, init images,
+ * Assembles the root filesystem in LinuxKit's order — kernel, init images,
  * volumes, onboot, onshutdown and service bundles, files — keeping the
- * last write of each path and writing entries sorted, so equal inputs give
- * equal bytes.
+ * last write of each path. Read back, entries come sorted, so equal inputs
+ * give equal bytes, whether as entries or as the tar. On success the caller
+ * owns the result and must close it; on failure nothing is left open.
  */
-export async function assembleRootfs(input: AssembleInput): Promise<AssembleResult> {
+export async function assembleRootfs(input: AssembleInput): Promise<AssembledRootfs> {
   const { spec, images, source } = input;
   const log = input.log ?? (() => undefined);
   const spool = await TarSpool.create(input.spoolPath);
@@ -112,10 +120,14 @@ export async function assembleRootfs(input: AssembleInput): Promise<AssembleResu
       for (const f of spec.files) log(`  ${f.path}`);
     }
     await addFilesLayer(spool, spec.files, input.files);
-    const entries = spool.size;
-    await pipeline(spool.writeSorted(), createWriteStream(input.tarPath));
-    return { entries };
-  } finally {
+    return {
+      entries: spool.size,
+      rootfs: spool.reader(),
+      writeTar: (tarPath) => pipeline(spool.writeSorted(), createWriteStream(tarPath)),
+      close: () => spool.close(),
+    };
+  } catch (e) {
     await spool.close();
+    throw e;
   }
 }

@@ -1,7 +1,10 @@
+import { readSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import tar from "tar-stream";
 
+import type { RootfsEntry, RootfsReader } from "../formats/archive/rootfs-entries";
+import type { TarHeader } from "../formats/archive/tar-read";
 import { FIXED_MTIME, type EntryHeader } from "./tar-entry";
 
 /** One path in the spooled filesystem; the last write of a path wins. */
@@ -14,6 +17,8 @@ interface SpoolRecord {
 }
 
 const CHUNK = 1 << 20;
+/** Bodies up to this size are read from the scratch file in one synchronous call. */
+const SYNC_READ_MAX = 64 * 1024;
 /** Small bodies are gathered and written to the spool this many bytes at a time. */
 const WRITE_BATCH = 1 << 20;
 
@@ -46,6 +51,8 @@ export class TarSpool {
   /** Bytes appended but not yet written: they end at `nextOffset`. */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** Names in archive order, fixed by the first read; nothing may change after it. */
+  private sorted: string[] | undefined;
 
   private constructor(private readonly fh: FileHandle) {}
 
@@ -68,8 +75,14 @@ export class TarSpool {
     return this.records.size;
   }
 
+  private assertOpen(): void {
+    if (this.sorted !== undefined)
+      throw new Error("the spool was read already; entries can no longer change");
+  }
+
   /** Adds an entry whose body (regular files only) comes from a stream. */
   async addStream(header: EntryHeader, body: Readable | undefined): Promise<void> {
+    this.assertOpen();
     if (header.type === "link") {
       this.addLink(header);
       body?.resume();
@@ -97,6 +110,7 @@ export class TarSpool {
 
   /** Adds an entry with an in-memory body (regular files), or none. */
   async addBuffer(header: Omit<EntryHeader, "size">, data?: Buffer): Promise<void> {
+    this.assertOpen();
     const body = data ?? Buffer.alloc(0);
     const offset = this.nextOffset;
     if (header.type === "file" && body.length > 0) await this.append(body);
@@ -151,6 +165,7 @@ export class TarSpool {
 
   /** Removes the entry at `name`, if any (its bytes stay in the scratch file). */
   remove(name: string): void {
+    this.assertOpen();
     this.records.delete(name);
   }
 
@@ -159,6 +174,7 @@ export class TarSpool {
    * those for which `keep` returns true.
    */
   removeBelow(dir: string, keep: (name: string) => boolean = () => false): void {
+    this.assertOpen();
     const prefix = `${dir}/`;
     for (const name of [...this.records.keys()]) {
       if (name.startsWith(prefix) && !keep(name)) this.records.delete(name);
@@ -190,49 +206,95 @@ export class TarSpool {
     }
   }
 
+  /** Names in archive order: sorted by bytes, missing parents added. Seals the spool. */
+  private order(): string[] {
+    if (this.sorted === undefined) {
+      this.addMissingParents();
+      this.sorted = [...this.records.keys()].sort(compareNames);
+    }
+    return this.sorted;
+  }
+
   /**
-   * Writes every entry, sorted by name, as a tar stream. Paths sharing bytes
-   * through hard links are written once: the first name holds the data and
-   * the others link to it.
+   * Every entry in archive order — sorted by name, parents first — as the
+   * tar {@link writeSorted} writes would read back: paths sharing bytes
+   * through hard links appear once with the data (the first name) and as
+   * `link` entries naming it after that. Bodies are read from the scratch
+   * file when iterated. Can be read any number of times; the spool can no
+   * longer change once read.
    */
-  writeSorted(): Readable {
-    this.addMissingParents();
-    const names = [...this.records.keys()].sort(compareNames);
-    const pack = tar.pack();
+  async *sortedEntries(): AsyncGenerator<RootfsEntry, void, undefined> {
+    const names = this.order();
+    await this.flush();
     const firstNameOfData = new Map<number, string>();
+    for (const name of names) {
+      const rec = this.records.get(name)!;
+      const h = rec.header;
+      if (h.type === "file") {
+        const first = firstNameOfData.get(rec.dataId);
+        if (first !== undefined) {
+          yield { header: readBack(h, "link", first) };
+          continue;
+        }
+        firstNameOfData.set(rec.dataId, h.name);
+        yield { header: readBack(h), body: this.bodyOf(rec.offset, h.size) };
+      } else {
+        yield { header: readBack(h) };
+      }
+    }
+  }
+
+  /** The spool as a {@link RootfsReader} for format writers. */
+  reader(): RootfsReader {
+    return { entries: () => this.sortedEntries() };
+  }
+
+  /**
+   * `size` bytes at `offset` in the scratch file, a chunk at a time. Small
+   * bodies (most files) were just written and sit in the page cache: one
+   * synchronous read costs microseconds, a thread-pool round trip far more.
+   */
+  private async *bodyOf(offset: number, size: number): AsyncGenerator<Buffer, void, undefined> {
+    if (size <= SYNC_READ_MAX) {
+      const buf = Buffer.allocUnsafe(size);
+      const got = readSync(this.fh.fd, buf, 0, size, offset);
+      if (got !== size) throw new Error(`spool ended early at offset ${offset + got}`);
+      if (size > 0) yield buf;
+      return;
+    }
+    let done = 0;
+    while (done < size) {
+      const want = Math.min(CHUNK, size - done);
+      const buf = Buffer.allocUnsafe(want);
+      const { bytesRead } = await this.fh.read(buf, 0, want, offset + done);
+      if (bytesRead === 0) throw new Error(`spool ended early at offset ${offset + done}`);
+      done += bytesRead;
+      yield bytesRead === want ? buf : buf.subarray(0, bytesRead);
+    }
+  }
+
+  /** Writes every entry of {@link sortedEntries} as a tar stream. */
+  writeSorted(): Readable {
+    const pack = tar.pack();
     const produce = async (): Promise<void> => {
-      await this.flush();
-      for (const name of names) {
-        const rec = this.records.get(name)!;
-        const h = rec.header;
+      for await (const { header: h, body } of this.sortedEntries()) {
         const base: PackHeader = {
           name: h.name,
           mode: h.mode === 0 ? MODE_ZERO : h.mode,
           uid: h.uid,
           gid: h.gid,
-          mtime: h.mtime,
+          mtime: new Date(h.mtime * 1000),
           uname: "",
           gname: "",
         };
         if (h.type === "file") {
-          const first = firstNameOfData.get(rec.dataId);
-          if (first !== undefined) {
-            await entryDone(pack, { ...base, type: "link", linkname: first, size: 0 });
-            continue;
-          }
-          firstNameOfData.set(rec.dataId, h.name);
-          await this.writeFileEntry(
-            pack,
-            { ...base, type: "file", size: h.size },
-            rec.offset,
-            h.size,
-          );
+          await writeFileEntry(pack, { ...base, type: "file", size: h.size }, body);
         } else {
           await entryDone(pack, {
             ...base,
             type: h.type,
             size: 0,
-            linkname: h.type === "symlink" ? h.linkname : undefined,
+            linkname: h.type === "symlink" || h.type === "link" ? h.linkname : undefined,
             devmajor: h.devmajor,
             devminor: h.devminor,
           });
@@ -244,41 +306,52 @@ export class TarSpool {
     return pack as unknown as Readable;
   }
 
-  private async writeFileEntry(
-    pack: tar.Pack,
-    header: PackHeader,
-    offset: number,
-    size: number,
-  ): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      const entry = pack.entry(header, (err) => (err ? reject(err) : resolve()));
-      // A destroyed entry emits "error"; unheard, that would be an uncaught exception.
-      entry.on("error", reject);
-      const pump = async (): Promise<void> => {
-        let done = 0;
-        while (done < size) {
-          const want = Math.min(CHUNK, size - done);
-          const buf = Buffer.allocUnsafe(want);
-          const { bytesRead } = await this.fh.read(buf, 0, want, offset + done);
-          if (bytesRead === 0) throw new Error(`spool ended early for ${String(header.name)}`);
-          done += bytesRead;
-          if (!entry.write(bytesRead === want ? buf : buf.subarray(0, bytesRead))) {
-            await new Promise<void>((r) => entry.once("drain", () => r()));
-          }
-        }
-        entry.end(undefined);
-      };
-      pump().catch((e: unknown) => {
-        entry.destroy(e as Error);
-        reject(e as Error);
-      });
-    });
-  }
-
   /** Closes the scratch file (the caller removes it). */
   async close(): Promise<void> {
     await this.fh.close();
   }
+}
+
+/**
+ * A spool header as a reader of the written tar sees it: permission bits
+ * only, whole seconds, no size but for files, `linkname` "" when none.
+ */
+function readBack(h: EntryHeader, type?: "link", linkname?: string): TarHeader {
+  const t = type ?? h.type;
+  return {
+    name: h.name,
+    type: t,
+    mode: h.mode & 0o7777,
+    uid: h.uid,
+    gid: h.gid,
+    mtime: Math.floor(h.mtime.getTime() / 1000),
+    size: t === "file" ? h.size : 0,
+    linkname: linkname ?? (t === "symlink" ? (h.linkname ?? "") : ""),
+    devmajor: t === "file" ? 0 : (h.devmajor ?? 0),
+    devminor: t === "file" ? 0 : (h.devminor ?? 0),
+  };
+}
+
+async function writeFileEntry(
+  pack: tar.Pack,
+  header: PackHeader,
+  body: AsyncIterable<Buffer> | undefined,
+): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const entry = pack.entry(header, (err) => (err ? reject(err) : resolve()));
+    // A destroyed entry emits "error"; unheard, that would be an uncaught exception.
+    entry.on("error", reject);
+    const pump = async (): Promise<void> => {
+      for await (const chunk of body ?? []) {
+        if (!entry.write(chunk)) await new Promise<void>((r) => entry.once("drain", () => r()));
+      }
+      entry.end(undefined);
+    };
+    pump().catch((e: unknown) => {
+      entry.destroy(e as Error);
+      reject(e as Error);
+    });
+  });
 }
 
 function entryDone(pack: tar.Pack, header: PackHeader): Promise<void> {

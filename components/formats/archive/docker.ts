@@ -107,6 +107,7 @@ async function* dockerTarChunks(tarPath: string, signal?: AbortSignal): AsyncGen
 
 export const dockerFormat: OutputFormat = {
   name: FORMAT,
+  readsRootfsTar: true,
   files: (name) => [`${name}.docker`],
 
   async write(ctx: FormatContext): Promise<Artifact[]> {

@@ -43,7 +43,8 @@ import {
   zeros,
   type NewcHeader,
 } from "./newc";
-import { readTarEntries, type TarHeader, type TarReadOptions } from "./tar-read";
+import { rootfsReader, type RootfsReader } from "./rootfs-entries";
+import type { TarHeader, TarReadOptions } from "./tar-read";
 import { scanTar, type TarScan, type TarScanOptions } from "./tar-scan";
 
 /** Options for the cpio writer. */
@@ -113,7 +114,7 @@ function header(h: TarHeader, ino: number, nlink: number, fileSize: number): New
   };
 }
 
-function encode(h: NewcHeader, tarPath: string): Buffer {
+function encode(h: NewcHeader, file: string | undefined): Buffer {
   try {
     return encodeNewcHeader(h);
   } catch (err) {
@@ -122,7 +123,7 @@ function encode(h: NewcHeader, tarPath: string): Buffer {
       "BUILD",
       `cannot put ${JSON.stringify(h.name)} in a cpio archive: ${err.message}`,
       {
-        file: tarPath,
+        file,
         hint: "newc cpio holds files under 4 GiB with 32-bit uid, gid and mtime; make the file smaller or put it on a volume",
         cause: err,
       },
@@ -131,15 +132,18 @@ function encode(h: NewcHeader, tarPath: string): Buffer {
 }
 
 /**
- * The newc archive for `tarPath` as a sequence of chunks, using a
- * {@link TarScan} of the same file. Use {@link tarToCpio} unless you need
- * to place the bytes yourself.
+ * The newc archive of a root filesystem (a tar file path, or a
+ * {@link RootfsReader}) as a sequence of chunks, using a {@link TarScan}
+ * of the same entries. Use {@link tarToCpio} unless you need to place the
+ * bytes yourself.
  */
 export async function* cpioChunks(
-  tarPath: string,
+  source: string | RootfsReader,
   scan: TarScan,
   opts: CpioOptions = {},
 ): AsyncGenerator<Buffer, void, undefined> {
+  const rootfs = rootfsReader(source);
+  const file = rootfs.file;
   const batcher = new ChunkBatcher(opts.batchBytes ?? DEFAULT_BATCH_BYTES);
   const dirs = new Set<string>([""]);
   const linked = new Map<string, LinkedInode>();
@@ -158,16 +162,16 @@ export async function* cpioChunks(
     if (dirs.has(parent)) return;
     yield* ensureParents(parent, mtime);
     dirs.add(parent);
-    yield* emit(encode(header({ ...DIR_STUB, name: parent, mtime }, nextIno++, 2, 0), tarPath));
+    yield* emit(encode(header({ ...DIR_STUB, name: parent, mtime }, nextIno++, 2, 0), file));
   }
 
-  for await (const { header: h, body } of readTarEntries(tarPath, opts)) {
+  for await (const { header: h, body } of rootfs.entries(opts)) {
     if (h.name === "" || opts.skip?.(h.name)) continue;
     yield* ensureParents(h.name, h.mtime);
     switch (h.type) {
       case "directory":
         dirs.add(h.name);
-        yield* emit(encode(header(h, nextIno++, 2, 0), tarPath));
+        yield* emit(encode(header(h, nextIno++, 2, 0), file));
         break;
       case "file": {
         const others = scan.linkCount.get(h.name) ?? 0;
@@ -181,9 +185,9 @@ export async function* cpioChunks(
             gid: h.gid,
             mtime: h.mtime,
           });
-        yield* emit(encode(header(h, ino, others + 1, h.size), tarPath));
+        yield* emit(encode(header(h, ino, others + 1, h.size), file));
         let seen = 0;
-        for await (const chunk of body as AsyncIterable<Buffer>) {
+        for await (const chunk of body ?? []) {
           seen += chunk.length;
           yield* emit(chunk);
         }
@@ -191,9 +195,7 @@ export async function* cpioChunks(
           throw new LinuxKitError(
             "BUILD",
             `tar entry ${JSON.stringify(h.name)} is truncated (${seen} of ${h.size} bytes)`,
-            {
-              file: tarPath,
-            },
+            { file },
           );
         }
         yield* emit(zeros(padLength(h.size)));
@@ -202,7 +204,7 @@ export async function* cpioChunks(
       case "symlink": {
         if (scan.linkCount.has(h.name)) copied.set(h.name, h);
         const target = Buffer.from(h.linkname, "utf8");
-        yield* emit(encode(header(h, nextIno++, 1, target.length), tarPath));
+        yield* emit(encode(header(h, nextIno++, 1, target.length), file));
         yield* emit(target);
         yield* emit(zeros(padLength(target.length)));
         break;
@@ -211,7 +213,7 @@ export async function* cpioChunks(
       case "block-device":
       case "fifo":
         if (scan.linkCount.has(h.name)) copied.set(h.name, h);
-        yield* emit(encode(header(h, nextIno++, 1, 0), tarPath));
+        yield* emit(encode(header(h, nextIno++, 1, 0), file));
         break;
       case "link": {
         const root = scan.linkRoot.get(h.name) ?? h.linkname;
@@ -219,7 +221,7 @@ export async function* cpioChunks(
         if (first !== undefined) {
           const { mode, uid, gid, mtime } = first;
           yield* emit(
-            encode(header({ ...h, mode, uid, gid, mtime }, first.ino, first.nlink, 0), tarPath),
+            encode(header({ ...h, mode, uid, gid, mtime }, first.ino, first.nlink, 0), file),
           );
           break;
         }
@@ -229,14 +231,14 @@ export async function* cpioChunks(
             "BUILD",
             `hard link ${JSON.stringify(h.name)} points at ${JSON.stringify(root)}, which is not an earlier file in the archive`,
             {
-              file: tarPath,
+              file,
               hint: "hard link targets must come before their links and must not be left out",
             },
           );
         }
         const copy = { ...original, name: h.name };
         const data = copy.type === "symlink" ? Buffer.from(copy.linkname, "utf8") : Buffer.alloc(0);
-        yield* emit(encode(header(copy, nextIno++, 1, data.length), tarPath));
+        yield* emit(encode(header(copy, nextIno++, 1, data.length), file));
         yield* emit(data);
         yield* emit(zeros(padLength(data.length)));
         break;

@@ -8,7 +8,7 @@
 import path from "node:path";
 import { publishOptions, writeAtomic } from "../atomic-file";
 import { splitBootFiles } from "../boot/boot-files";
-import { writeInitrdFile } from "../boot/boot-payload";
+import { rootfsOf, writeInitrdFile } from "../boot/boot-payload";
 import { writeChunksToFile } from "../file-sink";
 import { withScratchDir } from "../scratch";
 import { tarOfFiles, type TarMember } from "./tar-write";
@@ -37,7 +37,7 @@ async function membersFor(
   const kernelPath = path.join(scratch, "kernel");
   const ucodePath = path.join(scratch, "ucode.cpio");
   const initrdPath = path.join(scratch, "initrd.img");
-  const boot = await splitBootFiles(ctx.rootfsTarPath, { kernelPath, ucodePath }, { signal });
+  const boot = await splitBootFiles(rootfsOf(ctx), { kernelPath, ucodePath }, { signal });
   // LinuxKit leaves the microcode out of this initrd.
   const initrd = await writeInitrdFile(ctx, boot.scan, initrdPath);
   return {

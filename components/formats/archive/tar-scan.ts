@@ -3,9 +3,9 @@
  * drained unless captured) to learn how many names each hard-linked file
  * has, which the cpio writer needs before it writes the file's first name.
  */
-import type { Readable } from "node:stream";
 import { LinuxKitError } from "../../errors";
-import { readTarEntries, type TarHeader, type TarReadOptions } from "./tar-read";
+import { rootfsReader, type RootfsReader } from "./rootfs-entries";
+import type { TarHeader, TarReadOptions } from "./tar-read";
 
 /** What the first pass learned. */
 export interface TarScan {
@@ -23,24 +23,29 @@ export interface TarScanOptions extends TarReadOptions {
    * Called for every entry; return a consumer to read that entry's body
    * (e.g. to pull `boot/kernel` out while scanning). The scan waits for it.
    */
-  capture?: (header: TarHeader) => ((body: Readable) => Promise<void>) | undefined;
+  capture?: (header: TarHeader) => ((body: AsyncIterable<Buffer>) => Promise<void>) | undefined;
 }
 
-/** Reads every header of `tarPath` once; see {@link TarScan}. */
-export async function scanTar(tarPath: string, opts: TarScanOptions = {}): Promise<TarScan> {
+/**
+ * Reads every header of the root filesystem once (a tar file path, or a
+ * {@link RootfsReader}); see {@link TarScan}.
+ */
+export async function scanTar(
+  source: string | RootfsReader,
+  opts: TarScanOptions = {},
+): Promise<TarScan> {
+  const rootfs = rootfsReader(source);
   const linkRoot = new Map<string, string>();
   const linkCount = new Map<string, number>();
-  for await (const { header, body } of readTarEntries(tarPath, opts)) {
+  for await (const { header, body } of rootfs.entries(opts)) {
     const consume = opts.capture?.(header);
-    if (consume) await consume(body);
+    if (consume) await consume(body ?? emptyBody());
     if (header.type !== "link" || opts.skip?.(header.name)) continue;
     if (header.linkname === header.name) {
       throw new LinuxKitError(
         "BUILD",
         `hard link ${JSON.stringify(header.name)} points at itself`,
-        {
-          file: tarPath,
-        },
+        { file: rootfs.file },
       );
     }
     const root = linkRoot.get(header.linkname) ?? header.linkname;
@@ -48,4 +53,8 @@ export async function scanTar(tarPath: string, opts: TarScanOptions = {}): Promi
     linkCount.set(root, (linkCount.get(root) ?? 0) + 1);
   }
   return { linkRoot, linkCount };
+}
+
+async function* emptyBody(): AsyncGenerator<Buffer> {
+  // a header without bytes
 }

@@ -11,6 +11,7 @@ const FORMAT = "tar";
 
 export const tarFormat: OutputFormat = {
   name: FORMAT,
+  readsRootfsTar: true,
   files: (name) => [`${name}.tar`],
 
   async write(ctx: FormatContext): Promise<Artifact[]> {

@@ -5,11 +5,11 @@
  * scanning the tar, and leave `boot/` out of the initrd the way LinuxKit
  * does (initrd/initrd.go, CopySplitTar).
  */
-import type { Readable } from "node:stream";
 import { LinuxKitError } from "../../errors";
 import { writeChunksToFile, type WrittenFile } from "../file-sink";
 import { scanTar, type TarScan } from "../archive/tar-scan";
 import type { TarReadOptions } from "../archive/tar-read";
+import { rootfsReader, type RootfsReader } from "../archive/rootfs-entries";
 
 export const BOOT_KERNEL = "boot/kernel";
 export const BOOT_CMDLINE = "boot/cmdline";
@@ -50,10 +50,14 @@ export interface BootFiles {
   scan: TarScan;
 }
 
-async function readSmall(body: Readable, limit: number, name: string): Promise<Buffer> {
+async function readSmall(
+  body: AsyncIterable<Buffer>,
+  limit: number,
+  name: string,
+): Promise<Buffer> {
   const parts: Buffer[] = [];
   let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
+  for await (const chunk of body) {
     size += chunk.length;
     if (size > limit) {
       throw new LinuxKitError("BUILD", `${name} is larger than ${limit} bytes`, {
@@ -66,20 +70,22 @@ async function readSmall(body: Readable, limit: number, name: string): Promise<B
 }
 
 /**
- * Scans `tarPath` once: copies `boot/kernel` and `boot/ucode.cpio` to the
+ * Scans the root filesystem (a tar file path, or a {@link RootfsReader})
+ * once: copies `boot/kernel` and `boot/ucode.cpio` to the
  * target files, reads `boot/cmdline`, and counts hard links for the initrd.
  * Fails with a BUILD error if there is no `boot/kernel`.
  */
 export async function splitBootFiles(
-  tarPath: string,
+  source: string | RootfsReader,
   targets: BootFileTargets,
   opts: TarReadOptions = {},
 ): Promise<BootFiles> {
+  const rootfs = rootfsReader(source);
   let kernel: WrittenFile | undefined;
   let kernelMtime = 0;
   let cmdline: Buffer = Buffer.alloc(0);
   let ucodeSize: number | undefined;
-  const scan = await scanTar(tarPath, {
+  const scan = await scanTar(rootfs, {
     ...opts,
     skip: isBootFile,
     capture(h) {
@@ -109,7 +115,7 @@ export async function splitBootFiles(
       "BUILD",
       `the root filesystem has no ${BOOT_KERNEL}, so there is nothing to boot`,
       {
-        file: tarPath,
+        file: rootfs.file,
         hint: "add a `kernel:` section to the YAML, or choose the `tar` format",
       },
     );

@@ -18,6 +18,7 @@ import { splitBootFiles } from "./boot-files";
 import { writeChunksToFile, type WrittenFile } from "../file-sink";
 import { initrdChunks, initrdLogLine } from "./initrd";
 import type { TarScan } from "../archive/tar-scan";
+import { tarFileRootfs, type RootfsReader } from "../archive/rootfs-entries";
 import type { FormatContext } from "../types";
 
 /** Kernel, initrd and command line of an image, ready to put on a boot medium. */
@@ -69,6 +70,14 @@ export interface InitrdFileOptions {
 }
 
 /**
+ * The root filesystem of `ctx` to read entries from: the build's spool
+ * when the caller hands it over ({@link FormatContext.rootfs}), else the tar.
+ */
+export function rootfsOf(ctx: FormatContext): RootfsReader {
+  return ctx.rootfs ?? tarFileRootfs(ctx.rootfsTarPath);
+}
+
+/**
  * Writes the initrd of `ctx`'s root filesystem (scanned as `scan`) to
  * `dest` and logs the usual line about it.
  */
@@ -82,7 +91,7 @@ export async function writeInitrdFile(
   const started = Date.now();
   const written = await writeChunksToFile(
     dest,
-    initrdChunks(ctx.rootfsTarPath, scan, {
+    initrdChunks(rootfsOf(ctx), scan, {
       gzipLevel: ctx.options.gzipLevel,
       ucodePath: opts.ucodePath,
       signal,
@@ -95,14 +104,15 @@ export async function writeInitrdFile(
 
 /**
  * Writes the boot payload of `ctx`'s root filesystem into the existing
- * folder `dir` (`kernel`, `initrd.img`) in one pass over the tar.
+ * folder `dir` (`kernel`, `initrd.img`): one pass over the headers (and
+ * the kernel's bytes), one over everything for the initrd.
  */
 export async function makeBootPayload(ctx: FormatContext, dir: string): Promise<BootPayload> {
   const { signal } = ctx;
   const kernelPath = path.join(dir, "kernel");
   const ucodePath = path.join(dir, "ucode.cpio");
   const initrdPath = path.join(dir, "initrd.img");
-  const boot = await splitBootFiles(ctx.rootfsTarPath, { kernelPath, ucodePath }, { signal });
+  const boot = await splitBootFiles(rootfsOf(ctx), { kernelPath, ucodePath }, { signal });
   const initrd = await writeInitrdFile(ctx, boot.scan, initrdPath, {
     ucodePath: boot.ucodeSize === undefined ? undefined : ucodePath,
   });

@@ -6,34 +6,23 @@
  * blocks), zero-padded to a multiple of 4 bytes as LinuxKit's writer does
  * (the kernel skips zero padding between archives).
  */
-import { LinuxKitError } from "../../errors";
+import { checkGzipLevel, DEFAULT_GZIP_LEVEL } from "../gzip-level";
 import { isBootFile } from "./boot-files";
 import { fileChunks } from "../file-sink";
 import { cpioChunks, type CpioOptions } from "../archive/newc-cpio";
 import { padLength, zeros } from "../archive/newc";
 import { parallelGzipChunks } from "../archive/parallel-gzip";
 import type { TarScan } from "../archive/tar-scan";
+import type { RootfsReader } from "../archive/rootfs-entries";
 
-/** Default gzip level, the same trade-off as `gzip -6`. */
-export const DEFAULT_GZIP_LEVEL = 6;
+export { checkGzipLevel, DEFAULT_GZIP_LEVEL };
 
 /** Options for {@link initrdChunks}. */
 export interface InitrdOptions extends Omit<CpioOptions, "skip"> {
-  /** gzip level 0 (store) to 9 (smallest). Default 6. */
+  /** gzip level 0 (store) to 9 (smallest). Default {@link DEFAULT_GZIP_LEVEL}. */
   gzipLevel?: number;
   /** A microcode cpio to put first, uncompressed. */
   ucodePath?: string;
-}
-
-/** Throws a USAGE error unless `level` is a whole number from 0 to 9. */
-export function checkGzipLevel(level: number): number {
-  if (!Number.isInteger(level) || level < 0 || level > 9) {
-    throw new LinuxKitError("USAGE", `gzip level ${level} is not a whole number from 0 to 9`, {
-      field: "gzipLevel",
-      hint: "use 6 (the default), 1 for speed or 9 for size",
-    });
-  }
-  return level;
 }
 
 /**
@@ -51,17 +40,18 @@ export function gzipChunks(
 }
 
 /**
- * The initrd for `tarPath` as chunks: microcode (if any), then the gzip'd
- * cpio of everything outside `boot/`, then zeros to a 4-byte multiple.
+ * The initrd of a root filesystem (a tar file path, or a
+ * {@link RootfsReader}) as chunks: microcode (if any), then the gzip'd cpio
+ * of everything outside `boot/`, then zeros to a 4-byte multiple.
  */
 export async function* initrdChunks(
-  tarPath: string,
+  source: string | RootfsReader,
   scan: TarScan,
   opts: InitrdOptions = {},
 ): AsyncGenerator<Buffer, void, undefined> {
   if (opts.ucodePath !== undefined) yield* fileChunks(opts.ucodePath, opts);
   let compressed = 0;
-  const cpio = cpioChunks(tarPath, scan, { ...opts, skip: isBootFile });
+  const cpio = cpioChunks(source, scan, { ...opts, skip: isBootFile });
   for await (const chunk of gzipChunks(cpio, opts.gzipLevel ?? DEFAULT_GZIP_LEVEL, opts.signal)) {
     compressed += chunk.length;
     yield chunk;

@@ -7,6 +7,7 @@ import path from "node:path";
 
 import { publishOptions, publishTogether } from "../atomic-file";
 import { splitBootFiles } from "./boot-files";
+import { rootfsOf } from "./boot-payload";
 import { chunksOf, writeChunksToFile } from "../file-sink";
 import { withScratchDir } from "../scratch";
 import type { Artifact, FormatContext } from "../types";
@@ -38,7 +39,7 @@ export function writeKernelAndRoot(
     publishTogether(async (set) => {
       const boot = await set.add(kernelPath, (tmp) =>
         splitBootFiles(
-          ctx.rootfsTarPath,
+          rootfsOf(ctx),
           { kernelPath: tmp, ucodePath: path.join(scratch, "ucode.cpio") },
           { signal },
         ),

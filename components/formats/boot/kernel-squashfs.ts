@@ -204,6 +204,7 @@ export async function makeRootSquashfs(
 
 export const kernelSquashfsFormat: OutputFormat = {
   name: FORMAT,
+  readsRootfsTar: true,
   files: (name) => [`${name}-kernel`, `${name}-squashfs.img`, `${name}-cmdline`],
   requiredTools: [MKSQUASHFS_TOOL],
 

@@ -265,6 +265,7 @@ export async function makeTreeIso(
 
 export const kernelIsoFormat: OutputFormat = {
   name: FORMAT,
+  readsRootfsTar: true,
   files: (name) => [`${name}-kernel`, `${name}.iso`, `${name}-cmdline`],
   requiredTools: [XORRISO_TOOL, { command: "mkfifo", debianPackage: "coreutils" }],
 
