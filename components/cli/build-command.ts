@@ -1,7 +1,5 @@
 import path from "node:path";
 
-import { build } from "../pipeline/pipeline";
-import { chooseFormats, loadSpecFiles } from "../config";
 import { parseCommandArgs } from "./argv";
 import { LinuxKitError } from "../errors";
 import { DEFAULT_GZIP_LEVEL } from "../formats/gzip-level";
@@ -71,6 +69,11 @@ export async function buildCommand(args: string[], out: (line: string) => void):
   }
   const gzipLevel =
     values["gzip-level"] === undefined ? undefined : parseGzipLevel(values["gzip-level"]);
+  // Loaded here, not at the top: `build --help` and `help` need neither.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { chooseFormats, loadSpecFiles } = require("../config") as typeof import("../config");
+  const { build } = require("../pipeline/pipeline") as typeof import("../pipeline/pipeline");
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const parsed = await loadSpecFiles(positionals);
   const choice = chooseFormats(values.format, parsed.spec);
   if (choice.overridden !== undefined) {
