@@ -48,23 +48,32 @@ interface Case {
   label: string;
   yaml: string;
   format: string;
+  /** Extra arguments of our build. */
+  args?: string[];
+  /** Extra environment of our build. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const fmt = (s: number): string => `${s.toFixed(2)} s`;
 
 function ours(c: Case, dir: string): Measured {
-  return measure(process.execPath, [
-    CLI,
-    "build",
-    "--no-cache",
-    "--format",
-    c.format,
-    "--dir",
-    dir,
-    "--name",
-    "bench",
-    c.yaml,
-  ]);
+  return measure(
+    process.execPath,
+    [
+      CLI,
+      "build",
+      "--no-cache",
+      ...(c.args ?? []),
+      "--format",
+      c.format,
+      "--dir",
+      dir,
+      "--name",
+      "bench",
+      c.yaml,
+    ],
+    { ...process.env, ...c.env },
+  );
 }
 
 function linuxkitBuild(bin: string, c: Case, format: string, dir: string): Measured {
@@ -117,6 +126,18 @@ async function buildTable(work: string): Promise<void> {
   const cases: Case[] = [
     { label: "nginx-like.yml", yaml: NGINX, format: "kernel+initrd" },
     { label: "busybox-size", yaml: busybox, format: "kernel+initrd" },
+    {
+      label: "nginx-like.yml, export cache off",
+      yaml: NGINX,
+      format: "kernel+initrd",
+      env: { PULUMI_LINUXKIT_EXPORT_CACHE: "0" },
+    },
+    {
+      label: "nginx-like.yml, --gzip-level 6",
+      yaml: NGINX,
+      format: "kernel+initrd",
+      args: ["--gzip-level", "6"],
+    },
     { label: "nginx-like.yml", yaml: NGINX, format: "iso-bios" },
     { label: "nginx-like.yml", yaml: NGINX, format: "raw-bios" },
   ];
