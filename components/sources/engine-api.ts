@@ -13,10 +13,15 @@ export type HttpEngineAddress = Exclude<EngineAddress, { kind: "dockerode" }>;
 
 /**
  * The Docker Engine API over node:http, for the three calls a build makes
- * (image inspect, image export, pull). Paths carry no API version: the
- * engine then answers with its own current version, as it does for
- * dockerode. Connection errors are node's own (with their `code`); an
- * answer outside 2xx is an EngineReplyError with the engine's message.
+ * (image inspect, image export, pull). Paths carry no API version, as
+ * dockerode's do by default: the engine answers with its own current
+ * version, and the fields read here are the same in every version since
+ * 1.24, so no version needs pinning (a pinned one would be too new for an
+ * old engine or below a new engine's minimum). Docker documents
+ * unversioned calls as deprecated; should an engine drop them, asking
+ * `GET /_ping` for its `Api-Version` header first is the fix. Connection
+ * errors are node's own (with their `code`); an answer outside 2xx is an
+ * EngineReplyError with the engine's message.
  */
 export class EngineApiClient implements Engine {
   readonly endpoint: string;

@@ -8,7 +8,7 @@ import { engineAddress } from "./engine-host";
 /**
  * The engine DOCKER_HOST names. A local socket or a plain TCP engine gets
  * our own small client; TLS, ssh and Windows named pipes get dockerode,
- * which is loaded only then: it costs ~100 ms and ~180 modules at require
+ * which is loaded only then: it costs ~100 ms and ~200 modules at require
  * time (its gRPC/protobuf buildkit session and docker-modem's ssh2), which
  * a build against a local engine does not need.
  */
