@@ -59,3 +59,15 @@ export async function registryAuthFor(domain: string): Promise<RegistryAuth | un
   }
   return undefined;
 }
+
+/**
+ * The X-Registry-Auth header value for `auth`: its JSON in base64url with
+ * padding, as the docker CLI sends it (the engine decodes it with Go's
+ * base64.URLEncoding, which wants the padding).
+ */
+export function registryAuthHeader(auth: RegistryAuth): string {
+  return Buffer.from(JSON.stringify(auth), "utf8")
+    .toString("base64")
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_");
+}

@@ -1,5 +1,4 @@
-import Docker from "dockerode";
-import { existsSync } from "node:fs";
+import type Docker from "dockerode";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -8,45 +7,22 @@ import type { Readable } from "node:stream";
 import { LinuxKitError } from "../errors";
 import { registryAuthFor } from "./docker-auth";
 import { engineMessage, engineUnreachable, isEngineUnreachable } from "./docker-errors";
+import type { Engine, ImageInspect } from "./engine";
+import { asEngine, connectEngine } from "./engine-connect";
+import { dockerodeEndpoint } from "./engine-dockerode";
 import { applyLayers } from "./layer-apply";
 import { SavedImage } from "./saved-image";
 import type { ImageSource, PullProgress, ResolveOptions, ResolvedImage } from "./image-source";
-import { familiarImageRef, formatImageRef, parseImageRef } from "./image-ref";
-
-interface InspectInfo {
-  Id: string;
-  RepoDigests?: string[];
-  Architecture?: string;
-  Config?: {
-    Entrypoint?: string[] | string | null;
-    Cmd?: string[] | string | null;
-    Env?: string[] | null;
-    WorkingDir?: string;
-    Labels?: Record<string, string> | null;
-  };
-}
+import { familiarImageRef, formatImageRef, parseImageRef, type ImageRef } from "./image-ref";
 
 function asList(v: string[] | string | null | undefined): string[] | undefined {
   if (v === null || v === undefined) return undefined;
   return typeof v === "string" ? [v] : v;
 }
 
-/** Where dockerode will connect, for messages. */
-export function endpointOf(docker: Docker): string {
-  const opts =
-    (docker.modem as unknown as {
-      socketPath?: string | (() => Promise<string>);
-      host?: string;
-      port?: number;
-    }) ?? {};
-  if (typeof opts.socketPath === "string") return `unix://${opts.socketPath}`;
-  if (typeof opts.socketPath === "function") {
-    // docker-modem's default when DOCKER_HOST is unset: the user's
-    // Docker Desktop socket if it exists, else the system socket.
-    const user = path.join(os.homedir(), ".docker", "run", "docker.sock");
-    return `unix://${existsSync(user) ? user : "/var/run/docker.sock"}`;
-  }
-  return `${opts.host ?? "?"}:${opts.port ?? "?"}`;
+/** Where an engine client connects, for messages: `unix:///var/run/docker.sock`, `tcp://host:2375`. */
+export function endpointOf(engine: Engine | Docker): string {
+  return "endpoint" in engine ? engine.endpoint : dockerodeEndpoint(engine);
 }
 
 /**
@@ -58,18 +34,19 @@ export function endpointOf(docker: Docker): string {
  * `/etc/hostname`, `/.dockerenv`, `/dev/*`) reaches the result.
  */
 export class DockerImageSource implements ImageSource {
-  private readonly docker: Docker;
+  private readonly engine: Engine;
 
   /**
-   * @param docker the engine client (default: from DOCKER_HOST or the local socket).
+   * @param engine the engine client (default: the engine DOCKER_HOST names,
+   *   or the local socket; see `connectEngine`). A dockerode client works too.
    * @param scratchDir where image archives and layer spools are unpacked
    *   while a tree is read; removed afterwards (default: the OS temp folder).
    */
   constructor(
-    docker?: Docker,
+    engine?: Engine | Docker,
     private readonly scratchDir: string = os.tmpdir(),
   ) {
-    this.docker = docker ?? new Docker();
+    this.engine = engine === undefined ? connectEngine() : asEngine(engine);
   }
 
   async resolve(ref: string, options: ResolveOptions = {}): Promise<ResolvedImage> {
@@ -89,7 +66,7 @@ export class DockerImageSource implements ImageSource {
       });
     }
     if (info === undefined) {
-      await this.pull(name, ref, options.onProgress);
+      await this.pull(parsed, ref, options.onProgress);
       info = await this.inspect(name, ref);
       if (info === undefined) {
         throw new LinuxKitError("IMAGE_NOT_FOUND", `image ${ref} is still missing after a pull`, {
@@ -117,7 +94,7 @@ export class DockerImageSource implements ImageSource {
     try {
       let archive: Readable;
       try {
-        archive = (await this.docker.getImage(image.id).get()) as Readable;
+        archive = await this.engine.exportImage(image.id);
       } catch (e) {
         throw this.wrap(e, image.ref, "read the layers of");
       }
@@ -144,60 +121,47 @@ export class DockerImageSource implements ImageSource {
     }
   }
 
-  private async inspect(name: string, ref: string): Promise<InspectInfo | undefined> {
+  private async inspect(name: string, ref: string): Promise<ImageInspect | undefined> {
     try {
-      return (await this.docker.getImage(name).inspect()) as InspectInfo;
+      return await this.engine.inspectImage(name);
     } catch (e) {
-      if ((e as { statusCode?: number }).statusCode === 404) return undefined;
       throw this.wrap(e, ref, "inspect");
     }
   }
 
   private async pull(
-    name: string,
+    parsed: ImageRef,
     ref: string,
     onProgress?: (p: PullProgress) => void,
   ): Promise<void> {
-    const parsed = parseImageRef(ref);
-    const auth = typeof parsed === "string" ? undefined : await registryAuthFor(parsed.domain);
-    let stream: NodeJS.ReadableStream;
+    const { tag, digest, ...repository } = parsed;
+    // the engine takes a digest where a tag goes
+    const at = digest ?? tag ?? "latest";
+    const auth = await registryAuthFor(parsed.domain);
     try {
-      stream = (await this.docker.pull(
-        name,
-        auth ? { authconfig: auth } : {},
-      )) as NodeJS.ReadableStream;
+      await this.engine.pullImage(familiarImageRef(repository), at, auth, (ev) =>
+        onProgress?.({
+          ref,
+          status: `${ev.id ? `${ev.id}: ` : ""}${ev.status ?? ""}`,
+          detail: ev.progress,
+        }),
+      );
     } catch (e) {
       throw this.pullError(e, ref);
     }
-    await new Promise<void>((resolve, reject) => {
-      this.docker.modem.followProgress(
-        stream,
-        (err: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
-          const failed = events?.find(
-            (ev) => ev.error !== undefined || ev.errorDetail !== undefined,
-          );
-          if (err) reject(this.pullError(err, ref));
-          else if (failed)
-            reject(this.pullError(new Error(failed.error ?? failed.errorDetail?.message), ref));
-          else resolve();
-        },
-        (ev: { status?: string; progress?: string; id?: string }) =>
-          onProgress?.({
-            ref,
-            status: `${ev.id ? `${ev.id}: ` : ""}${ev.status ?? ""}`,
-            detail: ev.progress,
-          }),
-      );
-    });
   }
 
   private pullError(e: unknown, ref: string): LinuxKitError {
-    if (isEngineUnreachable(e)) return engineUnreachable(e, endpointOf(this.docker));
+    if (isEngineUnreachable(e)) return engineUnreachable(e, this.engine.endpoint);
     const msg = engineMessage(e);
+    const status = (e as { statusCode?: number }).statusCode;
     const parsed = parseImageRef(ref);
     const full = typeof parsed === "string" ? ref : formatImageRef(parsed);
     const domain = typeof parsed === "string" ? "the registry" : parsed.domain;
-    if (/unauthorized|authentication required|no basic auth credentials/i.test(msg)) {
+    if (
+      status === 401 ||
+      /unauthorized|authentication required|no basic auth credentials/i.test(msg)
+    ) {
       return new LinuxKitError(
         "IMAGE_PULL",
         `image ${ref} is not in the Docker engine and ${domain} refused to let ${full} be pulled: ${msg}`,
@@ -211,7 +175,9 @@ export class DockerImageSource implements ImageSource {
         },
       );
     }
-    const notFound = /not found|manifest unknown|pull access denied|does not exist|404/i.test(msg);
+    const notFound =
+      status === 404 ||
+      /not found|manifest unknown|pull access denied|does not exist|404/i.test(msg);
     return new LinuxKitError(
       notFound ? "IMAGE_NOT_FOUND" : "IMAGE_PULL",
       `image ${ref} is not in the Docker engine and pulling ${full} failed: ${msg}`,
@@ -227,7 +193,7 @@ export class DockerImageSource implements ImageSource {
 
   private wrap(e: unknown, ref: string, action: string): LinuxKitError {
     if (e instanceof LinuxKitError) return e;
-    if (isEngineUnreachable(e)) return engineUnreachable(e, endpointOf(this.docker));
+    if (isEngineUnreachable(e)) return engineUnreachable(e, this.engine.endpoint);
     return new LinuxKitError(
       "IMAGE_PULL",
       `could not ${action} image ${ref}: ${engineMessage(e)}`,

@@ -231,25 +231,45 @@ describe("DockerImageSource (real engine)", { timeout: 20_000 }, () => {
 });
 
 describe("DockerImageSource (no engine)", () => {
-  const unreachable = new DockerImageSource(new Docker({ socketPath: "/nonexistent.sock" }));
-
-  const calls: [string, () => Promise<unknown>][] = [
-    ["resolve", () => unreachable.resolve("nginx:alpine", { offline: true })],
-    ["resolve with pull", () => unreachable.resolve("nginx:alpine", { pull: true })],
+  const clients: [string, () => DockerImageSource][] = [
     [
-      "exportRootfs",
-      () => unreachable.exportRootfs({ ref: "nginx:alpine", id: "sha256:abc", labels: {} }),
+      "our client (DOCKER_HOST)",
+      () => {
+        const saved = process.env.DOCKER_HOST;
+        process.env.DOCKER_HOST = "unix:///nonexistent.sock";
+        try {
+          return new DockerImageSource();
+        } finally {
+          if (saved === undefined) delete process.env.DOCKER_HOST;
+          else process.env.DOCKER_HOST = saved;
+        }
+      },
+    ],
+    [
+      "an injected dockerode client",
+      () => new DockerImageSource(new Docker({ socketPath: "/nonexistent.sock" })),
     ],
   ];
-  for (const [what, call] of calls) {
-    it(`${what} against a missing socket is DOCKER_UNREACHABLE with the endpoint and a hint`, async () => {
-      await assert.rejects(timed(what, 10_000, call()), (e: unknown) => {
-        assert.ok(e instanceof LinuxKitError, String(e));
-        assert.equal(e.code, "DOCKER_UNREACHABLE");
-        assert.match(e.message, /unix:\/\/\/nonexistent\.sock/);
-        assert.match(e.hint ?? "", /DOCKER_HOST/);
-        return true;
+  for (const [client, make] of clients) {
+    const unreachable = make();
+    const calls: [string, () => Promise<unknown>][] = [
+      ["resolve", () => unreachable.resolve("nginx:alpine", { offline: true })],
+      ["resolve with pull", () => unreachable.resolve("nginx:alpine", { pull: true })],
+      [
+        "exportRootfs",
+        () => unreachable.exportRootfs({ ref: "nginx:alpine", id: "sha256:abc", labels: {} }),
+      ],
+    ];
+    for (const [what, call] of calls) {
+      it(`${what} against a missing socket, through ${client}, is DOCKER_UNREACHABLE with the endpoint and a hint`, async () => {
+        await assert.rejects(timed(what, 10_000, call()), (e: unknown) => {
+          assert.ok(e instanceof LinuxKitError, String(e));
+          assert.equal(e.code, "DOCKER_UNREACHABLE");
+          assert.match(e.message, /unix:\/\/\/nonexistent\.sock/);
+          assert.match(e.hint ?? "", /DOCKER_HOST/);
+          return true;
+        });
       });
-    });
+    }
   }
 });

@@ -22,8 +22,8 @@ describe("the engine endpoint named in messages", () => {
     }
   });
 
-  it("is host:port for a TCP engine", () => {
+  it("is tcp://host:port for a TCP engine", () => {
     const d = new Docker({ host: "127.0.0.1", port: 2375 });
-    assert.equal(endpointOf(d), "127.0.0.1:2375");
+    assert.equal(endpointOf(d), "tcp://127.0.0.1:2375");
   });
 });
