@@ -17,8 +17,6 @@ interface SpoolRecord {
 }
 
 const CHUNK = 1 << 20;
-/** Bodies up to this size are read from the scratch file in one synchronous call. */
-const SYNC_READ_MAX = 64 * 1024;
 /** Small bodies are gathered and written to the spool this many bytes at a time. */
 const WRITE_BATCH = 1 << 20;
 
@@ -139,14 +137,17 @@ export class TarSpool {
     if (this.pendingBytes >= WRITE_BATCH) await this.flush();
   }
 
-  /** Writes the gathered pieces. */
+  /** Writes the gathered pieces, in one call and without copying them together. */
   private async flush(): Promise<void> {
     if (this.pendingBytes === 0) return;
-    const batch = Buffer.concat(this.pending, this.pendingBytes);
-    const at = this.nextOffset - this.pendingBytes;
+    const batch = this.pending;
+    const bytes = this.pendingBytes;
+    const at = this.nextOffset - bytes;
     this.pending = [];
     this.pendingBytes = 0;
-    await this.fh.write(batch, 0, batch.length, at);
+    const { bytesWritten } = await this.fh.writev(batch, at);
+    if (bytesWritten !== bytes)
+      throw new Error(`spool write short: ${bytesWritten} of ${bytes} bytes`);
   }
 
   /**
@@ -250,26 +251,20 @@ export class TarSpool {
   }
 
   /**
-   * `size` bytes at `offset` in the scratch file, a chunk at a time. Small
-   * bodies (most files) were just written and sit in the page cache: one
-   * synchronous read costs microseconds, a thread-pool round trip far more.
+   * `size` bytes at `offset` in the scratch file, a chunk at a time, read
+   * synchronously: the spool was just written and sits in the page cache,
+   * so a read is a memory copy, and a thread-pool round trip per chunk
+   * would cost more than it (the pool is busy compressing meanwhile).
    */
   private async *bodyOf(offset: number, size: number): AsyncGenerator<Buffer, void, undefined> {
-    if (size <= SYNC_READ_MAX) {
-      const buf = Buffer.allocUnsafe(size);
-      const got = readSync(this.fh.fd, buf, 0, size, offset);
-      if (got !== size) throw new Error(`spool ended early at offset ${offset + got}`);
-      if (size > 0) yield buf;
-      return;
-    }
     let done = 0;
     while (done < size) {
       const want = Math.min(CHUNK, size - done);
       const buf = Buffer.allocUnsafe(want);
-      const { bytesRead } = await this.fh.read(buf, 0, want, offset + done);
-      if (bytesRead === 0) throw new Error(`spool ended early at offset ${offset + done}`);
-      done += bytesRead;
-      yield bytesRead === want ? buf : buf.subarray(0, bytesRead);
+      const got = readSync(this.fh.fd, buf, 0, want, offset + done);
+      if (got === 0) throw new Error(`spool ended early at offset ${offset + done}`);
+      done += got;
+      yield got === want ? buf : buf.subarray(0, got);
     }
   }
 

@@ -81,13 +81,39 @@ export async function* parallelGzipChunks(
     // A copy: the block's buffer may be a view of a larger one that is reused upstream.
     dictionary = Buffer.from(block.subarray(Math.max(0, block.length - DICTIONARY_BYTES)));
   };
+  /**
+   * The first `blockBytes` gathered bytes as one buffer: a view when the
+   * first piece holds them all, else a copy of exactly those bytes (the
+   * rest stays where it is, to be copied once, into the next block).
+   */
   const takeBlock = (): Buffer => {
-    const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts, gathered);
-    const block = all.subarray(0, blockBytes);
-    const rest = all.subarray(blockBytes);
-    parts = rest.length > 0 ? [rest] : [];
-    gathered = rest.length;
+    const first = parts[0]!;
+    if (first.length >= blockBytes) {
+      const block = first.subarray(0, blockBytes);
+      if (first.length === blockBytes) parts.shift();
+      else parts[0] = first.subarray(blockBytes);
+      gathered -= blockBytes;
+      return block;
+    }
+    const block = Buffer.allocUnsafe(blockBytes);
+    let filled = 0;
+    while (filled < blockBytes) {
+      const part = parts[0]!;
+      const n = Math.min(part.length, blockBytes - filled);
+      part.copy(block, filled, 0, n);
+      filled += n;
+      if (n === part.length) parts.shift();
+      else parts[0] = part.subarray(n);
+    }
+    gathered -= blockBytes;
     return block;
+  };
+  /** Everything still gathered (less than a block), for the last block. */
+  const takeRest = (): Buffer => {
+    const rest = parts.length === 1 ? parts[0]! : Buffer.concat(parts, gathered);
+    parts = [];
+    gathered = 0;
+    return rest;
   };
 
   yield gzipHeader(level);
@@ -104,7 +130,7 @@ export async function* parallelGzipChunks(
       }
     }
     // The last block (possibly empty, possibly exactly blockBytes) finishes the stream.
-    submit(gathered > 0 ? takeBlock() : Buffer.alloc(0), true);
+    submit(gathered > 0 ? takeRest() : Buffer.alloc(0), true);
     while (inFlight.length > 0) {
       signal?.throwIfAborted();
       yield await inFlight.shift()!;
