@@ -247,7 +247,7 @@ export class TarSpool {
 
   /** The spool as a {@link RootfsReader} for format writers. */
   reader(): RootfsReader {
-    return { entries: () => this.sortedEntries() };
+    return { bodiesStay: true, entries: () => this.sortedEntries() };
   }
 
   /**

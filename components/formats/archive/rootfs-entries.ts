@@ -20,6 +20,11 @@ export interface RootfsEntry {
 export interface RootfsReader {
   /** The file the entries come from, for messages; undefined when they come from memory. */
   readonly file?: string;
+  /**
+   * True when an entry's body can still be read after later entries were
+   * (bodies kept on disk, e.g. the build's spool); false for a stream.
+   */
+  readonly bodiesStay?: boolean;
   /** Every entry, in archive order. Bodies left unread are skipped. */
   entries(opts?: TarReadOptions): AsyncIterable<RootfsEntry>;
 }

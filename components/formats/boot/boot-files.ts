@@ -69,6 +69,39 @@ async function readSmall(
   return Buffer.concat(parts, size);
 }
 
+/** What {@link scanBootFiles} found; the kernel is copied when asked. */
+export interface ScannedBootFiles extends Omit<BootFiles, "kernel"> {
+  /** Copies `boot/kernel` to the kernel target (once) and measures it. */
+  writeKernel(): Promise<WrittenFile>;
+}
+
+/**
+ * Like {@link splitBootFiles}, but from a reader whose bodies can still be
+ * read after the scan moved past them ({@link RootfsReader.bodiesStay}),
+ * and leaving the kernel copy for later, so the caller can run it while
+ * the initrd is made.
+ */
+export async function scanBootFiles(
+  rootfs: RootfsReader,
+  targets: BootFileTargets,
+  opts: TarReadOptions = {},
+): Promise<ScannedBootFiles> {
+  if (rootfs.bodiesStay !== true) {
+    const split = await splitBootFiles(rootfs, targets, opts);
+    return { ...split, writeKernel: () => Promise.resolve(split.kernel) };
+  }
+  let kernelBody: AsyncIterable<Buffer> | undefined;
+  const found = await scanBoot(rootfs, targets, opts, async (body) => {
+    kernelBody = body;
+  });
+  let written: Promise<WrittenFile> | undefined;
+  return {
+    ...found,
+    writeKernel: () =>
+      (written ??= writeChunksToFile(targets.kernelPath, kernelBody!, { signal: opts.signal })),
+  };
+}
+
 /**
  * Scans the root filesystem (a tar file path, or a {@link RootfsReader})
  * once: copies `boot/kernel` and `boot/ucode.cpio` to the
@@ -80,8 +113,21 @@ export async function splitBootFiles(
   targets: BootFileTargets,
   opts: TarReadOptions = {},
 ): Promise<BootFiles> {
-  const rootfs = rootfsReader(source);
   let kernel: WrittenFile | undefined;
+  const found = await scanBoot(rootfsReader(source), targets, opts, async (body) => {
+    kernel = await writeChunksToFile(targets.kernelPath, body, { signal: opts.signal });
+  });
+  return { ...found, kernel: kernel! };
+}
+
+/** The scan both share; `onKernel` gets `boot/kernel`'s body during it. */
+async function scanBoot(
+  rootfs: RootfsReader,
+  targets: BootFileTargets,
+  opts: TarReadOptions,
+  onKernel: (body: AsyncIterable<Buffer>) => Promise<void>,
+): Promise<Omit<BootFiles, "kernel">> {
+  let sawKernel = false;
   let kernelMtime = 0;
   let cmdline: Buffer = Buffer.alloc(0);
   let ucodeSize: number | undefined;
@@ -93,9 +139,8 @@ export async function splitBootFiles(
       switch (h.name) {
         case BOOT_KERNEL:
           kernelMtime = h.mtime;
-          return async (body) => {
-            kernel = await writeChunksToFile(targets.kernelPath, body, { signal: opts.signal });
-          };
+          sawKernel = true;
+          return onKernel;
         case BOOT_CMDLINE:
           return async (body) => {
             cmdline = await readSmall(body, MAX_CMDLINE_BYTES, BOOT_CMDLINE);
@@ -110,7 +155,7 @@ export async function splitBootFiles(
       }
     },
   });
-  if (kernel === undefined) {
+  if (!sawKernel) {
     throw new LinuxKitError(
       "BUILD",
       `the root filesystem has no ${BOOT_KERNEL}, so there is nothing to boot`,
@@ -120,5 +165,5 @@ export async function splitBootFiles(
       },
     );
   }
-  return { kernel, kernelMtime, cmdline, ucodeSize, scan };
+  return { kernelMtime, cmdline, ucodeSize, scan };
 }

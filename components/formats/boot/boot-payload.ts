@@ -14,7 +14,7 @@
 import { createHash } from "node:crypto";
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { splitBootFiles } from "./boot-files";
+import { scanBootFiles } from "./boot-files";
 import { writeChunksToFile, type WrittenFile } from "../file-sink";
 import { initrdChunks, initrdLogLine } from "./initrd";
 import type { TarScan } from "../archive/tar-scan";
@@ -112,10 +112,22 @@ export async function makeBootPayload(ctx: FormatContext, dir: string): Promise<
   const kernelPath = path.join(dir, "kernel");
   const ucodePath = path.join(dir, "ucode.cpio");
   const initrdPath = path.join(dir, "initrd.img");
-  const boot = await splitBootFiles(rootfsOf(ctx), { kernelPath, ucodePath }, { signal });
-  const initrd = await writeInitrdFile(ctx, boot.scan, initrdPath, {
-    ucodePath: boot.ucodeSize === undefined ? undefined : ucodePath,
-  });
+  // The kernel is copied while the initrd is made when the root
+  // filesystem allows it (the build's spool): the initrd keeps the cores
+  // busy compressing, the copy is mostly I/O.
+  const boot = await scanBootFiles(rootfsOf(ctx), { kernelPath, ucodePath }, { signal });
+  // Both settle before anything else happens: a failure of one must not
+  // leave the other reading a spool the caller is about to close.
+  const [initrdDone, kernelDone] = await Promise.allSettled([
+    writeInitrdFile(ctx, boot.scan, initrdPath, {
+      ucodePath: boot.ucodeSize === undefined ? undefined : ucodePath,
+    }),
+    boot.writeKernel(),
+  ]);
+  if (initrdDone.status === "rejected") throw initrdDone.reason;
+  if (kernelDone.status === "rejected") throw kernelDone.reason;
+  const initrd = initrdDone.value;
+  const kernel = kernelDone.value;
   if (boot.ucodeSize !== undefined) await rm(ucodePath, { force: true });
   const cmdline = cmdlineText(boot.cmdline);
   return {
@@ -123,8 +135,8 @@ export async function makeBootPayload(ctx: FormatContext, dir: string): Promise<
     initrdPath,
     cmdline,
     kernelMtime: boot.kernelMtime,
-    digest: diskDigest(boot.kernel.sha256, initrd.sha256, cmdline),
-    kernel: boot.kernel,
+    digest: diskDigest(kernel.sha256, initrd.sha256, cmdline),
+    kernel,
     initrd,
     cmdlineBytes: boot.cmdline,
     cmdlineSha256: createHash("sha256").update(boot.cmdline).digest("hex"),
