@@ -10,7 +10,7 @@ export interface ToolRequirement {
 
 /** Tunables shared by format writers. */
 export interface FormatOptions {
-  /** gzip level 0-9 for compressed outputs (initrd). Default 6. */
+  /** gzip level 0-9 for compressed outputs (initrd, gcp tar.gz). Default 1 (DEFAULT_GZIP_LEVEL). */
   gzipLevel?: number;
   /** Size of disk image outputs, in MiB (used by disk formats). */
   diskSizeMiB?: number;
