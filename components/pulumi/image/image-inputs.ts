@@ -25,6 +25,8 @@ export interface ImageInputs {
   formats?: string[];
   arch: string;
   diskSizeMiB?: number;
+  /** gzip level of the initrd (0-9); undefined: the build's default. */
+  gzipLevel?: number;
 }
 
 /**
@@ -79,6 +81,7 @@ export function buildRequestFor(inputs: ImageInputs, parsed: ParsedSpec): BuildR
     contentAddressed: true,
     formats: chooseFormats(inputs.formats, parsed.spec).formats,
     diskSizeMiB: inputs.diskSizeMiB,
+    gzipLevel: inputs.gzipLevel,
   };
 }
 

@@ -5,6 +5,7 @@ import { build, planBuild, contentDirName } from "../../pipeline/pipeline";
 import { artifactsIntact, readManifest } from "../../pipeline/manifest";
 import { LinuxKitError } from "../../errors";
 import { validateFormats } from "../../formats/table";
+import { checkGzipLevel, DEFAULT_GZIP_LEVEL } from "../../formats/gzip-level";
 import { canonicalJson } from "../../config";
 import {
   buildRequestFor,
@@ -40,7 +41,12 @@ export interface ImageOutputs extends Omit<ImageInputs, "configYaml" | "configFi
   kernel?: string;
   /** Path of `<name>-initrd.img`, when built. */
   initrd?: string;
+  /** The gzip level the build used (the input, else the default then). */
+  gzipLevel?: number;
 }
+
+/** The level state written before `gzipLevel` was recorded was built with. */
+const LEVEL_OF_OLDER_STATE = 6;
 
 const SUPPORTED_ARCHES = ["amd64"];
 
@@ -93,6 +99,7 @@ function outputsFrom(inputs: ImageInputs, result: Awaited<ReturnType<typeof buil
     cmdline: result.cmdline,
   };
   if (inputs.diskSizeMiB !== undefined) out.diskSizeMiB = inputs.diskSizeMiB;
+  out.gzipLevel = inputs.gzipLevel ?? DEFAULT_GZIP_LEVEL;
   const kernel = byName(`${inputs.name}-kernel`);
   const initrd = byName(`${inputs.name}-initrd.img`);
   if (kernel !== undefined) out.kernel = kernel;
@@ -127,6 +134,13 @@ export const imageProvider = {
         reason: `arch "${inputs.arch}" is not supported: use one of ${SUPPORTED_ARCHES.join(", ")}`,
       });
     }
+    if (inputs.gzipLevel !== undefined) {
+      try {
+        checkGzipLevel(inputs.gzipLevel);
+      } catch (e) {
+        failures.push(...failuresFrom(e, "gzipLevel"));
+      }
+    }
     try {
       await parseImageConfig(inputs);
     } catch (e) {
@@ -158,6 +172,9 @@ export const imageProvider = {
     for (const key of ["name", "diskSizeMiB"] as const) {
       if (olds[key] !== news[key]) replaces.push(key);
     }
+    // Compared as built: an unset level is the default of its day.
+    if ((olds.gzipLevel ?? LEVEL_OF_OLDER_STATE) !== (news.gzipLevel ?? DEFAULT_GZIP_LEVEL))
+      replaces.push("gzipLevel");
     if (!samePath(olds.outputDir, news.outputDir)) replaces.push("outputDir");
     if (canonicalJson(olds.formats) !== canonicalJson(plan.formats)) replaces.push("formats");
     if (plan.specHash !== olds.specHash) replaces.push(configProperty(news));

@@ -129,6 +129,15 @@ describe("Image provider check", () => {
     assert.match(res.failures![0]!.reason, /kernel\+initrd/);
   });
 
+  it("a gzip level outside 0-9 is a failure on gzipLevel", async () => {
+    const res = await imageProvider.check({}, { ...base(), configYaml: yamlWith(), gzipLevel: 12 });
+    assert.deepEqual(
+      res.failures?.map((f) => f.property),
+      ["gzipLevel"],
+    );
+    assert.match(res.failures![0]!.reason, /12 is not a whole number from 0 to 9/);
+  });
+
   it("arch arm64 is a failure on arch", async () => {
     const res = await imageProvider.check({}, { ...base(), configYaml: yamlWith(), arch: "arm64" });
     assert.deepEqual(
@@ -318,6 +327,36 @@ describe("Image provider diff, create, read, delete", { concurrency: false }, ()
       );
       assert.equal(res.changes, true);
       assert.ok(res.replaces?.includes("formats"), JSON.stringify(res));
+    } finally {
+      await imageProvider.delete(id, outs);
+    }
+  });
+
+  it("a gzip level change replaces on gzipLevel and nothing else; the level used is an output", async () => {
+    const { id, outs } = await created({ configYaml: yamlWith(), formats: ["kernel+initrd"] });
+    try {
+      assert.equal(outs.gzipLevel, 1, "the default level");
+      const same = await imageProvider.diff(
+        id,
+        outs,
+        await checked({ configYaml: yamlWith(), formats: ["kernel+initrd"], gzipLevel: 1 }),
+      );
+      assert.deepEqual(same, { changes: false }, "the default written out is no change");
+      const res = await imageProvider.diff(
+        id,
+        outs,
+        await checked({ configYaml: yamlWith(), formats: ["kernel+initrd"], gzipLevel: 6 }),
+      );
+      assert.deepEqual(res, { changes: true, replaces: ["gzipLevel"] });
+      // State written before the level was recorded was built at 6.
+      const older: Partial<ImageOutputs> = { ...outs, artifactDir: path.join(work, "elsewhere") };
+      delete older.gzipLevel;
+      const upgrade = await imageProvider.diff(
+        id,
+        older as ImageOutputs,
+        await checked({ configYaml: yamlWith(), formats: ["kernel+initrd"] }),
+      );
+      assert.deepEqual(upgrade, { changes: true, replaces: ["gzipLevel"] });
     } finally {
       await imageProvider.delete(id, outs);
     }
