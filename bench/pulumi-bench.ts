@@ -314,6 +314,7 @@ function languageRows(language: Language, r: LanguageResult): string[][] {
   const emptyWall = median(wall(r.empty));
   const apart = (f: (c: ProviderCost) => number): number[] => r.costs.map((c) => f(c) / 1000);
   const host = r.hostStartMs.map((ms) => ms / 1000);
+  const hostModules = apart((c) => c.hostModules);
   const load = apart((c) => c.imageLoad + c.vmLoad);
   const work = apart((c) => c.imageCheck + c.imageDiff + c.vmCheck + c.vmDiff);
   return [
@@ -339,6 +340,12 @@ function languageRows(language: Language, r: LanguageResult): string[][] {
       "  apart: Pulumi's dynamic-provider host, exec → serving",
       samples(host),
       sec(median(host)),
+      "",
+    ],
+    [
+      "    of which loading @pulumi/pulumi's runtime and protobufs",
+      samples(hostModules),
+      sec(median(hostModules)),
       "",
     ],
     ["  apart: our providers' modules loading in that host", samples(load), sec(median(load)), ""],
