@@ -13,9 +13,19 @@ export interface Measured {
 
 /** Runs `command args` under `/usr/bin/time`; throws with its stderr unless it exits 0. */
 export function measure(command: string, args: string[], env?: NodeJS.ProcessEnv): Measured {
+  return measureWithOutput(command, args, { env }).measured;
+}
+
+/** Like {@link measure}, in folder `cwd`, also returning the command's standard output. */
+export function measureWithOutput(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): { measured: Measured; stdout: string } {
   const r = spawnSync("/usr/bin/time", ["-f", "TIME %e %U %S %M", command, ...args], {
     encoding: "utf8",
-    env: env ?? process.env,
+    env: options.env ?? process.env,
+    cwd: options.cwd,
     maxBuffer: 1 << 26,
   });
   const line = r.stderr
@@ -31,7 +41,7 @@ export function measure(command: string, args: string[], env?: NodeJS.ProcessEnv
     number,
     number,
   ];
-  return { wall, cpu: user + sys, rssMiB: rssKiB / 1024 };
+  return { measured: { wall, cpu: user + sys, rssMiB: rssKiB / 1024 }, stdout: r.stdout };
 }
 
 /** The median of `xs` (the mean of the middle two for an even count). */

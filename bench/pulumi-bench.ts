@@ -1,50 +1,87 @@
 /**
- * Pulumi benchmark of examples/qemu-local, from one run:
+ * Pulumi benchmark: what a no-op `pulumi preview` of a LocalMachine (one
+ * Image, one QemuVm) costs over an empty program, for a user's program in
+ * plain JavaScript and one in TypeScript. This checkout is packed (`npm
+ * pack`) and installed with `@pulumi/pulumi` into fresh folders outside the
+ * repository (bench/pulumi-programs.ts), as a user installs it.
  *
- * - no-op cost: `pulumi preview` of the unchanged example stack (after an
- *   `up`) against `pulumi preview` of a program with no resources
- *   (test/fixtures/pulumi/empty) on the same backend and environment,
- *   median of N each, run alternately; the difference is what the
- *   LocalMachine (its Image and QemuVm) adds to a no-op. The Image
- *   provider's own check+diff, called directly, is shown beside it.
- * - `up` split into build and boot: a fresh `up` after `destroy`, with the
- *   Image's create (the build) and the QemuVm's create (boot until ready)
- *   timed from the engine's events as they arrive.
+ * For each language: `up` of the LocalMachine program (its Image create,
+ * the build, and QemuVm create, boot until ready, timed from the engine's
+ * events) and of the empty program; one untimed preview of each; then N
+ * rounds of one `pulumi preview` of each, alternately, every one a fresh
+ * CLI process timed with GNU time (wall and CPU); every preview must
+ * report no change. Measured apart, in the same folder: how long Pulumi's
+ * dynamic-provider host (the plugin the engine launches for any dynamic
+ * resource) takes from exec to serving, and how long our providers take
+ * in a process that loaded what that host loads: loading their modules,
+ * then the Image's and the QemuVm's check and diff on the stack's state.
+ * Then `destroy`, so only one VM runs at a time.
  *
- * Usage: npm run build && node dist/bench/pulumi-bench.js
- * (BENCH_REPEATS=5 for more samples). Needs the Pulumi CLI, Docker with the
- * linuxkit-test/* images and qemu, as the integration tests do. Destroys
- * everything it made at the end.
+ * Usage: npm run bench:pulumi   (BENCH_REPEATS=N, default 5). Needs the
+ * Pulumi CLI, npm (offline cache is enough), Docker with the
+ * linuxkit-test/* images, qemu. Destroys everything it made at the end.
  */
-import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 
-import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
 
-import type { ImageInputs } from "../components/pulumi/image/image-inputs";
-import { imageProvider, type ImageOutputs } from "../components/pulumi/image/image-provider";
-import { repoRoot } from "../test/helpers/paths";
-import { folderStack } from "../test/helpers/pulumi-env";
+import { pulumiBinDir, pulumiCommand, pulumiEnv } from "../test/helpers/pulumi-env";
+import { measureWithOutput, median, type Measured } from "./measure";
+import { makePrograms, packLibrary, type Language, type ProgramDir } from "./pulumi-programs";
 
-const EXAMPLE = path.join(repoRoot, "examples", "qemu-local");
-const EMPTY = path.join(repoRoot, "test", "fixtures", "pulumi", "empty");
 const STACK = `bench${process.pid}`;
 const IMAGE_TYPE = "pulumi-nodejs:dynamic/linuxkit:Image";
 const VM_TYPE = "pulumi-nodejs:dynamic/linuxkit:QemuVm";
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+/**
+ * Our part of a no-op as Pulumi's dynamic-provider host runs it: the
+ * host's own modules first (not ours, timed for reference), then each
+ * resource's `__provider` module from state, its first call (which loads
+ * our implementation), check and diff. Prints milliseconds as JSON.
+ */
+const PROVIDER_COST_SCRIPT = `"use strict";
+const fs = require("node:fs");
+const path = require("node:path");
+const Module = require("node:module");
+const now = () => performance.now();
+let t = now();
+require("@pulumi/pulumi/runtime");
+require("@pulumi/pulumi/proto/provider_grpc_pb");
+const out = { hostModules: now() - t };
+const resources = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+function fromString(code) {
+  const filename = path.join(process.cwd(), "__provider.js");
+  const m = new Module(filename, module);
+  m.filename = filename;
+  m.paths = Module._nodeModulePaths(process.cwd());
+  m._compile(code, filename);
+  return m.exports;
 }
-
-async function timeIt(fn: () => Promise<unknown>): Promise<number> {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
-}
+(async () => {
+  for (const [key, type] of [["image", ${JSON.stringify(IMAGE_TYPE)}], ["vm", ${JSON.stringify(VM_TYPE)}]]) {
+    const r = resources.find((x) => x.type === type);
+    t = now();
+    const provider = fromString(r.inputs.__provider).handler();
+    await provider.configure({ config: {} });
+    out[key + "Load"] = now() - t;
+    t = now();
+    const checked = await provider.check(r.inputs, r.inputs);
+    out[key + "Check"] = now() - t;
+    t = now();
+    const diff = await provider.diff(r.id, r.outputs, checked.inputs);
+    out[key + "Diff"] = now() - t;
+    if ((checked.failures ?? []).length > 0 || diff.changes !== false) {
+      throw new Error(type + " is not a no-op: " + JSON.stringify({ checked, diff }));
+    }
+  }
+  console.log(JSON.stringify(out));
+  process.exit(0);
+})();
+`;
 
 function progress(line: string): void {
   process.stderr.write(`[pulumi-bench] ${line}\n`);
@@ -54,7 +91,13 @@ function quiet(): void {
   /* engine output is not part of the measurement */
 }
 
-/** A port nobody listens on right now, for the example's HTTP forward. */
+async function timeIt(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+/** A port nobody listens on right now, for the program's HTTP forward. */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -89,29 +132,165 @@ class StepTimer {
   }
 }
 
-/** The Image provider's own no-op work (check + diff), called directly on the stack's stored state. */
-async function imageNoOpMs(
-  stack: Stack,
-  repeats: number,
-): Promise<{ ms: number; changes: boolean }> {
-  const { deployment } = (await stack.exportStack()) as unknown as {
-    deployment: {
-      resources: { type: string; id: string; inputs: ImageInputs; outputs: ImageOutputs }[];
-    };
-  };
-  const image = deployment.resources.find((r) => r.type === IMAGE_TYPE);
-  if (image === undefined) throw new Error("no Image in the state");
-  const samples: number[] = [];
-  let changes = true;
-  for (let i = 0; i < repeats; i++) {
-    samples.push(
-      await timeIt(async () => {
-        const { inputs } = await imageProvider.check(image.inputs, image.inputs);
-        changes = (await imageProvider.diff(image.id, image.outputs, inputs)).changes;
-      }),
-    );
+/** The environment of every `pulumi` run: a local file backend, TCG guests, and no NODE_PATH (the install stands alone). */
+function benchEnv(stateDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...pulumiEnv(stateDir) };
+  delete env.NODE_PATH;
+  return env;
+}
+
+async function stackOf(p: ProgramDir, env: NodeJS.ProcessEnv): Promise<Stack> {
+  return LocalWorkspace.createOrSelectStack(
+    { stackName: STACK, workDir: p.dir },
+    {
+      envVars: Object.fromEntries(
+        Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined),
+      ),
+      pulumiCommand: await pulumiCommand(),
+    },
+  );
+}
+
+/** One `pulumi preview` in a fresh CLI process; throws unless it changes nothing. */
+function preview(p: ProgramDir, env: NodeJS.ProcessEnv): Measured {
+  const { measured, stdout } = measureWithOutput(
+    "pulumi",
+    ["preview", "--json", "--non-interactive", "--stack", STACK],
+    { env, cwd: p.dir },
+  );
+  const summary = (JSON.parse(stdout) as { changeSummary?: Record<string, number> }).changeSummary;
+  const changed = Object.entries(summary ?? {}).filter(([k, n]) => k !== "same" && n > 0);
+  if (summary === undefined || changed.length > 0) {
+    throw new Error(`preview in ${p.dir} is not a no-op: ${JSON.stringify(summary)}`);
   }
-  return { ms: median(samples), changes };
+  return measured;
+}
+
+/** Milliseconds from exec of Pulumi's dynamic-provider plugin, as the engine launches it, to its port on stdout. */
+function hostStart(p: ProgramDir, env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const child = spawn(
+      path.join(pulumiBinDir(), "pulumi-resource-pulumi-nodejs"),
+      ["127.0.0.1:1"],
+      {
+        cwd: p.dir,
+        env,
+        detached: true,
+        stdio: ["ignore", "pipe", "ignore"],
+      },
+    );
+    const kill = (): void => {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    };
+    const timer = setTimeout(() => {
+      kill();
+      reject(new Error("the dynamic-provider host printed no port within 60 s"));
+    }, 60_000);
+    child.stdout.once("data", () => {
+      const ms = performance.now() - t;
+      clearTimeout(timer);
+      child.once("exit", () => resolve(ms));
+      kill();
+    });
+    child.once("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+interface ProviderCost {
+  hostModules: number;
+  imageLoad: number;
+  imageCheck: number;
+  imageDiff: number;
+  vmLoad: number;
+  vmCheck: number;
+  vmDiff: number;
+}
+
+/** {@link PROVIDER_COST_SCRIPT} in a fresh node process in the program's folder, on `stateFile`. */
+function providerCost(p: ProgramDir, script: string, stateFile: string, env: NodeJS.ProcessEnv) {
+  const out = execFileSync(process.execPath, [script, stateFile], {
+    cwd: p.dir,
+    env,
+    encoding: "utf8",
+  });
+  return JSON.parse(out.trim().split("\n").pop()!) as ProviderCost;
+}
+
+interface LanguageResult {
+  empty: Measured[];
+  full: Measured[];
+  hostStartMs: number[];
+  costs: ProviderCost[];
+  upMs: number;
+  buildMs: number;
+  bootMs: number;
+  destroyMs: number;
+}
+
+async function benchLanguage(
+  language: Language,
+  programs: ProgramDir[],
+  env: NodeJS.ProcessEnv,
+  repeats: number,
+  work: string,
+  stacks: Stack[],
+): Promise<LanguageResult> {
+  const full = programs.find((p) => p.language === language && !p.empty)!;
+  const empty = programs.find((p) => p.language === language && p.empty)!;
+  const fullStack = await stackOf(full, env);
+  const emptyStack = await stackOf(empty, env);
+  stacks.push(fullStack, emptyStack);
+  await fullStack.setConfig("httpPort", { value: String(await freePort()) });
+
+  progress(`${language}: up (build and boot), and up of the empty program`);
+  const timer = new StepTimer();
+  const upMs = await timeIt(() => fullStack.up({ onOutput: quiet, onEvent: timer.onEvent }));
+  await emptyStack.up({ onOutput: quiet });
+
+  progress(`${language}: one preview of each, not timed`);
+  preview(full, env);
+  preview(empty, env);
+  const fullRuns: Measured[] = [];
+  const emptyRuns: Measured[] = [];
+  for (let i = 0; i < repeats; i++) {
+    progress(`${language}: previews, round ${i + 1} of ${repeats}`);
+    fullRuns.push(preview(full, env));
+    emptyRuns.push(preview(empty, env));
+  }
+
+  progress(`${language}: the dynamic-provider host and our providers, apart`);
+  const hostStartMs: number[] = [];
+  for (let i = 0; i < repeats; i++) hostStartMs.push(await hostStart(full, env));
+  const { deployment } = (await fullStack.exportStack()) as unknown as {
+    deployment: { resources: unknown[] };
+  };
+  const stateFile = path.join(work, `${language}-resources.json`);
+  await writeFile(stateFile, JSON.stringify(deployment.resources));
+  const script = path.join(full.dir, ".bench-provider-cost.js");
+  await writeFile(script, PROVIDER_COST_SCRIPT);
+  const costs: ProviderCost[] = [];
+  for (let i = 0; i < repeats; i++) costs.push(providerCost(full, script, stateFile, env));
+
+  progress(`${language}: destroy`);
+  const destroyMs = await timeIt(() => fullStack.destroy({ onOutput: quiet }));
+  return {
+    empty: emptyRuns,
+    full: fullRuns,
+    hostStartMs,
+    costs,
+    upMs,
+    buildMs: timer.of(IMAGE_TYPE),
+    bootMs: timer.of(VM_TYPE),
+    destroyMs,
+  };
 }
 
 function row(cells: string[], widths: number[]): string {
@@ -124,90 +303,109 @@ function table(header: string[], rows: string[][]): string {
   return [row(header, widths), rule, ...rows.map((r) => row(r, widths))].join("\n");
 }
 
-const sec = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+const sec = (s: number): string => `${s.toFixed(2)} s`;
+const samples = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(", ");
+
+function languageRows(language: Language, r: LanguageResult): string[][] {
+  const name = language === "js" ? "JavaScript" : "TypeScript";
+  const wall = (ms: Measured[]): number[] => ms.map((m) => m.wall);
+  const cpu = (ms: Measured[]): number[] => ms.map((m) => m.cpu);
+  const fullWall = median(wall(r.full));
+  const emptyWall = median(wall(r.empty));
+  const apart = (f: (c: ProviderCost) => number): number[] => r.costs.map((c) => f(c) / 1000);
+  const host = r.hostStartMs.map((ms) => ms / 1000);
+  const hostModules = apart((c) => c.hostModules);
+  const load = apart((c) => c.imageLoad + c.vmLoad);
+  const work = apart((c) => c.imageCheck + c.imageDiff + c.vmCheck + c.vmDiff);
+  return [
+    [
+      `${name}, empty program: \`pulumi preview\``,
+      samples(wall(r.empty)),
+      sec(emptyWall),
+      sec(median(cpu(r.empty))),
+    ],
+    [
+      `${name}, Image+QemuVm: no-op \`pulumi preview\``,
+      samples(wall(r.full)),
+      sec(fullWall),
+      sec(median(cpu(r.full))),
+    ],
+    [
+      `**${name}: over empty**`,
+      "",
+      `**${sec(fullWall - emptyWall)}**`,
+      sec(median(cpu(r.full)) - median(cpu(r.empty))),
+    ],
+    [
+      "  apart: Pulumi's dynamic-provider host, exec → serving",
+      samples(host),
+      sec(median(host)),
+      "",
+    ],
+    [
+      "    of which loading @pulumi/pulumi's runtime and protobufs",
+      samples(hostModules),
+      sec(median(hostModules)),
+      "",
+    ],
+    ["  apart: our providers' modules loading in that host", samples(load), sec(median(load)), ""],
+    ["  apart: Image check+diff, QemuVm check+diff", samples(work), sec(median(work)), ""],
+    [`${name}: \`up\` of the program`, "", sec(r.upMs / 1000), ""],
+    ["  Image create (build)", "", sec(r.buildMs / 1000), ""],
+    ["  QemuVm create (boot until ready)", "", sec(r.bootMs / 1000), ""],
+    [`${name}: \`destroy\``, "", sec(r.destroyMs / 1000), ""],
+  ];
+}
 
 async function main(): Promise<void> {
-  const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+  const repeats = Number(process.env.BENCH_REPEATS ?? 5);
+  const loadBefore = os.loadavg();
   const work = await mkdtemp(path.join(os.tmpdir(), "lk-pulumi-bench-"));
-  const yamlFile = path.join(work, "linuxkit.yml");
-  await copyFile(path.join(EXAMPLE, "linuxkit.yml"), yamlFile);
-  const example = await folderStack(EXAMPLE, STACK, path.join(work, "state"));
-  const empty = await folderStack(EMPTY, STACK, path.join(work, "state"));
+  const stateDir = path.join(work, "state");
+  await mkdir(stateDir, { recursive: true });
+  const env = benchEnv(stateDir);
+  const stacks: Stack[] = [];
   try {
-    await example.setAllConfig({
-      yamlFile: { value: yamlFile },
-      workDir: { value: path.join(work, "lk") },
-      httpPort: { value: String(await freePort()) },
-    });
-
-    progress("first up of the example (warms the build and the TypeScript compile)");
-    const firstTimer = new StepTimer();
-    const firstUp = await timeIt(() =>
-      example.up({ onOutput: quiet, onEvent: firstTimer.onEvent }),
-    );
-    progress("up of the empty program");
-    await empty.up({ onOutput: quiet });
-
-    const examplePreviews: number[] = [];
-    const emptyPreviews: number[] = [];
-    for (let i = 0; i < repeats; i++) {
-      progress(`previews, round ${i + 1} of ${repeats}`);
-      examplePreviews.push(
-        await timeIt(async () => {
-          const p = await example.preview({ onOutput: quiet });
-          const changed = Object.entries(p.changeSummary).filter(([k, n]) => k !== "same" && n > 0);
-          if (changed.length > 0)
-            throw new Error(
-              `the example stack is not unchanged: ${JSON.stringify(p.changeSummary)}`,
-            );
-        }),
-      );
-      emptyPreviews.push(await timeIt(() => empty.preview({ onOutput: quiet })));
+    progress("npm pack, and npm install into the program folders");
+    const programs = await makePrograms(work, packLibrary(work));
+    const results = new Map<Language, LanguageResult>();
+    for (const language of ["js", "ts"] as const) {
+      results.set(language, await benchLanguage(language, programs, env, repeats, work, stacks));
     }
-    const imageNoOp = await imageNoOpMs(example, repeats);
-    if (imageNoOp.changes)
-      throw new Error("the Image provider's diff reports a change on an unchanged stack");
-
-    progress("destroy, then a fresh up timed per resource");
-    const destroy = await timeIt(() => example.destroy({ onOutput: quiet }));
-    const timer = new StepTimer();
-    const freshUp = await timeIt(() => example.up({ onOutput: quiet, onEvent: timer.onEvent }));
-    const build = timer.of(IMAGE_TYPE);
-    const boot = timer.of(VM_TYPE);
-
-    const exampleMedian = median(examplePreviews);
-    const emptyMedian = median(emptyPreviews);
-    const samples = (xs: number[]): string => xs.map((x) => (x / 1000).toFixed(2)).join(", ");
-    const rows: string[][] = [
-      ["preview, unchanged examples/qemu-local", samples(examplePreviews), sec(exampleMedian)],
-      ["preview, empty program", samples(emptyPreviews), sec(emptyMedian)],
-      ["  difference: LocalMachine on a no-op", "", sec(exampleMedian - emptyMedian)],
-      ["  of which Image check+diff (direct call)", "", sec(imageNoOp.ms)],
-      ["fresh up (after destroy)", "", sec(freshUp)],
-      ["  Image create (build)", "", sec(build)],
-      ["  QemuVm create (boot until ready)", "", sec(boot)],
-      ["  rest (engine, program, component)", "", sec(freshUp - build - boot)],
-      ["first up (cold process caches)", "", sec(firstUp)],
-      ["  Image create (build)", "", sec(firstTimer.of(IMAGE_TYPE))],
-      ["  QemuVm create (boot until ready)", "", sec(firstTimer.of(VM_TYPE))],
-      ["destroy", "", sec(destroy)],
-    ];
+    const rows = [...results].flatMap(([language, r]) => languageRows(language, r));
+    const pulumiVersion = execFileSync("pulumi", ["version"], { env, encoding: "utf8" }).trim();
+    const sdk = JSON.parse(
+      await readFile(
+        path.join(work, "js", "node_modules", "@pulumi", "pulumi", "package.json"),
+        "utf8",
+      ),
+    ) as { version: string };
+    const typescript = JSON.parse(
+      await readFile(path.join(work, "ts", "node_modules", "typescript", "package.json"), "utf8"),
+    ) as { version: string };
+    const loadAfter = os.loadavg();
+    const avg = (l: number[]): string => l.map((x) => x.toFixed(2)).join(" ");
     process.stdout.write(
-      `\n${table(["measure", `samples (s), n=${repeats}`, "median / time"], rows)}\n`,
+      `\n${table(["measure", `samples (s), n=${repeats}`, "median wall", "median CPU"], rows)}\n`,
     );
     process.stdout.write(
-      `\nqemu accel tcg (LINUXKIT_QEMU_ACCEL in the stack environment); ${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? "?"}\n`,
+      [
+        "",
+        `Each preview a fresh \`pulumi preview\` process; over empty = difference of the medians.`,
+        `"apart" rows: measured in separate processes in the same folder, not inside the previews.`,
+        `Pulumi CLI ${pulumiVersion}, @pulumi/pulumi ${sdk.version}, TypeScript ${typescript.version} (ts-node: Pulumi's vendored one), node ${process.version};`,
+        `${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? "?"}; load average ${avg(loadBefore)} before, ${avg(loadAfter)} after; qemu accel tcg.`,
+        "",
+      ].join("\n"),
     );
   } finally {
     progress("cleaning up");
-    await example
-      .destroy({ onOutput: quiet })
-      .catch((e: unknown) => progress(`destroy failed: ${String(e)}`));
-    await empty.destroy({ onOutput: quiet }).catch(() => undefined);
-    await example.workspace.removeStack(STACK).catch(() => undefined);
-    await empty.workspace.removeStack(STACK).catch(() => undefined);
-    await rm(path.join(EXAMPLE, `Pulumi.${STACK}.yaml`), { force: true });
-    await rm(path.join(EMPTY, `Pulumi.${STACK}.yaml`), { force: true });
+    for (const stack of stacks) {
+      await stack
+        .destroy({ onOutput: quiet })
+        .catch((e: unknown) => progress(`destroy failed: ${String(e)}`));
+      await stack.workspace.removeStack(STACK).catch(() => undefined);
+    }
     await rm(work, { recursive: true, force: true });
   }
 }

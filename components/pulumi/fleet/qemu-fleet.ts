@@ -1,14 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { lazyProvider } from "../dynamic";
+import { LinuxKitResource } from "../dynamic";
 import type { Image } from "../image/image";
 import type { FleetForward } from "../../fleet/qemu-adapter";
 import type { QemuAccelChoice } from "../../qemu/accel";
 import type { FleetHealth } from "./qemu-fleet-inputs";
 import type { FleetMachineSummary } from "./qemu-fleet-provider";
-
-/** The provider, loaded from its compiled implementation inside the provider process. */
-const provider = lazyProvider("qemuFleet");
 
 export interface QemuFleetArgs {
   /** The image every machine boots (built with the kernel+initrd format, the default). */
@@ -58,7 +55,7 @@ export interface QemuFleetArgs {
  * removes machines only; `refresh` notices dead machines and `up` replaces
  * them; `destroy` stops them all.
  */
-export class QemuFleet extends pulumi.dynamic.Resource {
+export class QemuFleet extends LinuxKitResource {
   /** One entry per slot: image hash, pid, host ports, health. */
   declare readonly machines: pulumi.Output<FleetMachineSummary[]>;
   /** `converged`, or `partial` after a stopped rollout. */
@@ -70,7 +67,8 @@ export class QemuFleet extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: QemuFleetArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      provider,
+      "qemuFleet",
+      "QemuFleet",
       name,
       {
         name: args.name ?? name,
@@ -94,8 +92,6 @@ export class QemuFleet extends pulumi.dynamic.Resource {
         lastError: undefined,
       },
       opts,
-      "linuxkit",
-      "QemuFleet",
     );
   }
 }

@@ -1,13 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { lazyProvider } from "../dynamic";
+import { LinuxKitResource } from "../dynamic";
 
 import { DEFAULT_OUTPUT_DIR } from "./image-defaults";
 
 import type { ImageArtifact } from "./image-provider";
-
-/** The provider, loaded from its compiled implementation inside the provider process. */
-const provider = lazyProvider("image");
 
 export interface ImageArgs {
   /** LinuxKit YAML text. Set exactly one of `configYaml`, `configFiles`, `config`. */
@@ -46,7 +43,7 @@ export interface ImageArgs {
  * its content changes: the configuration, an image behind a tag, or a
  * `files[].source` file.
  */
-export class Image extends pulumi.dynamic.Resource {
+export class Image extends LinuxKitResource {
   /** Content key of the build. Equal keys mean byte-identical artifacts. */
   declare readonly contentHash: pulumi.Output<string>;
   /** sha256 of the canonical resolved configuration. */
@@ -68,7 +65,8 @@ export class Image extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ImageArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      provider,
+      "image",
+      "Image",
       name,
       {
         configYaml: args.configYaml,
@@ -91,8 +89,6 @@ export class Image extends pulumi.dynamic.Resource {
         initrd: undefined,
       },
       opts,
-      "linuxkit",
-      "Image",
     );
   }
 }

@@ -1,13 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { lazyProvider } from "../dynamic";
+import { LinuxKitResource } from "../dynamic";
 
 import type { QemuAccelChoice } from "../../qemu/accel";
 import type { PortForward } from "../../qemu/qemu-args";
 import type { Readiness } from "../../qemu/readiness";
-
-/** The provider, loaded from its compiled implementation inside the provider process. */
-const provider = lazyProvider("qemuVm");
 
 export interface QemuVmArgs {
   /** Kernel to boot (an Image's `kernel` output). Set with `initrd`, or set `iso` or `disk`. */
@@ -52,7 +49,7 @@ export interface QemuVmArgs {
  * refresh notices a VM that was killed; delete powers it down. Any change
  * to what it boots replaces it.
  */
-export class QemuVm extends pulumi.dynamic.Resource {
+export class QemuVm extends LinuxKitResource {
   /** The qemu process id. */
   declare readonly pid: pulumi.Output<number>;
   /** Serial console log: `tail -f` it to watch the VM. */
@@ -68,7 +65,8 @@ export class QemuVm extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: QemuVmArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      provider,
+      "qemuVm",
+      "QemuVm",
       name,
       {
         ...args,
@@ -84,8 +82,6 @@ export class QemuVm extends pulumi.dynamic.Resource {
         status: undefined,
       },
       opts,
-      "linuxkit",
-      "QemuVm",
     );
   }
 }

@@ -14,6 +14,8 @@ import type { MockResourceArgs } from "@pulumi/pulumi/runtime";
 
 import { recordResources, unwrap } from "../../../helpers/pulumi-mocks";
 
+import { providerModule } from "../../../../components/pulumi/dynamic";
+
 import type { LocalMachine as LocalMachineClass } from "../../../../components/pulumi/qemu/local-machine";
 
 const IMAGE_TYPE = "pulumi-nodejs:dynamic/linuxkit:Image";
@@ -104,9 +106,9 @@ describe("LocalMachine", () => {
     assert.equal(image.inputs.outputDir, "/tmp/images");
     assert.equal(image.inputs.arch, "amd64");
     assert.equal(
-      typeof image.inputs.__provider,
-      "string",
-      "the provider is serialized into the inputs",
+      image.inputs.__provider,
+      providerModule("image"),
+      "the provider module is in the inputs, as Pulumi's dynamic-provider host reads it",
     );
   });
 
