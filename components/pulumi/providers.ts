@@ -20,7 +20,7 @@ const loaders = {
 } satisfies Record<string, () => unknown>;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-/** The name a resource class gives {@link lazyProvider}. */
+/** The name a resource class gives {@link LinuxKitResource} (see dynamic.ts). */
 export type ProviderName = keyof typeof loaders;
 
 /** The implementation registered under `name`. */

@@ -1,10 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import type { IpxeArch } from "../../metal/ipxe-script";
-import { lazyProvider } from "../dynamic";
-
-/** The provider, loaded from its compiled implementation inside the provider process. */
-const provider = lazyProvider("metalArtifacts");
+import { LinuxKitResource } from "../dynamic";
 
 export interface MetalArtifactFilesArgs {
   /** File prefix: `<name>-kernel`, `<name>-initrd.img`, `<name>-equinixmetal.ipxe`. */
@@ -26,7 +23,7 @@ export interface MetalArtifactFilesArgs {
 }
 
 /** One version of an image's iPXE-bootable files in a folder to serve (see MetalArtifacts). */
-export class MetalArtifactFiles extends pulumi.dynamic.Resource {
+export class MetalArtifactFiles extends LinuxKitResource {
   declare readonly version: pulumi.Output<string>;
   declare readonly kernelFile: pulumi.Output<string>;
   declare readonly initrdFile: pulumi.Output<string>;
@@ -37,7 +34,8 @@ export class MetalArtifactFiles extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: MetalArtifactFilesArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      provider,
+      "metalArtifacts",
+      "MetalArtifactFiles",
       name,
       {
         name: args.name,
@@ -57,8 +55,6 @@ export class MetalArtifactFiles extends pulumi.dynamic.Resource {
         ipxeScript: undefined,
       },
       opts,
-      "linuxkit",
-      "MetalArtifactFiles",
     );
   }
 }

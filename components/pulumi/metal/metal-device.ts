@@ -1,9 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { lazyProvider } from "../dynamic";
-
-/** The provider, loaded from its compiled implementation inside the provider process. */
-const provider = lazyProvider("metalDevice");
+import { LinuxKitResource } from "../dynamic";
 
 export interface MetalDeviceArgs {
   /** Metal project the machine belongs to. A change replaces the machine. */
@@ -54,7 +51,7 @@ export interface MetalDeviceArgs {
  * the device is `active`; refresh notices a device deleted elsewhere; a new
  * image (script URL) or user data reboots the same machine into it.
  */
-export class MetalDevice extends pulumi.dynamic.Resource {
+export class MetalDevice extends LinuxKitResource {
   /** The Metal device ID. */
   declare readonly deviceId: pulumi.Output<string>;
   /** The device's state when last seen (`active` after a successful up). */
@@ -66,7 +63,8 @@ export class MetalDevice extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: MetalDeviceArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      provider,
+      "metalDevice",
+      "MetalDevice",
       name,
       {
         projectId: args.projectId,
@@ -87,8 +85,6 @@ export class MetalDevice extends pulumi.dynamic.Resource {
         publicIpv4: undefined,
       },
       opts,
-      "linuxkit",
-      "MetalDevice",
     );
   }
 }

@@ -1,11 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { lazyProvider } from "../dynamic";
+import { LinuxKitResource } from "../dynamic";
 import type { MetalFleetHealth } from "./metal-fleet-adapter";
 import type { MetalFleetMachineSummary } from "./metal-fleet-provider";
-
-/** The provider, loaded from its compiled implementation inside the provider process. */
-const provider = lazyProvider("metalFleet");
 
 export interface MetalFleetArgs {
   /** Metal project the devices belong to. A change replaces the fleet. */
@@ -53,7 +50,7 @@ export interface MetalFleetArgs {
  * the rollout with the others untouched, and the state records which
  * device boots which script.
  */
-export class MetalFleet extends pulumi.dynamic.Resource {
+export class MetalFleet extends LinuxKitResource {
   /** One entry per slot: device, script, address, health. */
   declare readonly machines: pulumi.Output<MetalFleetMachineSummary[]>;
   declare readonly status: pulumi.Output<string>;
@@ -61,7 +58,8 @@ export class MetalFleet extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: MetalFleetArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      provider,
+      "metalFleet",
+      "MetalFleet",
       name,
       {
         ...args,
@@ -71,8 +69,6 @@ export class MetalFleet extends pulumi.dynamic.Resource {
         lastError: undefined,
       },
       opts,
-      "linuxkit",
-      "MetalFleet",
     );
   }
 }
