@@ -10,6 +10,7 @@ import { addContainerLayer, type ContainerSection } from "./container-layer";
 import { addFilesLayer, type FilesLayerContext } from "./files-layer";
 import { addImageLayer } from "./image-filter";
 import { addKernelLayer } from "./kernel-layer";
+import { plannedExports, PrefetchingSource } from "./export-prefetch";
 import { FIXED_MTIME } from "./tar-entry";
 import { TarSpool } from "./tar-spool";
 
@@ -54,8 +55,19 @@ function imageFor(images: ReadonlyMap<string, ResolvedImage>, ref: string): Reso
  * owns the result and must close it; on failure nothing is left open.
  */
 export async function assembleRootfs(input: AssembleInput): Promise<AssembledRootfs> {
-  const { spec, images, source } = input;
+  const { spec, images } = input;
   const log = input.log ?? (() => undefined);
+  const known = (ref: string | undefined): ResolvedImage | undefined =>
+    ref === undefined ? undefined : images.get(ref);
+  const source = new PrefetchingSource(
+    input.source,
+    plannedExports([
+      known(spec.kernel?.image),
+      ...spec.init.map(known),
+      ...spec.volumes.map((v) => known(v.image)),
+      ...[...spec.onboot, ...spec.onshutdown, ...spec.services].map((e) => known(e.image)),
+    ]),
+  );
   const spool = await TarSpool.create(input.spoolPath);
   try {
     if (spec.kernel !== undefined) {
@@ -120,6 +132,7 @@ export async function assembleRootfs(input: AssembleInput): Promise<AssembledRoo
       for (const f of spec.files) log(`  ${f.path}`);
     }
     await addFilesLayer(spool, spec.files, input.files);
+    await source.close();
     return {
       entries: spool.size,
       rootfs: spool.reader(),
@@ -127,6 +140,7 @@ export async function assembleRootfs(input: AssembleInput): Promise<AssembledRoo
       close: () => spool.close(),
     };
   } catch (e) {
+    await source.close();
     await spool.close();
     throw e;
   }
