@@ -143,13 +143,14 @@ async function buildTable(work: string): Promise<void> {
   ];
   const lk = process.env.LINUXKIT_BIN;
   const withLinuxKit = lk !== undefined && lk !== "" && existsSync(lk);
+  const toolsPresent = withLinuxKit && linuxKitToolsPresent();
   const header = ["YAML", "format", "ours wall", "ours CPU", "ours peak RSS"];
   if (withLinuxKit) header.push("LinuxKit wall", "LinuxKit CPU", "wall ratio");
   const rows: string[][] = [];
   for (const c of cases) {
     const dir = path.join(work, "out");
     const lkDir = path.join(work, "lk-out");
-    const compare = withLinuxKit && (c.format === "kernel+initrd" || linuxKitToolsPresent());
+    const compare = withLinuxKit && (c.format === "kernel+initrd" || toolsPresent);
     const estimated = c.format !== "kernel+initrd";
     // One warm-up run each (page cache, export caches), not counted; then
     // the two tools alternate, so load from elsewhere hits both alike.

@@ -2,7 +2,7 @@ import path from "node:path";
 
 import { parseCommandArgs } from "./argv";
 import { LinuxKitError } from "../errors";
-import { DEFAULT_GZIP_LEVEL } from "../formats/gzip-level";
+import { DEFAULT_GZIP_LEVEL, gzipLevelHint } from "../formats/gzip-level";
 
 export const BUILD_USAGE = `usage: pulumi-linuxkit build [--format F]... [--dir DIR] [--name NAME] [--size SIZE] [--gzip-level N] [--pull] [--no-cache] FILE.yml [MORE.yml...]
 
@@ -40,7 +40,7 @@ export function parseSizeMiB(text: string): number {
 export function parseGzipLevel(text: string): number {
   if (!/^\d$/.test(text.trim()))
     throw new LinuxKitError("USAGE", `--gzip-level ${text}: not a whole number from 0 to 9`, {
-      hint: `use ${DEFAULT_GZIP_LEVEL} (the default, fastest), 6 or 9 for a smaller initrd, 0 for none`,
+      hint: gzipLevelHint("initrd"),
     });
   return Number(text.trim());
 }

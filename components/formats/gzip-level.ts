@@ -11,12 +11,17 @@ import { LinuxKitError } from "../errors";
  */
 export const DEFAULT_GZIP_LEVEL = 1;
 
+/** How to choose a level, for errors about one. */
+export function gzipLevelHint(what = "output"): string {
+  return `use ${DEFAULT_GZIP_LEVEL} (the default, fastest), 6 or 9 for a smaller ${what}, 0 for none`;
+}
+
 /** Throws a USAGE error unless `level` is a whole number from 0 to 9. */
 export function checkGzipLevel(level: number): number {
   if (!Number.isInteger(level) || level < 0 || level > 9) {
     throw new LinuxKitError("USAGE", `gzip level ${level} is not a whole number from 0 to 9`, {
       field: "gzipLevel",
-      hint: `use ${DEFAULT_GZIP_LEVEL} (the default, fastest), 6 or 9 for a smaller output, 0 for none`,
+      hint: gzipLevelHint(),
     });
   }
   return level;

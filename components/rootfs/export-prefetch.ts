@@ -76,9 +76,9 @@ export class PrefetchingSource implements ImageSource {
 }
 
 /**
- * The images an assembly of `spec` exports, in its order: the kernel, the
- * init images, volume images, then each container's image the first time
- * its id appears (later uses share the first copy).
+ * The images to prefetch, given every image an assembly uses in its order
+ * (the kernel, init images, volume images, then each container's image;
+ * undefined where a section names none): each id once, at its first use.
  */
 export function plannedExports(order: readonly (ResolvedImage | undefined)[]): ResolvedImage[] {
   const seen = new Set<string>();

@@ -238,7 +238,7 @@ export class TarSpool {
           continue;
         }
         firstNameOfData.set(rec.dataId, h.name);
-        yield { header: readBack(h), body: this.bodyOf(rec.offset, h.size) };
+        yield { header: readBack(h), body: this.bodyOf(h.name, rec.offset, h.size) };
       } else {
         yield { header: readBack(h) };
       }
@@ -256,13 +256,17 @@ export class TarSpool {
    * so a read is a memory copy, and a thread-pool round trip per chunk
    * would cost more than it (the pool is busy compressing meanwhile).
    */
-  private async *bodyOf(offset: number, size: number): AsyncGenerator<Buffer, void, undefined> {
+  private async *bodyOf(
+    name: string,
+    offset: number,
+    size: number,
+  ): AsyncGenerator<Buffer, void, undefined> {
     let done = 0;
     while (done < size) {
       const want = Math.min(CHUNK, size - done);
       const buf = Buffer.allocUnsafe(want);
       const got = readSync(this.fh.fd, buf, 0, want, offset + done);
-      if (got === 0) throw new Error(`spool ended early at offset ${offset + done}`);
+      if (got === 0) throw new Error(`spool ended early for ${name} at offset ${offset + done}`);
       done += got;
       yield got === want ? buf : buf.subarray(0, got);
     }
