@@ -6,7 +6,6 @@
  * seconds. The full linuxkit-test image is booted in test/e2e/boot-iso.test.ts.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
@@ -17,7 +16,7 @@ import { findOnPath } from "../../../components/formats/tools";
 import type { OutputFormat } from "../../../components/formats/types";
 import { findBootMedia, findOvmf } from "../../../components/qemu/boot-media";
 import { buildQemuArgs, type BootMedia } from "../../../components/qemu/qemu-args";
-import { hostKernel } from "../../helpers/formats/disk-boot";
+import { hostKernel, runQemu } from "../../helpers/formats/disk-boot";
 import { writeTar } from "../../helpers/formats/tar-fixture";
 import { withTmpDir } from "../../helpers/formats/tmp";
 
@@ -34,22 +33,7 @@ function bootMedia(media: BootMedia): Promise<{ console: string; seconds: number
     networking: "none",
     ovmfCode: findOvmf(),
   });
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const qemu = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    qemu.stdout.on("data", (d: Buffer) => (out += d.toString("latin1")));
-    qemu.stderr.on("data", (d: Buffer) => (out += d.toString("latin1")));
-    const timer = setTimeout(() => qemu.kill("SIGKILL"), BOOT_TIMEOUT_MS);
-    qemu.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    qemu.on("close", () => {
-      clearTimeout(timer);
-      resolve({ console: out.replace(/\r/g, ""), seconds: (Date.now() - started) / 1000 });
-    });
-  });
+  return runQemu(args, BOOT_TIMEOUT_MS);
 }
 
 const cases: [OutputFormat, boolean][] = [

@@ -5,14 +5,13 @@
  * the shell interpreter and the file printed are reached through one).
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { kernelInitrdFormat } from "../../../components/formats/boot/kernel-initrd";
 import { findOnPath } from "../../../components/formats/tools";
 import { run } from "../../helpers/formats/run";
-import { hostKernel } from "../../helpers/formats/disk-boot";
+import { hostKernel, runQemu } from "../../helpers/formats/disk-boot";
 import { writeTar } from "../../helpers/formats/tar-fixture";
 import { withTmpDir } from "../../helpers/formats/tmp";
 import { makeUcodeCpio } from "../../helpers/formats/ucode";
@@ -22,38 +21,21 @@ const BOOT_TIMEOUT_MS = 60_000;
 
 /** Runs qemu until it exits or the timeout passes; returns the console output. */
 function boot(kernel: string, initrd: string, cmdline: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const qemu = spawn(
-      "qemu-system-x86_64",
-      [
-        "-accel",
-        "tcg",
-        "-m",
-        "512",
-        "-nographic",
-        "-no-reboot",
-        "-kernel",
-        kernel,
-        "-initrd",
-        initrd,
-        "-append",
-        cmdline,
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let console = "";
-    qemu.stdout.on("data", (d: Buffer) => (console += d.toString("latin1")));
-    qemu.stderr.on("data", (d: Buffer) => (console += d.toString("latin1")));
-    const timer = setTimeout(() => qemu.kill("SIGKILL"), BOOT_TIMEOUT_MS);
-    qemu.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    qemu.on("close", () => {
-      clearTimeout(timer);
-      resolve(console);
-    });
-  });
+  const args = [
+    "-accel",
+    "tcg",
+    "-m",
+    "512",
+    "-nographic",
+    "-no-reboot",
+    "-kernel",
+    kernel,
+    "-initrd",
+    initrd,
+    "-append",
+    cmdline,
+  ];
+  return runQemu(args, BOOT_TIMEOUT_MS).then((r) => r.console);
 }
 
 describe("kernel+initrd boots", () => {
