@@ -31,7 +31,8 @@ import { LocalWorkspace, type EngineEvent, type Stack } from "@pulumi/pulumi/aut
 
 import { pulumiBinDir, pulumiCommand, pulumiEnv } from "../test/helpers/pulumi-env";
 import { measureWithOutput, median, type Measured } from "./measure";
-import { makePrograms, packLibrary, type Language, type ProgramDir } from "./pulumi-programs";
+import { packLibrary } from "../test/helpers/packed-library";
+import { makePrograms, type Language, type ProgramDir } from "./pulumi-programs";
 
 const STACK = `bench${process.pid}`;
 const IMAGE_TYPE = "pulumi-nodejs:dynamic/linuxkit:Image";

@@ -10,6 +10,7 @@ import { execFileSync } from "node:child_process";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 
+import { npmInstall, repoVersion } from "../test/helpers/packed-library";
 import { repoRoot } from "../test/helpers/paths";
 
 export type Language = "js" | "ts";
@@ -89,23 +90,6 @@ const TSCONFIG = {
 };
 
 /** The version of `pkg` installed in this repository (the tests' and the library's). */
-async function repoVersion(pkg: string): Promise<string> {
-  const file = path.join(repoRoot, "node_modules", ...pkg.split("/"), "package.json");
-  return (JSON.parse(await readFile(file, "utf8")) as { version: string }).version;
-}
-
-/** `npm pack` of this checkout (its dist/ must be built) into `dest`; the tarball's path. */
-export function packLibrary(dest: string): string {
-  const name = execFileSync("npm", ["pack", "--silent", "--pack-destination", dest], {
-    cwd: repoRoot,
-    encoding: "utf8",
-  })
-    .trim()
-    .split("\n")
-    .pop()!;
-  return path.join(dest, name);
-}
-
 async function writeProgram(p: ProgramDir, tsVersions: Record<string, string>): Promise<void> {
   await mkdir(p.dir, { recursive: true });
   const name = `bench-${p.language}${p.empty ? "-empty" : ""}`;
@@ -155,19 +139,7 @@ export async function makePrograms(work: string, tarball: string): Promise<Progr
     const empty: ProgramDir = { language, empty: true, dir: path.join(work, `${language}-empty`) };
     await writeProgram(full, tsVersions);
     await writeProgram(empty, tsVersions);
-    execFileSync(
-      "npm",
-      [
-        "install",
-        "--prefer-offline",
-        "--no-audit",
-        "--no-fund",
-        "--loglevel=error",
-        tarball,
-        `@pulumi/pulumi@${pulumiVersion}`,
-      ],
-      { cwd: full.dir, stdio: "pipe" },
-    );
+    npmInstall(full.dir, [tarball, `@pulumi/pulumi@${pulumiVersion}`]);
     execFileSync("cp", ["-al", path.join(full.dir, "node_modules"), empty.dir]);
     // The same dependencies declared (Pulumi's language host reads them).
     const pkg = JSON.parse(await readFile(path.join(full.dir, "package.json"), "utf8")) as {

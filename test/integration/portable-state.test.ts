@@ -7,7 +7,6 @@
  * stops the VM and removes the artifacts.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -18,6 +17,7 @@ import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 
 import { processStartTime } from "../../components/qemu/process-identity";
 import { qemuPidsMentioning } from "../helpers/boot";
+import { npmInstall, packLibrary, repoVersion } from "../helpers/packed-library";
 import { repoRoot } from "../helpers/paths";
 import { pulumiCommand, pulumiEnv } from "../helpers/pulumi-env";
 
@@ -63,19 +63,8 @@ before(async () => {
   state = path.join(work, "state");
   await mkdir(folderA, { recursive: true });
   await mkdir(state);
-  const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", work], {
-    cwd: repoRoot,
-    encoding: "utf8",
-  })
-    .trim()
-    .split("\n")
-    .pop()!;
-  const ourPulumi = JSON.parse(
-    await readFile(
-      path.join(repoRoot, "node_modules", "@pulumi", "pulumi", "package.json"),
-      "utf8",
-    ),
-  ) as { version: string };
+  const tarball = packLibrary(work);
+  const pulumiVersion = await repoVersion("@pulumi/pulumi");
   await writeFile(
     path.join(folderA, "Pulumi.yaml"),
     "name: portable\nruntime: nodejs\nmain: index.js\n",
@@ -95,19 +84,7 @@ before(async () => {
     `${yaml}\n  - path: etc/motd\n    source: motd.txt\n    mode: "0644"\n`,
   );
   await writeFile(path.join(folderA, "motd.txt"), "built from a relative source\n");
-  execFileSync(
-    "npm",
-    [
-      "install",
-      "--prefer-offline",
-      "--no-audit",
-      "--no-fund",
-      "--loglevel=error",
-      path.join(work, tarball),
-      `@pulumi/pulumi@${ourPulumi.version}`,
-    ],
-    { cwd: folderA, stdio: "pipe" },
-  );
+  npmInstall(folderA, [tarball, `@pulumi/pulumi@${pulumiVersion}`]);
 });
 
 after(async () => {
