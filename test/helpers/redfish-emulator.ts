@@ -175,7 +175,9 @@ export async function startSushy(
     requests: () =>
       [
         ...log
-          .replace(/\x1b\[[0-9;]*m/g, "")
+          .split("\u001b")
+          .join("")
+          .replace(/\[[0-9;]*m/g, "")
           .matchAll(/"(GET|POST|PATCH|DELETE|PUT) (\S+) HTTP\/1\.\d" (\d+)/g),
       ].map((m) => `${m[1]} ${m[2]} ${m[3]}`),
     async close() {
