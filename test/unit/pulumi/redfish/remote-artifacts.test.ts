@@ -96,9 +96,10 @@ describe("RemoteArtifacts", () => {
     assert.match(String(copy.inputs.remotePath), /^\/srv\/www\/linuxkit\/[0-9a-f]{16}$/);
     const folder = sha(YAML).slice(0, 16);
     assert.equal(copy.inputs.remotePath, `/srv/www/linuxkit/${folder}`);
-    const source = copy.inputs.source as { path?: string };
+    const source = copy.inputs.source as pulumi.asset.FileArchive;
+    assert.ok(pulumi.asset.Archive.isInstance(source), "a FileArchive");
     assert.equal(
-      source.path,
+      await source.path,
       `.linuxkit/images/web/${folder}`,
       "the Image's build folder, as a FileArchive",
     );
