@@ -61,7 +61,7 @@ function domainXml(name: string, consoleLog: string, httpPort: number, memoryMiB
       <readonly/>
     </disk>
     <serial type='file'>
-      <source path='${consoleLog}'/>
+      <source path='${consoleLog}' append='on'/>
       <target port='0'/>
     </serial>
     <memballoon model='none'/>
