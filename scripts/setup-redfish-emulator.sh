@@ -3,14 +3,14 @@
 # not running: these machines have no systemd), a libvirt storage pool named
 # `default` (where sushy-tools stores inserted virtual media), and sushy-tools
 # (the Redfish emulator OpenStack tests Ironic with) with libvirt-python in a
-# venv under .tools/sushy-venv. Idempotent. Prints the venv's bin folder last.
+# venv in the user cache (~/.cache/pulumi-linuxkit, shared by checkouts). Idempotent. Prints the venv's bin folder last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { printf '==> %s\n' "$*" >&2; }
 
 SUSHY_VERSION=2.2.0
-VENV=.tools/sushy-venv
+VENV="${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-linuxkit/sushy-tools-$SUSHY_VERSION-venv"
 POOL_DIR=/var/lib/libvirt/images/linuxkit-redfish-pool
 
 if ! pgrep -x virtlogd >/dev/null; then
@@ -40,4 +40,4 @@ if [ ! -x "$VENV/bin/sushy-emulator" ] || ! "$VENV/bin/python" -c 'import libvir
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "sushy-tools==$SUSHY_VERSION" libvirt-python >&2
 fi
-echo "$(pwd)/$VENV/bin"
+echo "$VENV/bin"

@@ -61,13 +61,16 @@ export interface RedfishFleetOutputs extends RedfishFleetInputs {
 }
 
 function defaults(news: Partial<RedfishFleetInputs>): RedfishFleetInputs {
-  const base = normaliseInputs({
+  const base: Partial<RedfishMachineInputs> = normaliseInputs({
     ...news,
-    endpoint: "https://fleet",
+    endpoint: "",
   } as Partial<RedfishMachineInputs>);
-  const { endpoint: _e, systemId: _s, leaveRunningOnDelete: _l, ...shared } = base;
+  // Per machine, not per fleet: each member has its own endpoint and system.
+  delete base.endpoint;
+  delete base.systemId;
+  delete base.leaveRunningOnDelete;
   return {
-    ...shared,
+    ...(base as Omit<RedfishFleetInputs, "name" | "machines" | "maxUnavailable">),
     name: news.name ?? "fleet",
     machines: news.machines ?? [],
     maxUnavailable: news.maxUnavailable ?? 1,
