@@ -182,7 +182,8 @@ export const redfishFleetProvider = {
       ...inputs,
       endpoint: "https://fleet",
       leaveRunningOnDelete: false,
-    }).filter((f) => f.property !== "endpoint");
+      // Endpoints and readiness are checked per machine below (readiness merged with the machine's).
+    }).filter((f) => f.property !== "endpoint" && f.property !== "readiness");
     if (!containsUnknown(inputs.machines)) {
       if (inputs.machines.length === 0)
         failures.push({ property: "machines", reason: "machines must list at least one machine" });
