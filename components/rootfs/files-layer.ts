@@ -5,8 +5,8 @@ import path from "node:path";
 
 import { LinuxKitError } from "../errors";
 import type { FileSpec, SourceLocation } from "../config/types";
-import { FIXED_MTIME, normaliseName } from "./tar-entry";
-import type { TarSpool } from "./tar-spool";
+import { FIXED_MTIME, normaliseName } from "../tar/tar-entry";
+import type { TarSpool } from "../tar/tar-spool";
 
 export interface FilesLayerContext {
   /** Container name → uid/gid, for `uid: <name>`. */

@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 
-import { FIXED_MTIME, forEachTarEntry, type EntryHeader } from "./tar-entry";
-import type { TarSpool } from "./tar-spool";
+import { FIXED_MTIME, forEachTarEntry, type EntryHeader } from "../tar/tar-entry";
+import type { TarSpool } from "../tar/tar-spool";
 
 /**
  * Names LinuxKit drops from every image (moby/build/image.go `exclude`):

@@ -2,8 +2,8 @@ import type { Readable } from "node:stream";
 
 import { LinuxKitError } from "../errors";
 import type { KernelSpec } from "../config/types";
-import { FIXED_MTIME, forEachTarEntry, normaliseName } from "./tar-entry";
-import type { TarSpool } from "./tar-spool";
+import { FIXED_MTIME, forEachTarEntry, normaliseName } from "../tar/tar-entry";
+import type { TarSpool } from "../tar/tar-spool";
 
 /** What the kernel image contributed. */
 export interface KernelLayerResult {

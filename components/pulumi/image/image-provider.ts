@@ -5,7 +5,7 @@ import { build, planBuild, contentDirName } from "../../pipeline/pipeline";
 import { artifactsIntact, readManifest } from "../../pipeline/manifest";
 import { LinuxKitError } from "../../errors";
 import { validateFormats } from "../../formats/table";
-import { checkGzipLevel, DEFAULT_GZIP_LEVEL } from "../../formats/gzip-level";
+import { checkGzipLevel, DEFAULT_GZIP_LEVEL } from "../../formats/blocks/gzip-level";
 import { canonicalJson } from "../../config";
 import {
   buildRequestFor,

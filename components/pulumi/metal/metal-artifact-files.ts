@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import type { IpxeArch } from "../../metal/ipxe-script";
+import type { IpxeArch } from "../../ipxe/ipxe-script";
 import { LinuxKitResource } from "../dynamic";
 
 export interface MetalArtifactFilesArgs {

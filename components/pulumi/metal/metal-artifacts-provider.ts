@@ -13,7 +13,7 @@ import { copyFile, link, mkdir, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { sha256File } from "../../pipeline/manifest";
-import { ipxeFileNames, ipxeScript, urlOf, type IpxeArch } from "../../metal/ipxe-script";
+import { ipxeFileNames, ipxeScript, urlOf, type IpxeArch } from "../../ipxe/ipxe-script";
 import { containsUnknown } from "../unknowns";
 
 export interface MetalArtifactsInputs {

@@ -16,7 +16,7 @@ import {
   type MetalDeviceTemplate,
   type MetalFleetHealth,
   type MetalFleetMachine,
-} from "./metal-fleet-adapter";
+} from "../../fleet/adapters/metal-fleet-adapter";
 
 /** The stack configuration this provider process was given (see `configure`), as MetalDevice reads it. */
 const credentials = new MetalCredentials();

@@ -10,7 +10,7 @@ import {
   validateFormats,
   writeFormats,
 } from "../../../components/formats/table";
-import { findOnPath, requireTool } from "../../../components/formats/tools";
+import { findOnPath, requireTool } from "../../../components/formats/blocks/tools";
 import { rootfsEntries, writeTar } from "../../helpers/formats/tar-fixture";
 import { withTmpDir } from "../../helpers/formats/tmp";
 

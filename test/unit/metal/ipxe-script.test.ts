@@ -6,7 +6,7 @@ import {
   ipxeFileNames,
   ipxeScript,
   urlOf,
-} from "../../../components/metal/ipxe-script";
+} from "../../../components/ipxe/ipxe-script";
 
 // The expected texts are LinuxKit's equinixmetalIPXEScript output for the same
 // inputs, written out by hand: no trailing newline after `boot`.

@@ -12,8 +12,8 @@ import {
   resolveSourcePath,
   type FilesLayerContext,
 } from "../../../components/rootfs/files-layer";
-import { FIXED_MTIME } from "../../../components/rootfs/tar-entry";
-import type { TarSpool } from "../../../components/rootfs/tar-spool";
+import { FIXED_MTIME } from "../../../components/tar/tar-entry";
+import type { TarSpool } from "../../../components/tar/tar-spool";
 import type { FileSpec, SourceLocation } from "../../../components/config/types";
 import {
   byName,

@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 
 import { addImageLayer } from "../../../components/rootfs/image-filter";
-import { FIXED_MTIME } from "../../../components/rootfs/tar-entry";
+import { FIXED_MTIME } from "../../../components/tar/tar-entry";
 import {
   INPUT_MTIME,
   byName,

@@ -10,13 +10,13 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { describe, it } from "node:test";
 
-import { cpioChunks } from "../../../components/formats/archive/newc-cpio";
-import type { RootfsEntry } from "../../../components/formats/archive/rootfs-entries";
-import { scanTar } from "../../../components/formats/archive/tar-scan";
-import { readTarEntries } from "../../../components/formats/archive/tar-read";
-import { isBootFile } from "../../../components/formats/boot/boot-files";
-import type { EntryHeader } from "../../../components/rootfs/tar-entry";
-import type { TarSpool } from "../../../components/rootfs/tar-spool";
+import { cpioChunks } from "../../../components/formats/blocks/newc-cpio";
+import type { RootfsEntry } from "../../../components/tar/rootfs-entries";
+import { scanTar } from "../../../components/tar/tar-scan";
+import { readTarEntries } from "../../../components/tar/tar-read";
+import { isBootFile } from "../../../components/formats/blocks/boot-files";
+import type { EntryHeader } from "../../../components/tar/tar-entry";
+import type { TarSpool } from "../../../components/tar/tar-spool";
 import { pseudoRandom, spoolBytes, withSpool } from "./helpers/tar";
 
 const MTIME = new Date(1_600_000_000_750); // not a whole second: tar keeps seconds

@@ -9,7 +9,7 @@ import {
   fromTarHeader,
   normaliseName,
   type EntryHeader,
-} from "../../../components/rootfs/tar-entry";
+} from "../../../components/tar/tar-entry";
 import { chunked, collect, tarBuffer, tarStream } from "./helpers/tar";
 
 describe("normaliseName", () => {

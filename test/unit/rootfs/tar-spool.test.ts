@@ -5,8 +5,8 @@ import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { describe, it } from "node:test";
 
-import { FIXED_MTIME, type EntryHeader } from "../../../components/rootfs/tar-entry";
-import type { TarSpool } from "../../../components/rootfs/tar-spool";
+import { FIXED_MTIME, type EntryHeader } from "../../../components/tar/tar-entry";
+import type { TarSpool } from "../../../components/tar/tar-spool";
 import {
   byName,
   chunked,

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ChunkBatcher } from "../../../../components/formats/chunk-batcher";
+import { ChunkBatcher } from "../../../../components/formats/blocks/chunk-batcher";
 import {
   encodeNewcHeader,
   encodeNewcTrailer,
   padLength,
   S_IFREG,
-} from "../../../../components/formats/archive/newc";
-import { normalizeTarName } from "../../../../components/formats/archive/tar-read";
+} from "../../../../components/formats/blocks/newc";
+import { normalizeTarName } from "../../../../components/tar/tar-read";
 
 describe("encodeNewcHeader", () => {
   it("writes magic, thirteen 8-digit hex fields, the name, its NUL and padding to 4 bytes", () => {

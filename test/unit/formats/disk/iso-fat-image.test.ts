@@ -11,7 +11,7 @@ import {
   fatSerialFromHash,
   fatSizeFor,
   makeFatImage,
-} from "../../../../components/formats/disk/fat-image";
+} from "../../../../components/formats/blocks/fat-image";
 import { fatFile, fatInfo, fatListing } from "../../../helpers/formats/iso-inspect";
 import { pseudoRandom } from "../../../helpers/formats/tar-fixture";
 import { withTmpDir } from "../../../helpers/formats/tmp";
