@@ -19,12 +19,8 @@ export {
 export { DEFAULT_GZIP_LEVEL, gzipChunks, initrdChunks, type InitrdOptions } from "./blocks/initrd";
 export { cpioChunks, tarToCpio, DEFAULT_BATCH_BYTES, type CpioOptions } from "./blocks/newc-cpio";
 export { scanTar, type TarScan, type TarScanOptions } from "../tar/tar-scan";
-export {
-  normalizeTarName,
-  readTarEntries,
-  DEFAULT_HIGH_WATER_MARK,
-  type TarHeader,
-} from "../tar/tar-read";
+export { readTarEntries, DEFAULT_HIGH_WATER_MARK } from "../tar/tar-read";
+export { normaliseName, type TarHeader } from "../tar/tar-header";
 export { findOnPath, requireTool } from "./blocks/tools";
 export { writeChunksToFile, type WrittenFile } from "../tar/file-sink";
 export { kernelInitrdFormat } from "./writers/kernel-initrd";

@@ -11,7 +11,7 @@ import { addFilesLayer, type FilesLayerContext } from "./files-layer";
 import { addImageLayer } from "./image-filter";
 import { addKernelLayer } from "./kernel-layer";
 import { plannedExports, PrefetchingSource } from "./export-prefetch";
-import { FIXED_MTIME } from "../tar/tar-entry";
+import { FIXED_MTIME } from "../tar/tar-header";
 import { TarSpool } from "../tar/tar-spool";
 
 /** Init images get a resolv.conf that points somewhere writable at boot, as LinuxKit does. */

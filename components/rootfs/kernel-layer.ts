@@ -2,7 +2,8 @@ import type { Readable } from "node:stream";
 
 import { LinuxKitError } from "../errors";
 import type { KernelSpec } from "../config/types";
-import { FIXED_MTIME, forEachTarEntry, normaliseName } from "../tar/tar-entry";
+import { forEachTarEntry } from "../tar/tar-entry";
+import { FIXED_MTIME, normaliseName } from "../tar/tar-header";
 import type { TarSpool } from "../tar/tar-spool";
 
 /** What the kernel image contributed. */

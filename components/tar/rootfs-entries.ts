@@ -6,7 +6,8 @@
  * be written from — the same entries either way, so a writer that only
  * streams entries never needs the tar on disk.
  */
-import type { TarHeader, TarReadOptions } from "./tar-read";
+import type { TarHeader } from "./tar-header";
+import type { TarReadOptions } from "./tar-read";
 import { readTarEntries } from "./tar-read";
 
 /** One entry: header and, for a regular file, its bytes (read at most once). */

@@ -1,34 +1,12 @@
 /**
  * Reading the root filesystem tar: one entry at a time, bodies streamed,
- * names normalised. The only place that knows tar-stream's header shape.
+ * names normalised (see tar-header.ts for the one header model).
  */
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import * as tar from "tar-stream";
 import { LinuxKitError } from "../errors";
-
-/** Entry types a root filesystem tar may hold (PAX and GNU long-name headers are resolved). */
-export type TarEntryType =
-  "file" | "link" | "symlink" | "directory" | "character-device" | "block-device" | "fifo";
-
-/** One tar header, normalised. */
-export interface TarHeader {
-  /** Relative path without `./`, leading `/` or trailing `/`; `""` for the root itself. */
-  name: string;
-  type: TarEntryType;
-  /** Permission bits including setuid/setgid/sticky (`0o7777` at most). */
-  mode: number;
-  uid: number;
-  gid: number;
-  /** Seconds since the epoch. */
-  mtime: number;
-  /** Bytes of body (0 for everything but regular files). */
-  size: number;
-  /** Hard link: the normalised path of the target. Symlink: the target as written. Else `""`. */
-  linkname: string;
-  devmajor: number;
-  devminor: number;
-}
+import { normaliseName, secondsOf, type TarEntryType, type TarHeader } from "./tar-header";
 
 /** A header and its body; the body must be read or left alone (it is drained for you). */
 export interface TarEntry {
@@ -45,18 +23,6 @@ export interface TarReadOptions {
 
 /** Default read size: large reads keep the per-chunk overhead low. */
 export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
-
-/** Strips `./` and `/` at the front and `/` at the end: `./etc/` → `etc`. */
-export function normalizeTarName(name: string): string {
-  let n = name;
-  for (;;) {
-    if (n.startsWith("./")) n = n.slice(2);
-    else if (n.startsWith("/")) n = n.slice(1);
-    else break;
-  }
-  while (n.endsWith("/")) n = n.slice(0, -1);
-  return n === "." ? "" : n;
-}
 
 function normalizeHeader(h: tar.Header, tarPath: string): TarHeader {
   let type: TarEntryType;
@@ -86,14 +52,14 @@ function normalizeHeader(h: tar.Header, tarPath: string): TarHeader {
   }
   const linkname = h.linkname ?? "";
   return {
-    name: normalizeTarName(h.name),
+    name: normaliseName(h.name),
     type,
     mode: (h.mode ?? 0) & 0o7777,
     uid: h.uid ?? 0,
     gid: h.gid ?? 0,
-    mtime: h.mtime === undefined ? 0 : Math.floor(h.mtime.getTime() / 1000),
+    mtime: secondsOf(h.mtime),
     size: type === "file" ? (h.size ?? 0) : 0,
-    linkname: type === "link" ? normalizeTarName(linkname) : linkname,
+    linkname: type === "link" ? normaliseName(linkname) : linkname,
     devmajor: h.devmajor ?? 0,
     devminor: h.devminor ?? 0,
   };

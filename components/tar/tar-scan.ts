@@ -5,7 +5,8 @@
  */
 import { LinuxKitError } from "../errors";
 import { rootfsReader, type RootfsReader } from "./rootfs-entries";
-import type { TarHeader, TarReadOptions } from "./tar-read";
+import type { TarHeader } from "./tar-header";
+import type { TarReadOptions } from "./tar-read";
 
 /** What the first pass learned. */
 export interface TarScan {

@@ -4,12 +4,17 @@ import type { Readable } from "node:stream";
 import tar from "tar-stream";
 
 import type { RootfsEntry, RootfsReader } from "./rootfs-entries";
-import type { TarHeader } from "./tar-read";
-import { FIXED_MTIME, type EntryHeader } from "./tar-entry";
+import {
+  completeHeader,
+  dateOf,
+  FIXED_MTIME,
+  type NewTarHeader,
+  type TarHeader,
+} from "./tar-header";
 
 /** One path in the spooled filesystem; the last write of a path wins. */
 interface SpoolRecord {
-  header: EntryHeader;
+  header: TarHeader;
   /** For regular files: where the bytes are in the spool file. */
   offset: number;
   /** Identity of the bytes, shared by hard links so they stay links. */
@@ -60,7 +65,7 @@ export class TarSpool {
   }
 
   /** The entry now at `name`, if any. */
-  get(name: string): EntryHeader | undefined {
+  get(name: string): TarHeader | undefined {
     return this.records.get(name)?.header;
   }
 
@@ -79,7 +84,7 @@ export class TarSpool {
   }
 
   /** Adds an entry whose body (regular files only) comes from a stream. */
-  async addStream(header: EntryHeader, body: Readable | undefined): Promise<void> {
+  async addStream(header: TarHeader, body: Readable | undefined): Promise<void> {
     this.assertOpen();
     if (header.type === "link") {
       this.addLink(header);
@@ -107,13 +112,13 @@ export class TarSpool {
   }
 
   /** Adds an entry with an in-memory body (regular files), or none. */
-  async addBuffer(header: Omit<EntryHeader, "size">, data?: Buffer): Promise<void> {
+  async addBuffer(header: Omit<NewTarHeader, "size">, data?: Buffer): Promise<void> {
     this.assertOpen();
     const body = data ?? Buffer.alloc(0);
     const offset = this.nextOffset;
     if (header.type === "file" && body.length > 0) await this.append(body);
     this.records.set(header.name, {
-      header: { ...header, size: header.type === "file" ? body.length : 0 },
+      header: completeHeader({ ...header, size: header.type === "file" ? body.length : 0 }),
       offset,
       dataId: this.nextDataId++,
     });
@@ -154,8 +159,8 @@ export class TarSpool {
    * A hard link shares the bytes its target has now; if the target is not a
    * regular file the link is dropped (it could not be extracted either).
    */
-  private addLink(header: EntryHeader): void {
-    const target = this.records.get(header.linkname ?? "");
+  private addLink(header: TarHeader): void {
+    const target = this.records.get(header.linkname);
     if (target === undefined || target.header.type !== "file") return;
     this.records.set(header.name, {
       header: { ...target.header, name: header.name },
@@ -190,15 +195,14 @@ export class TarSpool {
         const parent = name.slice(0, slash);
         if (this.records.has(parent)) break;
         this.records.set(parent, {
-          header: {
+          header: completeHeader({
             name: parent,
             type: "directory",
             mode: 0o755,
             uid: 0,
             gid: 0,
             mtime: FIXED_MTIME,
-            size: 0,
-          },
+          }),
           offset: 0,
           dataId: 0,
         });
@@ -282,7 +286,7 @@ export class TarSpool {
           mode: h.mode === 0 ? MODE_ZERO : h.mode,
           uid: h.uid,
           gid: h.gid,
-          mtime: new Date(h.mtime * 1000),
+          mtime: dateOf(h.mtime),
           uname: "",
           gname: "",
         };
@@ -313,9 +317,9 @@ export class TarSpool {
 
 /**
  * A spool header as a reader of the written tar sees it: permission bits
- * only, whole seconds, no size but for files, `linkname` "" when none.
+ * only, whole seconds, no size but for files, `linkname` only for symlinks (and the links it makes).
  */
-function readBack(h: EntryHeader, type?: "link", linkname?: string): TarHeader {
+function readBack(h: TarHeader, type?: "link", linkname?: string): TarHeader {
   const t = type ?? h.type;
   return {
     name: h.name,
@@ -323,11 +327,11 @@ function readBack(h: EntryHeader, type?: "link", linkname?: string): TarHeader {
     mode: h.mode & 0o7777,
     uid: h.uid,
     gid: h.gid,
-    mtime: Math.floor(h.mtime.getTime() / 1000),
+    mtime: Math.floor(h.mtime),
     size: t === "file" ? h.size : 0,
-    linkname: linkname ?? (t === "symlink" ? (h.linkname ?? "") : ""),
-    devmajor: t === "file" ? 0 : (h.devmajor ?? 0),
-    devminor: t === "file" ? 0 : (h.devminor ?? 0),
+    linkname: linkname ?? (t === "symlink" ? h.linkname : ""),
+    devmajor: t === "file" ? 0 : h.devmajor,
+    devminor: t === "file" ? 0 : h.devminor,
   };
 }
 

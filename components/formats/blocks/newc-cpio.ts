@@ -44,7 +44,8 @@ import {
   type NewcHeader,
 } from "./newc";
 import { rootfsReader, type RootfsReader } from "../../tar/rootfs-entries";
-import type { TarHeader, TarReadOptions } from "../../tar/tar-read";
+import type { TarHeader } from "../../tar/tar-header";
+import type { TarReadOptions } from "../../tar/tar-read";
 import { scanTar, type TarScan, type TarScanOptions } from "../../tar/tar-scan";
 
 /** Options for the cpio writer. */

@@ -14,10 +14,11 @@
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
-import * as tar from "tar-stream";
 import { LinuxKitError } from "../../errors";
 import { publishOptions, writeAtomic } from "../blocks/atomic-file";
 import { writeChunksToFile } from "../../tar/file-sink";
+import { FIXED_MTIME } from "../../tar/tar-header";
+import { tarBytesOfFiles } from "../../tar/tar-write";
 import type { Artifact, FormatContext, OutputFormat } from "../blocks/types";
 
 const FORMAT = "docker";
@@ -72,23 +73,12 @@ export async function tarDataEnd(tarPath: string, signal?: AbortSignal): Promise
 }
 
 /** The Dockerfile entry followed by the end-of-archive marker. */
-async function dockerfileTail(): Promise<Buffer> {
-  const pack = tar.pack();
+function dockerfileTail(): Promise<Buffer> {
   const data = Buffer.from(LINUXKIT_DOCKERFILE);
-  const chunks: Buffer[] = [];
-  const done = (async () => {
-    for await (const c of pack) chunks.push(Buffer.from(c as Uint8Array));
-  })();
-  await new Promise<void>((resolve, reject) => {
-    pack.entry(
-      { name: "Dockerfile", mode: 0o644, uid: 0, gid: 0, mtime: new Date(0), size: data.length },
-      data,
-      (err) => (err ? reject(err) : resolve()),
-    );
+  return tarBytesOfFiles([{ name: "Dockerfile", size: data.length, data }], {
+    mode: 0o644,
+    mtime: FIXED_MTIME,
   });
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
 }
 
 async function* dockerTarChunks(tarPath: string, signal?: AbortSignal): AsyncGenerator<Buffer> {

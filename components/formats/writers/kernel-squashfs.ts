@@ -27,14 +27,13 @@
  * initramfs; no boot test is done here for that reason.
  */
 import { spawn } from "node:child_process";
-import type { Readable } from "node:stream";
-import * as tar from "tar-stream";
 import { LinuxKitError } from "../../errors";
 import { isBootFile } from "../blocks/boot-files";
 import { hashFile } from "../blocks/fat-image";
 import { FIXED_EPOCH, toolEnv } from "../blocks/iso-tools";
 import { writeKernelAndRoot } from "../blocks/kernel-root";
-import { readTarEntries, type TarHeader } from "../../tar/tar-read";
+import { readTarEntries } from "../../tar/tar-read";
+import { tarOfEntries, type AddTarEntry } from "../../tar/tar-write";
 import { requireTool } from "../blocks/tools";
 import type { Artifact, FormatContext, OutputFormat, ToolRequirement } from "../blocks/types";
 
@@ -67,22 +66,6 @@ export const MKSQUASHFS_OPTIONS: readonly string[] = [
   "-no-progress",
 ];
 
-/** tar-stream's header for one normalised entry (the root itself is never passed). */
-function packHeader(h: TarHeader): Partial<tar.Header> & { name: string } {
-  const device = h.type === "character-device" || h.type === "block-device";
-  return {
-    name: h.type === "directory" ? `${h.name}/` : h.name,
-    type: h.type,
-    mode: h.mode,
-    uid: h.uid,
-    gid: h.gid,
-    mtime: new Date(h.mtime * 1000),
-    size: h.type === "file" ? h.size : 0,
-    ...(h.type === "link" || h.type === "symlink" ? { linkname: h.linkname } : {}),
-    ...(device ? { devmajor: h.devmajor, devminor: h.devminor } : {}),
-  };
-}
-
 /** What {@link rootfsTarWithoutBoot} saw. */
 export interface RootEntryInfo {
   /** Mode of the tar's root entry, if it has one. */
@@ -91,12 +74,12 @@ export interface RootEntryInfo {
 }
 
 /**
- * Re-streams `tarPath` into `pack` without the root entry and without
- * anything under `boot/`, then finalizes it.
+ * Adds every entry of `tarPath` but the root entry and anything under
+ * `boot/` to the tar being written.
  */
 async function rootfsTarWithoutBoot(
   tarPath: string,
-  pack: tar.Pack,
+  add: AddTarEntry,
   info: RootEntryInfo,
   signal?: AbortSignal,
 ): Promise<void> {
@@ -107,24 +90,8 @@ async function rootfsTarWithoutBoot(
     }
     if (isBootFile(h.name)) continue;
     info.entries++;
-    await new Promise<void>((resolve, reject) => {
-      const entry = pack.entry(packHeader(h), (err) => (err ? reject(err) : resolve()));
-      if (h.type !== "file") {
-        entry.end(undefined);
-        return;
-      }
-      void (async () => {
-        for await (const chunk of body as AsyncIterable<Buffer>) {
-          if (!entry.write(chunk)) await new Promise<void>((r) => entry.once("drain", () => r()));
-        }
-        entry.end(undefined);
-      })().catch((err: unknown) => {
-        entry.destroy(err as Error);
-        reject(err);
-      });
-    });
+    await add(h, body as AsyncIterable<Buffer>);
   }
-  pack.finalize();
 }
 
 /**
@@ -169,16 +136,15 @@ export async function makeRootSquashfs(
     child.on("error", reject);
     child.on("close", (code, sig) => resolve(code ?? sig ?? "unknown"));
   });
-  const pack = tar.pack();
+  const tar = tarOfEntries((add) => rootfsTarWithoutBoot(tarPath, add, info, signal));
   // Feeding errors are reported through `fed`; a closed stdin through the exit status.
-  pack.on("error", () => undefined);
+  tar.stream.on("error", () => undefined);
   const piped = new Promise<void>((resolve) => {
     // An early exit of mksquashfs shows up as EPIPE here; its exit status tells why.
     child.stdin.on("error", () => resolve());
-    (pack as unknown as Readable).pipe(child.stdin).on("finish", () => resolve());
+    tar.stream.pipe(child.stdin).on("finish", () => resolve());
   });
-  const fed = rootfsTarWithoutBoot(tarPath, pack, info, signal).catch((err: unknown) => {
-    pack.destroy(err as Error);
+  const fed = tar.fed.catch((err: unknown) => {
     child.kill();
     throw err;
   });

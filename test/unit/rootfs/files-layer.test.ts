@@ -12,7 +12,7 @@ import {
   resolveSourcePath,
   type FilesLayerContext,
 } from "../../../components/rootfs/files-layer";
-import { FIXED_MTIME } from "../../../components/tar/tar-entry";
+import { FIXED_MTIME } from "../../../components/tar/tar-header";
 import type { TarSpool } from "../../../components/tar/tar-spool";
 import type { FileSpec, SourceLocation } from "../../../components/config/types";
 import {
@@ -122,7 +122,7 @@ describe("addFilesLayer: kinds of entries", () => {
     assert.equal(m.get("etc/linuxkit.json")?.data.toString(), '{"kernel":{}}\n');
     assert.equal(m.get("etc/empty")?.header.size, 0);
     for (const e of m.values())
-      assert.equal(e.header.mtime.getTime(), FIXED_MTIME.getTime(), e.header.name);
+      assert.equal(e.header.mtime.getTime(), FIXED_MTIME * 1000, e.header.name);
   });
 
   it("a later file replaces an image's file at the same path", async () => {

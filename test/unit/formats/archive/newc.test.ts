@@ -7,7 +7,7 @@ import {
   padLength,
   S_IFREG,
 } from "../../../../components/formats/blocks/newc";
-import { normalizeTarName } from "../../../../components/tar/tar-read";
+import { normaliseName } from "../../../../components/tar/tar-header";
 
 describe("encodeNewcHeader", () => {
   it("writes magic, thirteen 8-digit hex fields, the name, its NUL and padding to 4 bytes", () => {
@@ -79,10 +79,10 @@ function encodeFields(): Parameters<typeof encodeNewcHeader>[0] {
   };
 }
 
-describe("normalizeTarName", () => {
+describe("normaliseName", () => {
   it("strips ./, leading and trailing slashes", () => {
     assert.deepEqual(
-      ["./etc/", "etc", "/etc/hosts", "./", ".", "boot/", "a//"].map(normalizeTarName),
+      ["./etc/", "etc", "/etc/hosts", "./", ".", "boot/", "a//"].map(normaliseName),
       ["etc", "etc", "etc/hosts", "", "", "boot", "a"],
     );
   });
