@@ -5,7 +5,7 @@
  * as "not supported yet" rather than unknown.
  */
 import { PLANNED_OUTPUT_FORMATS } from "../config/vocabulary";
-import { isLinuxKitError, LinuxKitError, LinuxKitErrors } from "../errors";
+import { isLinuxKitError, LinuxKitError, LinuxKitErrors } from "../errors/errors";
 import { kernelInitrdFormat } from "./writers/kernel-initrd";
 import { tarFormat } from "./writers/tar";
 import { tarKernelInitrdFormat } from "./writers/tar-kernel-initrd";

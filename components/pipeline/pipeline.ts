@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import { makeBootPayload } from "../formats/blocks/boot-payload";
 import { checkGzipLevel, DEFAULT_GZIP_LEVEL } from "../formats/blocks/gzip-level";
 import { checkFormatTools, resolveFormats, validateFormats, writeFormats } from "../formats/table";

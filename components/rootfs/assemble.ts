@@ -1,7 +1,7 @@
 import { createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import type { RootfsReader } from "../tar/rootfs-entries";
 import type { ImageSource, ResolvedImage } from "../sources/image-source";
 import type { LinuxKitSpec } from "../config/types";

@@ -3,7 +3,7 @@ import { stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import type { FileSpec, SourceLocation } from "../config/types";
 import { completeHeader, FIXED_MTIME, normaliseName } from "../tar/tar-header";
 import type { TarSpool } from "../tar/tar-spool";

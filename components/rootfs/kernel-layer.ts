@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import type { KernelSpec } from "../config/types";
 import { forEachTarEntry } from "../tar/tar-entry";
 import { FIXED_MTIME, normaliseName } from "../tar/tar-header";

@@ -5,7 +5,7 @@
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import * as tar from "tar-stream";
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import { normaliseName, secondsOf, type TarEntryType, type TarHeader } from "./tar-header";
 
 /** A header and its body; the body must be read or left alone (it is drained for you). */

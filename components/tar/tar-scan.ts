@@ -3,7 +3,7 @@
  * drained unless captured) to learn how many names each hard-linked file
  * has, which the cpio writer needs before it writes the file's first name.
  */
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import { rootfsReader, type RootfsReader } from "./rootfs-entries";
 import type { TarHeader } from "./tar-header";
 import type { TarReadOptions } from "./tar-read";

@@ -5,7 +5,7 @@
  * scanning the tar, and leave `boot/` out of the initrd the way LinuxKit
  * does (initrd/initrd.go, CopySplitTar).
  */
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 import { writeChunksToFile, type WrittenFile } from "../../tar/file-sink";
 import { scanTar, type TarScan } from "../../tar/tar-scan";
 import type { TarReadOptions } from "../../tar/tar-read";

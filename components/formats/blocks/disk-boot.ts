@@ -17,7 +17,7 @@
  */
 import { access, open, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 import type { BootPayload } from "./boot-payload";
 import { derivedU32 } from "./disk-ids";
 import { fatSizeFor, FAT_IMAGE_TOOLS, makeFatImage, type FatFile } from "./fat-image";

@@ -16,7 +16,7 @@
  */
 import { open, readFile } from "node:fs/promises";
 import { createReadStream } from "node:fs";
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 import {
   makeBootPartition,
   PARTITION_START_LBA,

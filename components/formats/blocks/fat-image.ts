@@ -15,7 +15,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 import type { WrittenFile } from "../../tar/file-sink";
 import { runTool } from "./iso-tools";
 import { requireTool } from "./tools";

@@ -18,7 +18,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 import type { WrittenFile } from "../../tar/file-sink";
 import { hashFile } from "./fat-image";
 import { runTool } from "./iso-tools";

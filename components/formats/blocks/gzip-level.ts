@@ -1,5 +1,5 @@
 /** The gzip level of compressed outputs (the initrd, the gcp format's tar.gz). */
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 
 /**
  * Default gzip level: 1, the fastest. On this project's fixtures it gives

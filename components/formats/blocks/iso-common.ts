@@ -15,7 +15,7 @@
 import { createHash } from "node:crypto";
 import { access } from "node:fs/promises";
 import path from "node:path";
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 import { publishOptions, writeAtomic } from "./atomic-file";
 import type { BootPayload } from "./boot-payload";
 import { hashFile } from "./fat-image";

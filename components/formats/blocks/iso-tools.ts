@@ -5,7 +5,7 @@
  * configuration.
  */
 import { execFile } from "node:child_process";
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 
 /**
  * The time every generated file system is stamped with:

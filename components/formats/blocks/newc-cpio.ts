@@ -28,7 +28,7 @@
  */
 import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 import { ChunkBatcher } from "./chunk-batcher";
 import {
   encodeNewcHeader,

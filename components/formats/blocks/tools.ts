@@ -2,7 +2,7 @@
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import path from "node:path";
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 
 /** The absolute path of `command` on `searchPath` (default `$PATH`), or undefined. */
 export async function findOnPath(

@@ -14,7 +14,7 @@
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 import { publishOptions, writeAtomic } from "../blocks/atomic-file";
 import { writeChunksToFile } from "../../tar/file-sink";
 import { FIXED_MTIME } from "../../tar/tar-header";

@@ -27,7 +27,7 @@
  * initramfs; no boot test is done here for that reason.
  */
 import { spawn } from "node:child_process";
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 import { isBootFile } from "../blocks/boot-files";
 import { hashFile } from "../blocks/fat-image";
 import { FIXED_EPOCH, toolEnv } from "../blocks/iso-tools";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { LinuxKitResource } from "../dynamic";
+import { LinuxKitResource } from "../dynamic/dynamic";
 import type { Image } from "../image/image";
 import type { FleetForward } from "../../fleet/adapters/qemu-adapter";
 import type { QemuAccelChoice } from "../../qemu/accel";

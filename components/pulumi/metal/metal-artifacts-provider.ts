@@ -14,7 +14,7 @@ import path from "node:path";
 
 import { sha256File } from "../../pipeline/manifest";
 import { ipxeFileNames, ipxeScript, urlOf, type IpxeArch } from "../../ipxe/ipxe-script";
-import { containsUnknown } from "../unknowns";
+import { containsUnknown } from "../dynamic/unknowns";
 
 export interface MetalArtifactsInputs {
   /** File prefix: `<name>-kernel`, ... */

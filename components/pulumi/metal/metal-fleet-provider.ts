@@ -8,7 +8,7 @@ import {
   viewOf,
   type FleetState,
 } from "../../fleet";
-import { containsUnknown } from "../unknowns";
+import { containsUnknown } from "../dynamic/unknowns";
 import { jsonSafe, runFleetRollout } from "../fleet/fleet-rollout";
 import { MetalCredentials, type ProviderConfigRequest } from "./metal-credentials";
 import {

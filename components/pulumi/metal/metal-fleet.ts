@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { LinuxKitResource } from "../dynamic";
+import { LinuxKitResource } from "../dynamic/dynamic";
 import type { MetalFleetHealth } from "../../fleet/adapters/metal-fleet-adapter";
 import type { MetalFleetMachineSummary } from "./metal-fleet-provider";
 

@@ -13,7 +13,7 @@ import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, symlink } from "node
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createGunzip } from "node:zlib";
-import { isLinuxKitError } from "../../../components/errors";
+import { isLinuxKitError } from "../../../components/errors/errors";
 import { SYSLINUX_MBR } from "../../../components/formats/blocks/disk-boot";
 import { decodeTarNumber12 } from "../../../components/formats/writers/gcp";
 import { parseGptHeader } from "../../../components/formats/blocks/gpt";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { isLinuxKitError, LinuxKitErrors } from "../../../components/errors";
+import { isLinuxKitError, LinuxKitErrors } from "../../../components/errors/errors";
 import {
   formatNames,
   formatTable,

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { lstat, readFile, readlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { isLinuxKitError } from "../../../../components/errors";
+import { isLinuxKitError } from "../../../../components/errors/errors";
 import { tarToCpio } from "../../../../components/formats/blocks/newc-cpio";
 import {
   S_IFBLK,

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { isLinuxKitError } from "../../../../components/errors";
+import { isLinuxKitError } from "../../../../components/errors/errors";
 import { kernelInitrdFormat } from "../../../../components/formats/writers/kernel-initrd";
 import type { Artifact, FormatContext } from "../../../../components/formats/blocks/types";
 import { parseNewc } from "../../../helpers/formats/newc-parse";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { isLinuxKitError } from "../../../../components/errors";
+import { isLinuxKitError } from "../../../../components/errors/errors";
 import {
   fatSerialFromHash,
   fatSizeFor,

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { isLinuxKitError } from "../../../../components/errors";
+import { isLinuxKitError } from "../../../../components/errors/errors";
 import { grubIsoUuid } from "../../../../components/formats/blocks/grub-efi";
 import { isoBiosFormat, isolinuxConfig } from "../../../../components/formats/writers/iso-bios";
 import { isoEfiFormat } from "../../../../components/formats/writers/iso-efi";

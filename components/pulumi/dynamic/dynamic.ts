@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import type { ProviderName } from "./providers";
+import type { ProviderName } from "./provider-names";
 
 /**
  * The module Pulumi's dynamic-provider host runs for a resource: it reads
