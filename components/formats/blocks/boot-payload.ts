@@ -19,34 +19,7 @@ import { writeChunksToFile, type WrittenFile } from "../../tar/file-sink";
 import { initrdChunks, initrdLogLine } from "./initrd";
 import type { TarScan } from "../../tar/tar-scan";
 import { tarFileRootfs, type RootfsReader } from "../../tar/rootfs-entries";
-import type { FormatContext } from "./types";
-
-/** Kernel, initrd and command line of an image, ready to put on a boot medium. */
-export interface BootPayload {
-  /** `boot/kernel`, byte for byte. */
-  kernelPath: string;
-  /** Microcode cpio (if any) + gzip'd cpio of the root filesystem without `boot/`. */
-  initrdPath: string;
-  /** The image's command line, newlines turned into spaces, trimmed. */
-  cmdline: string;
-  /** mtime of `boot/kernel` in the tar (seconds). */
-  kernelMtime: number;
-  /**
-   * sha256 over the kernel, initrd and (normalised) command line: the seed
-   * of every id the disk formats derive (GUIDs, FAT serials, VMDK CID...).
-   */
-  digest: string;
-  /** Size and sha256 of the kernel file. */
-  kernel: WrittenFile;
-  /** Size and sha256 of the initrd file. */
-  initrd: WrittenFile;
-  /** `boot/cmdline` exactly as in the tar (no newline added; empty if absent). */
-  cmdlineBytes: Buffer;
-  /** Lower-case hex sha256 of {@link cmdlineBytes}. */
-  cmdlineSha256: string;
-  /** True when the image has CPU microcode (`boot/ucode.cpio`), put first in the initrd. */
-  hasUcode: boolean;
-}
+import type { BootPayload, FormatContext } from "./types";
 
 /** The disk formats' content digest (kept as it was: their ids derive from it). */
 export function diskDigest(kernelSha256: string, initrdSha256: string, cmdline: string): string {

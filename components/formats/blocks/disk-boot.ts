@@ -18,7 +18,6 @@
 import { access, open, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { LinuxKitError } from "../../errors/errors";
-import type { BootPayload } from "./boot-payload";
 import { derivedU32 } from "./disk-ids";
 import { fatSizeFor, FAT_IMAGE_TOOLS, makeFatImage, type FatFile } from "./fat-image";
 import {
@@ -32,7 +31,7 @@ import {
 import { runTool } from "./iso-tools";
 import { MBR_TYPE, SECTOR_BYTES } from "./mbr";
 import { requireTool } from "./tools";
-import type { ToolRequirement } from "./types";
+import type { BootPayload, ToolRequirement } from "./types";
 
 /** BIOS or UEFI boot. */
 export type Firmware = "bios" | "efi";

@@ -24,12 +24,12 @@ import {
   type BootPartition,
   type Firmware,
 } from "./disk-boot";
-import { bootPayloadFor, type BootPayload } from "./boot-payload";
+import { bootPayloadFor } from "./boot-payload";
 import { derivedU32, derivedUuid } from "./disk-ids";
 import { requireGrubEfi } from "./grub-efi";
 import { encodeGpt, GPT_ATTR_LEGACY_BIOS_BOOTABLE, GPT_TYPE_ESP } from "./gpt";
 import { encodeMbr, SECTOR_BYTES } from "./mbr";
-import type { FormatContext } from "./types";
+import type { BootPayload, FormatContext } from "./types";
 
 export const MIB = 1024 * 1024;
 

@@ -17,11 +17,10 @@ import { access } from "node:fs/promises";
 import path from "node:path";
 import { LinuxKitError } from "../../errors/errors";
 import { publishOptions, writeAtomic } from "./atomic-file";
-import type { BootPayload } from "./boot-payload";
 import { hashFile } from "./fat-image";
 import { FIXED_EPOCH, runTool } from "./iso-tools";
 import { requireTool } from "./tools";
-import type { Artifact, FormatContext, ToolRequirement } from "./types";
+import type { Artifact, BootPayload, FormatContext, ToolRequirement } from "./types";
 
 /** The command every ISO format runs. */
 export const XORRISO_TOOL: ToolRequirement = { command: "xorriso", debianPackage: "xorriso" };

@@ -1,5 +1,5 @@
 /** The contract between the build pipeline and the output format writers. */
-import type { BootPayload } from "./boot-payload";
+import type { WrittenFile } from "../../tar/file-sink";
 import type { RootfsReader } from "../../tar/rootfs-entries";
 
 /** A command a format runs, and the Debian package that provides it. */
@@ -90,4 +90,31 @@ export interface OutputFormat {
    * {@link FormatContext.rootfs}, so the build must write that tar.
    */
   readsRootfsTar?: boolean;
+}
+
+/** Kernel, initrd and command line of an image, ready to put on a boot medium. */
+export interface BootPayload {
+  /** `boot/kernel`, byte for byte. */
+  kernelPath: string;
+  /** Microcode cpio (if any) + gzip'd cpio of the root filesystem without `boot/`. */
+  initrdPath: string;
+  /** The image's command line, newlines turned into spaces, trimmed. */
+  cmdline: string;
+  /** mtime of `boot/kernel` in the tar (seconds). */
+  kernelMtime: number;
+  /**
+   * sha256 over the kernel, initrd and (normalised) command line: the seed
+   * of every id the disk formats derive (GUIDs, FAT serials, VMDK CID...).
+   */
+  digest: string;
+  /** Size and sha256 of the kernel file. */
+  kernel: WrittenFile;
+  /** Size and sha256 of the initrd file. */
+  initrd: WrittenFile;
+  /** `boot/cmdline` exactly as in the tar (no newline added; empty if absent). */
+  cmdlineBytes: Buffer;
+  /** Lower-case hex sha256 of {@link cmdlineBytes}. */
+  cmdlineSha256: string;
+  /** True when the image has CPU microcode (`boot/ucode.cpio`), put first in the initrd. */
+  hasUcode: boolean;
 }
