@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process";
 import { copyFile, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { findOnPath } from "../../../components/formats/tools";
+import { findOnPath } from "../../../components/formats/blocks/tools";
 import { writeTar, type FixtureEntry } from "./tar-fixture";
 
 export const INIT_STARTED = "LINUXKIT-TEST: init started";

@@ -14,7 +14,7 @@ import type { MockResourceArgs } from "@pulumi/pulumi/runtime";
 
 import { recordResources, unwrap } from "../../../helpers/pulumi-mocks";
 
-import { providerModule } from "../../../../components/pulumi/dynamic";
+import { providerModule } from "../../../../components/pulumi/dynamic/dynamic";
 
 import type { LocalMachine as LocalMachineClass } from "../../../../components/pulumi/qemu/local-machine";
 
