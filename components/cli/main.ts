@@ -1,5 +1,5 @@
 import { removeActiveScratchDirsSync } from "../pipeline/scratch-dir";
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 
 // Each command's module (and what it needs: the Docker client, the YAML
 // parser, the format writers, the qemu runtime) loads only when it runs.

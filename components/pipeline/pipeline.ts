@@ -1,11 +1,11 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 
-import { LinuxKitError } from "../errors";
-import { makeBootPayload } from "../formats/boot/boot-payload";
-import { checkGzipLevel, DEFAULT_GZIP_LEVEL } from "../formats/gzip-level";
+import { LinuxKitError } from "../errors/errors";
+import { makeBootPayload } from "../formats/blocks/boot-payload";
+import { checkGzipLevel, DEFAULT_GZIP_LEVEL } from "../formats/blocks/gzip-level";
 import { checkFormatTools, resolveFormats, validateFormats, writeFormats } from "../formats/table";
-import type { Artifact, FormatContext } from "../formats/types";
+import type { Artifact, FormatContext } from "../formats/blocks/types";
 import { assembleRootfs } from "../rootfs/assemble";
 import { DockerImageSource } from "../sources/docker-image-source";
 import { ExportCachingSource } from "../sources/export-cache";

@@ -14,8 +14,8 @@ import {
 import type { BootMedia, PortForward } from "../../qemu/qemu-args";
 import { readinessProblems, waitUntilReady, type Readiness } from "../../qemu/readiness";
 import { sweepDeadVmDirs } from "../../qemu/vm-process";
-import { LinuxKitError } from "../../errors";
-import { containsUnknown } from "../unknowns";
+import { LinuxKitError } from "../../errors/errors";
+import { containsUnknown } from "../dynamic/unknowns";
 
 /** Default folder for VM state, relative to the program folder. */
 export const DEFAULT_STATE_DIR = ".linuxkit/vms";

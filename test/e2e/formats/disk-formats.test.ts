@@ -13,20 +13,20 @@ import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, symlink } from "node
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createGunzip } from "node:zlib";
-import { isLinuxKitError } from "../../../components/errors";
-import { SYSLINUX_MBR } from "../../../components/formats/disk/disk-boot";
-import { decodeTarNumber12 } from "../../../components/formats/disk/gcp";
-import { parseGptHeader } from "../../../components/formats/disk/gpt";
-import { parseMbr } from "../../../components/formats/disk/mbr";
+import { isLinuxKitError } from "../../../components/errors/errors";
+import { SYSLINUX_MBR } from "../../../components/formats/blocks/disk-boot";
+import { decodeTarNumber12 } from "../../../components/formats/writers/gcp";
+import { parseGptHeader } from "../../../components/formats/blocks/gpt";
+import { parseMbr } from "../../../components/formats/blocks/mbr";
 import { checkFormatTools, formatTable, PLANNED_FORMATS } from "../../../components/formats/table";
-import { findOnPath } from "../../../components/formats/tools";
-import type { Artifact, FormatOptions } from "../../../components/formats/types";
+import { findOnPath } from "../../../components/formats/blocks/tools";
+import type { Artifact, FormatOptions } from "../../../components/formats/blocks/types";
 import {
   parseVhdDynamicHeader,
   parseVhdFooter,
   VHD_DISK_TYPE,
-} from "../../../components/formats/disk/vhd";
-import { readVmdkDescriptor } from "../../../components/formats/disk/vmdk";
+} from "../../../components/formats/writers/vhd";
+import { readVmdkDescriptor } from "../../../components/formats/writers/vmdk";
 import { bootSkipReason, TEST_CMDLINE, writeMinimalBootTar } from "../../helpers/formats/disk-boot";
 import { run } from "../../helpers/formats/run";
 import { withTmpDir } from "../../helpers/formats/tmp";

@@ -22,7 +22,7 @@ import {
   type QemuVmInputs,
   type QemuVmOutputs,
 } from "../../../components/pulumi/qemu/qemu-vm-provider";
-import { UNKNOWN } from "../../../components/pulumi/unknowns";
+import { UNKNOWN } from "../../../components/pulumi/dynamic/unknowns";
 import { processStartTime } from "../../../components/qemu/process-identity";
 import { repoRoot } from "../../helpers/paths";
 

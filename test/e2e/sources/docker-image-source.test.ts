@@ -13,7 +13,7 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import Docker from "dockerode";
 
-import { LinuxKitError } from "../../../components/errors";
+import { LinuxKitError } from "../../../components/errors/errors";
 import { DockerImageSource } from "../../../components/sources/docker-image-source";
 import { readTar, tarBuffer } from "../../unit/rootfs/helpers/tar";
 import { waitUntil } from "../../helpers/wait";

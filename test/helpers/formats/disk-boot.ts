@@ -7,7 +7,7 @@
  */
 import { copyFile, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { findOnPath } from "../../../components/formats/tools";
+import { findOnPath } from "../../../components/formats/blocks/tools";
 import { runQemuUntilExit } from "../qemu-launch";
 import { writeTar, type FixtureEntry } from "./tar-fixture";
 

@@ -11,7 +11,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 
-import { findOnPath } from "../../../components/formats/tools";
+import { findOnPath } from "../../../components/formats/blocks/tools";
 
 const execFileAsync = promisify(execFile);
 

@@ -12,7 +12,7 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, it } from "node:test";
 
-import { isLinuxKitError } from "../../../components/errors";
+import { isLinuxKitError } from "../../../components/errors/errors";
 import { build } from "../../../components/pipeline/pipeline";
 import type { ImageSource, ResolvedImage } from "../../../components/sources/image-source";
 import { fixture } from "../../helpers/paths";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { findOnPath } from "../../../components/formats/tools";
+import { findOnPath } from "../../../components/formats/blocks/tools";
 import { launchQemu, runQemuUntilExit, selectsTcg, withQemu } from "../../helpers/qemu-launch";
 
 /** A machine with nothing to boot: SeaBIOS loops for ever, printing nothing on the serial port. */

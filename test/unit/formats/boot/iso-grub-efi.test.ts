@@ -14,7 +14,7 @@ import {
   isoVolumeUuid,
   kernelWords,
   unquoteKernelWord,
-} from "../../../../components/formats/boot/grub-efi";
+} from "../../../../components/formats/blocks/grub-efi";
 import { withTmpDir } from "../../../helpers/formats/tmp";
 import { toolClockSkipReason, withToolClock } from "../../../helpers/formats/tool-clock";
 

@@ -6,12 +6,12 @@ import assert from "node:assert/strict";
 import { mkdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { isLinuxKitError } from "../../../../components/errors";
+import { isLinuxKitError } from "../../../../components/errors/errors";
 import {
   fatSerialFromHash,
   fatSizeFor,
   makeFatImage,
-} from "../../../../components/formats/disk/fat-image";
+} from "../../../../components/formats/blocks/fat-image";
 import { fatFile, fatInfo, fatListing } from "../../../helpers/formats/iso-inspect";
 import { pseudoRandom } from "../../../helpers/formats/tar-fixture";
 import { withTmpDir } from "../../../helpers/formats/tmp";

@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { open, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { qemuImgConvert } from "../../../../components/formats/disk/disk-format";
-import { findOnPath } from "../../../../components/formats/tools";
+import { qemuImgConvert } from "../../../../components/formats/blocks/disk-format";
+import { findOnPath } from "../../../../components/formats/blocks/tools";
 import {
   makeVhdReproducible,
   parseVhdDynamicHeader,
@@ -15,7 +15,7 @@ import {
   patchVhdFooter,
   VHD_DISK_TYPE,
   vhdChecksum,
-} from "../../../../components/formats/disk/vhd";
+} from "../../../../components/formats/writers/vhd";
 import { run } from "../../../helpers/formats/run";
 import { pseudoRandom } from "../../../helpers/formats/tar-fixture";
 import { withTmpDir } from "../../../helpers/formats/tmp";

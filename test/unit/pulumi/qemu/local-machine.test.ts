@@ -13,7 +13,7 @@ import type { MockResourceArgs } from "@pulumi/pulumi/runtime";
 
 import { recordingOutputs, recordResources, unwrap } from "../../../helpers/pulumi-mocks";
 
-import { providerModule } from "../../../../components/pulumi/dynamic";
+import { providerModule } from "../../../../components/pulumi/dynamic/dynamic";
 
 import type { LocalMachine as LocalMachineClass } from "../../../../components/pulumi/qemu/local-machine";
 
