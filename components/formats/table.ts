@@ -136,9 +136,8 @@ export async function checkFormatTools(formats: readonly OutputFormat[]): Promis
 }
 
 /**
- * Validates `names`, checks their tools, then writes each format in turn.
- * Errors other than LinuxKitErrors and aborts are wrapped as BUILD errors
- * naming the format.
+ * Validates `names`, checks their tools, then writes each format in turn
+ * (see {@link writeResolvedFormats}).
  */
 export async function writeFormats(
   names: readonly string[],
@@ -146,6 +145,18 @@ export async function writeFormats(
 ): Promise<Artifact[]> {
   const formats = resolveFormats(names);
   await checkFormatTools(formats);
+  return writeResolvedFormats(formats, ctx);
+}
+
+/**
+ * Writes each of `formats` (already resolved and their tools checked) in
+ * turn. Errors other than LinuxKitErrors and aborts are wrapped as BUILD
+ * errors naming the format.
+ */
+export async function writeResolvedFormats(
+  formats: readonly OutputFormat[],
+  ctx: FormatContext,
+): Promise<Artifact[]> {
   const artifacts: Artifact[] = [];
   for (const format of formats) {
     ctx.signal?.throwIfAborted();
