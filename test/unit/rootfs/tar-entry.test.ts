@@ -270,7 +270,8 @@ describe("forEachTarEntry", () => {
     const input = Readable.from(
       (async function* () {
         yield bytes.subarray(0, 2048);
-        await new Promise((r) => setTimeout(r, 20));
+        // the failure comes in a later turn, after the first entry was handed out
+        await new Promise((r) => setImmediate(r));
         throw new Error("export stream broke");
       })(),
     );
