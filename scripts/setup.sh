@@ -29,6 +29,7 @@ APT_PACKAGES=(
   fdisk gdisk                                # tests cross-check partition tables
   libvirt-daemon-system libvirt-clients      # Redfish tests: sushy-tools' libvirt driver runs the machines
   libvirt-dev pkg-config gcc python3-dev python3-venv  # Redfish tests: libvirt-python is built in a venv
+  faketime                                   # tests run tools under another wall clock (libfaketime)
   ca-certificates curl git
 )
 

@@ -6,7 +6,7 @@
  * Credentials are never part of it: requests are named by method and URL
  * only, and URLs never carry user information.
  */
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 
 /** One entry of a Redfish `@Message.ExtendedInfo` list (DMTF Message schema). */
 export interface RedfishMessage {

@@ -1,4 +1,4 @@
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 
 /**
  * An error for the engine: the hint on the same line as the message (the

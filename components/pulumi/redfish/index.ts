@@ -7,7 +7,7 @@
 export { RedfishMachine, type RedfishMachineArgs } from "./redfish-machine";
 export { RedfishFleet, type RedfishFleetArgs } from "./redfish-fleet";
 export type { RedfishFleetMachineSummary } from "./redfish-fleet-provider";
-export type { RedfishFleetMember } from "../../fleet/redfish-adapter";
+export type { RedfishFleetMember } from "../../fleet/adapters/redfish-fleet-adapter";
 export type { BootMethod, MachineReadiness } from "../../redfish";
 export { remoteLayout, versionFolder, type RemoteLayout } from "./remote-layout";
 export type {

@@ -24,9 +24,9 @@ import {
   redfishFleetAdapter,
   type RedfishFleetMachine,
   type RedfishFleetMember,
-} from "../../fleet/redfish-adapter";
+} from "../../fleet/adapters/redfish-fleet-adapter";
 import { machineReadinessProblems, type MachineReadiness } from "../../redfish";
-import { containsUnknown } from "../unknowns";
+import { containsUnknown } from "../dynamic/unknowns";
 import { jsonSafe, runFleetRollout } from "../fleet/fleet-rollout";
 import { forEngine } from "./engine-error";
 import {

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import type { RedfishFleetMember } from "../../fleet/redfish-adapter";
+import type { RedfishFleetMember } from "../../fleet/adapters/redfish-fleet-adapter";
 import type { BootMethod, MachineReadiness } from "../../redfish";
-import { LinuxKitResource } from "../dynamic";
+import { LinuxKitResource } from "../dynamic/dynamic";
 import type { RedfishFleetMachineSummary } from "./redfish-fleet-provider";
 
 export interface RedfishFleetArgs {

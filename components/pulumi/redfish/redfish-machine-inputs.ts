@@ -11,7 +11,7 @@ import {
   type BootMethod,
   type MachineReadiness,
 } from "../../redfish";
-import { containsUnknown } from "../unknowns";
+import { containsUnknown } from "../dynamic/unknowns";
 
 export type RestartType = "ForceRestart" | "GracefulRestart";
 

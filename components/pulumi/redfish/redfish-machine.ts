@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import type { BootMethod, MachineReadiness } from "../../redfish";
-import { LinuxKitResource } from "../dynamic";
+import { LinuxKitResource } from "../dynamic/dynamic";
 
 export interface RedfishMachineArgs {
   /** The BMC's Redfish service, `https://<host>[:port]`. A change replaces the machine. */

@@ -20,7 +20,7 @@ import {
   type RedfishMachineInputs,
   type RedfishMachineOutputs,
 } from "../../../../components/pulumi/redfish/redfish-machine-inputs";
-import { UNKNOWN } from "../../../../components/pulumi/unknowns";
+import { UNKNOWN } from "../../../../components/pulumi/dynamic/unknowns";
 import { startFakeBmc, type FakeBmc } from "../../../helpers/fake-redfish-bmc";
 
 const PASSWORD = "hunter2-but-longer";
