@@ -6,17 +6,17 @@ import { describe, it } from "node:test";
 import { addImageLayer } from "../../../components/rootfs/image-filter";
 import { FIXED_MTIME } from "../../../components/tar/tar-header";
 import {
-  INPUT_MTIME,
   byName,
   gnuExtract,
+  INPUT_MTIME,
   names,
+  type ReadEntry,
   spoolBytes,
   spoolEntries,
   tarStream,
-  withSpool,
-  type ReadEntry,
   type TestEntry,
-} from "./helpers/tar";
+  withSpool,
+} from "../../helpers/tar-kit";
 
 /** LinuxKit's replacement /etc/hosts (moby/build/image.go). */
 const HOSTS = `127.0.0.1       localhost
@@ -134,7 +134,7 @@ describe("addImageLayer: Docker's injected files", () => {
   it("keeps every other entry as it is, mtime included", async () => {
     const m = byName(await layer(DOCKER_EXPORT, { prefix: "" }));
     assert.equal(m.get("etc/passwd")?.data.toString(), "root:x:0:0::/root:/bin/sh\n");
-    assert.equal(m.get("etc/passwd")?.header.mtime.getTime(), INPUT_MTIME.getTime());
+    assert.equal(m.get("etc/passwd")?.header.mtime.getTime(), INPUT_MTIME * 1000);
     assert.equal(m.get("bin/busybox")?.header.mode, 0o755);
     assert.equal(m.get("bin/sh")?.header.type, "link");
     assert.equal(m.get("bin/sh")?.header.linkname, "bin/busybox");
