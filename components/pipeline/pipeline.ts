@@ -7,6 +7,7 @@ import { checkGzipLevel, DEFAULT_GZIP_LEVEL } from "../formats/gzip-level";
 import { checkFormatTools, resolveFormats, validateFormats, writeFormats } from "../formats/table";
 import type { Artifact, FormatContext } from "../formats/types";
 import { assembleRootfs } from "../rootfs/assemble";
+import { chooseImageSource, type SourceKind } from "../sources/choose-source";
 import { DockerImageSource } from "../sources/docker-image-source";
 import { ExportCachingSource } from "../sources/export-cache";
 import type { ImageSource, PullProgress, ResolvedImage } from "../sources/image-source";
@@ -65,6 +66,18 @@ export interface BuildRequest {
   noCache?: boolean;
   /** Aborting stops the build between and inside stages; nothing is published. */
   signal?: AbortSignal;
+  /** Where images come from when no `source` is given: `docker`, `registry` or `auto` (default). */
+  sourceKind?: SourceKind;
+  /** The architecture images are chosen for from a multi-platform index (registry source). Default amd64. */
+  arch?: string;
+  /** The registry source's OCI cache folder (default ~/.cache/pulumi-linuxkit/oci). */
+  ociCacheDir?: string;
+  /**
+   * Registry source: when a tag's registry is unreachable, build from the
+   * digest the cache last pulled for it, with a warning (the command line
+   * does; the Pulumi Image does not).
+   */
+  cachedTagsWhenUnreachable?: boolean;
   source?: ImageSource;
   log?: (line: string) => void;
   onPullProgress?: (p: PullProgress) => void;
@@ -115,10 +128,35 @@ function withPaths(outputDir: string, m: BuildManifest): BuildResult["artifacts"
  * id (set PULUMI_LINUXKIT_EXPORT_CACHE=0 to always export from the engine).
  */
 export function defaultImageSource(): ImageSource {
-  const docker = new DockerImageSource();
+  return withExportCache(new DockerImageSource());
+}
+
+function withExportCache(source: ImageSource): ImageSource {
   return process.env.PULUMI_LINUXKIT_EXPORT_CACHE === "0"
-    ? docker
-    : new ExportCachingSource(docker);
+    ? source
+    : new ExportCachingSource(source);
+}
+
+/**
+ * The source a request names (`sourceKind`, default auto), said in the
+ * log: the engine, or the registries with an OCI cache. Applied trees are
+ * kept by image id either way (the ids are the same: config digests).
+ */
+export async function requestSource(
+  req: Pick<
+    BuildRequest,
+    "sourceKind" | "arch" | "ociCacheDir" | "cachedTagsWhenUnreachable" | "log"
+  >,
+  options: { quiet?: boolean } = {},
+): Promise<ImageSource> {
+  const chosen = await chooseImageSource(req.sourceKind ?? "auto", {
+    arch: req.arch,
+    cacheDir: req.ociCacheDir,
+    cachedTagsWhenUnreachable: req.cachedTagsWhenUnreachable,
+    onWarning: req.log,
+  });
+  if (!options.quiet) req.log?.(chosen.said);
+  return withExportCache(chosen.source);
 }
 
 /** What a build of a request would produce, known without building. */
@@ -141,16 +179,26 @@ export interface BuildPlan {
  */
 export async function planBuild(
   req: BuildRequest,
-  options: { offline?: boolean } = {},
+  options: {
+    offline?: boolean;
+    /**
+     * Offline only: image ids to keep for references whose registry cannot
+     * be reached (the ids in state), each said through `onWarning`.
+     */
+    lastKnownIds?: Record<string, string>;
+    onWarning?: (line: string) => void;
+  } = {},
 ): Promise<BuildPlan> {
   const formats = validateFormats(chooseFormats(req.formats, req.spec).formats);
-  const source = req.source ?? new DockerImageSource();
+  const source = req.source ?? (await requestSource(req, { quiet: true }));
   const specHash = canonicalSpecHash(req.spec);
   const images = await resolveImages(req.spec, source, {
     pull: options.offline ? false : req.pull,
     offline: options.offline,
     locations: req.locations,
     onProgress: req.onPullProgress,
+    lastKnownIds: options.offline ? options.lastKnownIds : undefined,
+    onWarning: options.onWarning,
   });
   const imageIds = Object.fromEntries([...images].map(([ref, img]) => [ref, img.id]));
   const cacheKey = await buildCacheKey({
@@ -226,7 +274,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   await checkFormatTools(formats);
   timer.mark("tools");
 
-  const source = req.source ?? defaultImageSource();
+  const source = req.source ?? (await requestSource(req));
   const plan = await planBuild({ ...req, source });
   timer.mark("plan");
   const { cacheKey, specHash, images, imageIds, outputDir, cmdline } = plan;

@@ -27,6 +27,13 @@ export interface ImageInputs {
   diskSizeMiB?: number;
   /** gzip level of the initrd (0-9); undefined: the build's default. */
   gzipLevel?: number;
+  /**
+   * Where images come from: `docker` (the engine), `registry` (straight
+   * from their registries, no engine), or `auto` (undefined: the engine
+   * when one answers, else the registries). Not part of the content: the
+   * same images give the same artifacts either way.
+   */
+  source?: string;
 }
 
 /**
@@ -82,6 +89,8 @@ export function buildRequestFor(inputs: ImageInputs, parsed: ParsedSpec): BuildR
     formats: chooseFormats(inputs.formats, parsed.spec).formats,
     diskSizeMiB: inputs.diskSizeMiB,
     gzipLevel: inputs.gzipLevel,
+    sourceKind: inputs.source as BuildRequest["sourceKind"],
+    arch: inputs.arch,
   };
 }
 

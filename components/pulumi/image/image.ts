@@ -41,6 +41,14 @@ export interface ImageArgs {
    * the image.
    */
   gzipLevel?: pulumi.Input<number>;
+  /**
+   * Where images come from: `"docker"` (the Docker engine DOCKER_HOST
+   * names), `"registry"` (straight from their registries into an OCI cache,
+   * no engine; a tag moved upstream shows in `pulumi preview`), or
+   * `"auto"` (default: the engine when one answers, else the registries).
+   * Changing it alone changes nothing: the same images build the same bytes.
+   */
+  source?: pulumi.Input<"docker" | "registry" | "auto">;
 }
 
 /**
@@ -88,6 +96,7 @@ export class Image extends LinuxKitResource {
         arch: args.arch ?? "amd64",
         diskSizeMiB: args.diskSizeMiB,
         gzipLevel: args.gzipLevel,
+        source: args.source,
         contentHash: undefined,
         specHash: undefined,
         artifactDir: undefined,
