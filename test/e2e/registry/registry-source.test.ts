@@ -383,4 +383,3 @@ describe("pulls from a registry without engine", { timeout: 180_000 }, () => {
     );
   });
 });
-
