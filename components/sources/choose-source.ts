@@ -55,9 +55,10 @@ export async function chooseImageSource(
 ): Promise<ChosenSource> {
   const fromRegistry = (why: string): ChosenSource => {
     // Loaded only when used: a build through the engine needs none of it.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    /* eslint-disable @typescript-eslint/no-require-imports */
     const { RegistryImageSource } =
       require("./registry/registry-image-source") as typeof import("./registry/registry-image-source");
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const source = new RegistryImageSource(registry);
     return {
       kind: "registry",

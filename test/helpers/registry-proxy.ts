@@ -26,11 +26,11 @@ export class RegistryProxy {
   ) {}
 
   static async start(upstream: string): Promise<RegistryProxy> {
-    let proxy: RegistryProxy | undefined;
-    const server = http.createServer((req, res) => proxy!.handle(upstream, req, res));
+    const holder: { proxy?: RegistryProxy } = {};
+    const server = http.createServer((req, res) => holder.proxy!.handle(upstream, req, res));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    proxy = new RegistryProxy(server, `127.0.0.1:${(server.address() as AddressInfo).port}`);
-    return proxy;
+    holder.proxy = new RegistryProxy(server, `127.0.0.1:${(server.address() as AddressInfo).port}`);
+    return holder.proxy;
   }
 
   /** The next `times` requests whose path matches answer `status`. */

@@ -64,14 +64,14 @@ export class TokenRegistry {
     ]);
     const keyPem = await readFile(key, "utf8");
     const certDer = (await readFile(cert, "utf8")).replace(/-----[^-]+-----|\s/g, "");
-    let self: TokenRegistry | undefined;
+    const holder: { self?: TokenRegistry } = {};
     const server = http.createServer((req, res) => {
       const url = new URL(req.url ?? "/", "http://x");
       const scope = url.searchParams.get("scope") ?? "";
       const given = req.headers.authorization ?? "";
       const expected = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
       const authorized = given === expected;
-      self?.tokenRequests.push({ scope, authorized });
+      holder.self?.tokenRequests.push({ scope, authorized });
       if (given !== "" && !authorized) {
         res.writeHead(401, { "content-type": "application/json" });
         res.end(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "bad credentials" }] }));
@@ -104,8 +104,8 @@ export class TokenRegistry {
     const registry = await TestRegistry.start({
       authSection: `auth:\n  token:\n    realm: ${realm}\n    service: ${SERVICE}\n    issuer: ${ISSUER}\n    rootcertbundle: ${cert}\n`,
     });
-    self = new TokenRegistry(registry, server, dir);
-    return self;
+    holder.self = new TokenRegistry(registry, server, dir);
+    return holder.self;
   }
 
   /** A Bearer token for pushing to `repo` (as a client would get one). */

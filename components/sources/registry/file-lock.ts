@@ -37,6 +37,7 @@ export async function withFileLock<T>(
         throw new Error(
           `${lockPath} is held by process ${holder || "(unknown)"} for more than ${timeoutMs / 1000} s; ` +
             "if no other build is running, remove the file",
+          { cause: e },
         );
       }
       await new Promise((r) => setTimeout(r, wait));
