@@ -332,7 +332,9 @@ export class RegistryImageSource implements ImageSource {
         status: `Pull complete: ${missing.length} layer(s), ${mb(total)} in ${secs} s`,
       });
     }
-    if (!this.cache.readOnly) await this.cache.tag(p.full, p.top);
+    // Named in our cache only when it holds the image's documents (not
+    // when they were read from LinuxKit's cache, whose entry stays there).
+    if (await this.cache.hasBlob(p.top.digest)) await this.cache.tag(p.full, p.top);
   }
 
   private download(p: Pulled, layer: Descriptor, onBytes: (n: number) => void): Promise<void> {

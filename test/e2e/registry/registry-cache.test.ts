@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -60,7 +60,7 @@ before(async () => {
 after(async () => {
   for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
   Object.assign(process.env, saved);
-  await proxy?.stop();
+  await proxy?.stop().catch(() => undefined);
   await registry?.stop();
   await rm(work, { recursive: true, force: true });
 });
@@ -267,6 +267,44 @@ describe(
         assert.match(e.hint ?? "", new RegExp(`check that ${host.replace(/\./g, "\\.")} is up`));
         return true;
       });
+    });
+  },
+);
+
+describe(
+  "LinuxKit's cache (~/.linuxkit/cache, an OCI layout) is read too",
+  { timeout: 120_000 },
+  () => {
+    it("with the registry gone, the command line builds a tag from it, says so, and copies nothing", async () => {
+      const home = path.join(work, "home");
+      await mkdir(path.join(home, ".linuxkit"), { recursive: true });
+      await cp(cacheDir, path.join(home, ".linuxkit", "cache"), { recursive: true });
+      await proxy.stop();
+      const ours = path.join(work, "oci-empty");
+      const yml = path.join(work, "big.yml");
+      const res = await runCli(
+        [
+          "build",
+          "--source",
+          "registry",
+          "--format",
+          "tar",
+          "--dir",
+          path.join(work, "lk-out"),
+          yml,
+        ],
+        { env: { ...cliEnv(), HOME: home, PULUMI_LINUXKIT_OCI_CACHE: ours } },
+      );
+      assert.equal(res.code, 0, res.stderr);
+      assert.match(
+        res.stdout,
+        /warning: cannot reach 127\.0\.0\.1:\d+ .*ECONNREFUSED; using 127\.0\.0\.1:\d+\/lk\/big:v1 as last pulled \(sha256:[0-9a-f]{64}\)/,
+      );
+      assert.doesNotMatch(res.stdout, /Pull image/);
+      const entries = await readTar(await readFile(path.join(work, "lk-out", "big.tar")));
+      assert.equal(entries.find((e) => e.header.name === `${LOWER}/big.bin`)?.data.length, 3 << 20);
+      const copied = await readdir(path.join(ours, "blobs", "sha256")).catch(() => [] as string[]);
+      assert.deepEqual(copied, [], "layers were read in place, not copied");
     });
   },
 );
