@@ -33,6 +33,8 @@ import { RegistryProxy } from "../../helpers/registry-proxy";
 import { TokenRegistry } from "../../helpers/token-registry";
 import { readTar, tarBuffer } from "../../unit/rootfs/helpers/tar";
 
+/** Built from the engine and from the registry, compared byte for byte. */
+const FIXTURES = ["nginx-like.yml", "docker-sshd-like.yml"];
 const NO_ENGINE = "unix:///nonexistent/pulumi-linuxkit-test/docker.sock";
 const USER = "lk-user";
 const PASSWORD = "s3cret-pass";
@@ -114,9 +116,13 @@ before(async () => {
     TokenRegistry.start(USER, PASSWORD),
   ]);
   proxy = await RegistryProxy.start(open.host);
-  // Every image of the nginx-like fixture, under its own name, on the "hub".
-  const { spec } = await loadSpecFiles([fixture("e2e", "nginx-like.yml")]);
-  for (const ref of new Set(imageFields(spec).map(([, r]) => r))) {
+  // Every image of the fixtures, under its own name, on the "hub".
+  const refs = new Set<string>();
+  for (const f of FIXTURES) {
+    const { spec } = await loadSpecFiles([fixture("e2e", f)]);
+    for (const [, r] of imageFields(spec)) refs.add(r);
+  }
+  for (const ref of refs) {
     const [repo, tag] = ref.split(":") as [string, string];
     await pushFromEngine(t(hub.host), ref, repo, tag);
   }
@@ -133,59 +139,77 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-describe("no engine: the nginx-like fixture from a registry", { timeout: 300_000 }, () => {
-  let engine: BuildResult;
-  const logs: string[] = [];
-
-  before(async () => {
-    const { spec, locations } = await loadSpecFiles([fixture("e2e", "nginx-like.yml")]);
-    const req = {
-      spec,
-      locations,
-      baseDir: path.dirname(fixture("e2e", "nginx-like.yml")),
-      name: "nginx-like",
-      noCache: true,
+describe(
+  "no engine: the fixtures from a registry, byte-identical to the engine's build",
+  { timeout: 600_000 },
+  () => {
+    const engine = new Map<string, BuildResult>();
+    const request = async (f: string) => {
+      const { spec, locations } = await loadSpecFiles([fixture("e2e", f)]);
+      return {
+        spec,
+        locations,
+        baseDir: path.dirname(fixture("e2e", f)),
+        name: f.replace(/\.yml$/, ""),
+        noCache: true,
+      };
     };
-    engine = await build({ ...req, outputDir: path.join(work, "engine"), sourceKind: "docker" });
-    process.env.DOCKER_HOST = NO_ENGINE;
-  });
 
-  it("auto finds no engine, says so, pulls through the Docker Hub mirror, and the artifacts are byte-identical", async () => {
-    const { spec, locations } = await loadSpecFiles([fixture("e2e", "nginx-like.yml")]);
-    const result = await build({
-      spec,
-      locations,
-      baseDir: path.dirname(fixture("e2e", "nginx-like.yml")),
-      name: "nginx-like",
-      outputDir: path.join(work, "registry"),
-      noCache: true,
-      ociCacheDir: path.join(work, "oci-nginx"),
-      log: (l) => logs.push(l),
+    before(async () => {
+      for (const f of FIXTURES) {
+        engine.set(
+          f,
+          await build({
+            ...(await request(f)),
+            outputDir: path.join(work, "engine", f),
+            sourceKind: "docker",
+          }),
+        );
+      }
+      process.env.DOCKER_HOST = NO_ENGINE;
     });
-    const said = logs.find((l) => l.startsWith("Images:"));
-    assert.match(
-      said ?? "",
-      /from their registries .*auto: no Docker engine answers at unix:\/\/\/nonexistent/,
-    );
-    assert.deepEqual(
-      result.images,
-      engine.images,
-      "the same image ids (config digests) as the engine's",
-    );
-    assert.equal(result.cacheKey, engine.cacheKey);
-    assert.equal(result.artifacts.length, engine.artifacts.length);
-    for (const a of engine.artifacts) {
-      const b = result.artifacts.find((x) => x.file === a.file)!;
-      assert.equal(await sha256(b.path), await sha256(a.path), `${a.file} is byte-identical`);
+
+    for (const f of FIXTURES) {
+      it(`${f}: auto finds no engine, says so, pulls through the Docker Hub mirror; every artifact byte-identical`, async () => {
+        const logs: string[] = [];
+        const want = engine.get(f)!;
+        const result = await build({
+          ...(await request(f)),
+          outputDir: path.join(work, "registry", f),
+          ociCacheDir: path.join(work, "oci-fixtures"),
+          log: (l) => logs.push(l),
+        });
+        const said = logs.find((l) => l.startsWith("Images:"));
+        assert.match(
+          said ?? "",
+          /from their registries .*auto: no Docker engine answers at unix:\/\/\/nonexistent/,
+        );
+        assert.deepEqual(
+          result.images,
+          want.images,
+          "the same image ids (config digests) as the engine's",
+        );
+        assert.equal(result.cacheKey, want.cacheKey);
+        assert.deepEqual(
+          result.artifacts.map((a) => a.file).sort(),
+          want.artifacts.map((a) => a.file).sort(),
+        );
+        for (const a of want.artifacts) {
+          const b = result.artifacts.find((x) => x.file === a.file)!;
+          assert.equal(await sha256(b.path), await sha256(a.path), `${a.file} is byte-identical`);
+        }
+        const index = JSON.parse(
+          await readFile(path.join(work, "oci-fixtures", "index.json"), "utf8"),
+        );
+        const names = index.manifests.map(
+          (m: { annotations: Record<string, string> }) =>
+            m.annotations["org.opencontainers.image.ref.name"],
+        );
+        assert.ok(names.includes("docker.io/linuxkit-test/kernel:test"), names.join(", "));
+      });
     }
-    const index = JSON.parse(await readFile(path.join(work, "oci-nginx", "index.json"), "utf8"));
-    const names = index.manifests.map(
-      (m: { annotations: Record<string, string> }) =>
-        m.annotations["org.opencontainers.image.ref.name"],
-    );
-    assert.ok(names.includes("docker.io/linuxkit-test/kernel:test"), names.join(", "));
-  });
-});
+  },
+);
 
 describe("pulls from a registry without engine", { timeout: 180_000 }, () => {
   before(() => {
