@@ -6,7 +6,7 @@ import { DEFAULT_GZIP_LEVEL, gzipLevelHint } from "../formats/gzip-level";
 import { checkSourceKind } from "../sources/choose-source";
 import { pullProgressPrinter } from "./pull-progress";
 
-export const BUILD_USAGE = `usage: pulumi-linuxkit build [--format F]... [--dir DIR] [--name NAME] [--size SIZE] [--gzip-level N] [--pull] [--no-cache] [--source docker|registry|auto] [--arch ARCH] FILE.yml [MORE.yml...]
+export const BUILD_USAGE = `usage: pulumi-linuxkit build [--format F]... [--dir DIR] [--name NAME] [--size SIZE] [--gzip-level N] [--pull] [--no-cache] [--source docker|registry|auto] [--arch ARCH] [--cache-repo REPO] FILE.yml [MORE.yml...]
 
 Builds a LinuxKit image from one or more YAML files (later files append to
 earlier ones; kernel settings are last-wins), with images from the Docker
@@ -24,7 +24,11 @@ engine or straight from their registries.
   --source S    where images come from: docker (the engine), registry (their
                 registries, into the OCI cache ~/.cache/pulumi-linuxkit/oci; no
                 engine), auto (default: the engine when one answers, else registry)
-  --arch ARCH   the platform picked from multi-platform images (registry): amd64 (default)`;
+  --arch ARCH   the platform picked from multi-platform images (registry): amd64 (default)
+  --cache-repo REPO
+                a registry repository of finished builds (e.g. ghcr.io/acme/lk-builds):
+                a build of the same content there is pulled instead of built; a new
+                build is pushed there`;
 
 /** Parses `1G`, `512M`, `1024` (MiB) into MiB. */
 export function parseSizeMiB(text: string): number {
@@ -70,6 +74,7 @@ export async function buildCommand(args: string[], out: (line: string) => void):
       "no-cache": { type: "boolean" },
       source: { type: "string" },
       arch: { type: "string" },
+      "cache-repo": { type: "string" },
     },
     BUILD_USAGE,
   );
@@ -106,13 +111,14 @@ export async function buildCommand(args: string[], out: (line: string) => void):
     noCache: values["no-cache"],
     sourceKind,
     arch: values.arch,
+    cacheRepo: values["cache-repo"],
     cachedTagsWhenUnreachable: true,
     log: out,
     onPullProgress: pullProgressPrinter(out),
   });
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   out(
-    `${result.cached ? "Reused" : "Built"} ${result.artifacts.length} artifact(s) in ${secs}s (key ${result.cacheKey.slice(0, 12)})`,
+    `${result.fromCacheRepo ? "Fetched" : result.cached ? "Reused" : "Built"} ${result.artifacts.length} artifact(s) in ${secs}s (key ${result.cacheKey.slice(0, 12)})`,
   );
   return 0;
 }

@@ -78,6 +78,12 @@ export interface BuildRequest {
    * does; the Pulumi Image does not).
    */
   cachedTagsWhenUnreachable?: boolean;
+  /**
+   * A registry repository (`host/path`) holding finished builds by content
+   * key: looked up before building (a hit is pulled instead of built), and
+   * pushed to after a build. See cache-repo.ts.
+   */
+  cacheRepo?: string;
   source?: ImageSource;
   log?: (line: string) => void;
   onPullProgress?: (p: PullProgress) => void;
@@ -103,6 +109,8 @@ export interface BuildResult {
   outputDir: string;
   /** True when a previous build with the same key was reused and nothing was built. */
   cached: boolean;
+  /** True when the artifacts were pulled from the cache repository instead of built. */
+  fromCacheRepo?: boolean;
   artifacts: BuiltArtifact[];
   /** Image reference → content id (image id) used. */
   images: Record<string, string>;
@@ -157,6 +165,93 @@ export async function requestSource(
   });
   if (!options.quiet) req.log?.(chosen.said);
   return withExportCache(chosen.source);
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+/** The cache-repo module and a registry client, loaded only for builds that name a cache repo. */
+function cacheRepoParts(): {
+  repoModule: typeof import("./cache-repo");
+  client: import("../sources/registry/registry-client").RegistryClient;
+} {
+  const repoModule = require("./cache-repo") as typeof import("./cache-repo");
+  const { RegistryClient } =
+    require("../sources/registry/registry-client") as typeof import("../sources/registry/registry-client");
+  return { repoModule, client: new RegistryClient() };
+}
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/**
+ * The artifacts of the plan's content key from the cache repository,
+ * published into the output folder with their manifest; undefined when the
+ * repository has none or cannot be read (said, then the build runs).
+ */
+async function fetchFromRepo(
+  req: BuildRequest,
+  plan: BuildPlan,
+  log: (line: string) => void,
+): Promise<BuildManifest | undefined> {
+  const { repoModule, client } = cacheRepoParts();
+  const repo = repoModule.parseCacheRepo(req.cacheRepo!);
+  const where = `${repo.domain}/${repo.path}:${repoModule.cacheRepoTag(plan.cacheKey).slice(0, 15)}…`;
+  const scratch = await createScratchDir(plan.outputDir);
+  try {
+    const stage = path.join(scratch, "out");
+    await mkdir(stage);
+    let records: ArtifactRecord[] | undefined;
+    try {
+      records = await repoModule.fetchFromCacheRepo(client, repo, plan.cacheKey, stage);
+    } catch (e) {
+      log(`warning: cache repo ${where}: ${(e as Error).message}; building instead`);
+      return undefined;
+    }
+    if (records === undefined) {
+      log(`Cache repo: no build of this content in ${repo.domain}/${repo.path}; building`);
+      return undefined;
+    }
+    await removeManifest(plan.outputDir, req.name);
+    const published = await publishStaged(stage, plan.outputDir, records);
+    const manifest: BuildManifest = {
+      version: 1,
+      cacheKey: plan.cacheKey,
+      name: req.name,
+      artifacts: published,
+      images: plan.imageIds,
+      cmdline: plan.cmdline,
+    };
+    await writeManifest(plan.outputDir, manifest);
+    log(`Fetched ${published.length} artifact(s) from cache repo ${where}`);
+    return manifest;
+  } finally {
+    await removeScratchDir(scratch);
+  }
+}
+
+/** Pushes a finished build to the cache repository; a failure is said, not fatal. */
+async function pushToRepo(
+  cacheRepo: string,
+  manifest: BuildManifest,
+  outputDir: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const { repoModule, client } = cacheRepoParts();
+  const repo = repoModule.parseCacheRepo(cacheRepo);
+  try {
+    await repoModule.pushToCacheRepo(
+      client,
+      repo,
+      manifest.cacheKey,
+      outputDir,
+      manifest.artifacts,
+    );
+    log(
+      `Pushed ${manifest.artifacts.length} artifact(s) to cache repo ${repo.domain}/${repo.path}:${repoModule.cacheRepoTag(manifest.cacheKey).slice(0, 15)}…`,
+    );
+  } catch (e) {
+    log(
+      `warning: could not push the build to cache repo ${repo.domain}/${repo.path}: ${(e as Error).message}` +
+        ` (check push rights: \`docker login ${repo.domain}\`)`,
+    );
+  }
 }
 
 /** What a build of a request would produce, known without building. */
@@ -298,6 +393,23 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     };
   }
 
+  if (req.cacheRepo !== undefined && !req.noCache) {
+    const fetched = await fetchFromRepo(req, plan, log);
+    if (fetched !== undefined) {
+      return {
+        cacheKey,
+        outputDir,
+        cached: true,
+        fromCacheRepo: true,
+        artifacts: withPaths(outputDir, fetched),
+        images: imageIds,
+        cmdline,
+        specHash,
+        formats: plan.formats,
+      };
+    }
+  }
+
   const scratch = await createScratchDir(outputDir);
   try {
     signal?.throwIfAborted();
@@ -366,6 +478,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     };
     await writeManifest(outputDir, manifest);
     timer.mark("publish");
+    if (req.cacheRepo !== undefined) await pushToRepo(req.cacheRepo, manifest, outputDir, log);
     timer.report();
     return {
       cacheKey,

@@ -34,6 +34,8 @@ export interface ImageInputs {
    * same images give the same artifacts either way.
    */
   source?: string;
+  /** A registry repository of finished builds: pulled on a hit instead of building, pushed after a build. */
+  cacheRepo?: string;
 }
 
 /**
@@ -91,6 +93,7 @@ export function buildRequestFor(inputs: ImageInputs, parsed: ParsedSpec): BuildR
     gzipLevel: inputs.gzipLevel,
     sourceKind: inputs.source as BuildRequest["sourceKind"],
     arch: inputs.arch,
+    cacheRepo: inputs.cacheRepo,
   };
 }
 

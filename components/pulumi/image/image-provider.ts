@@ -8,6 +8,7 @@ import { validateFormats } from "../../formats/table";
 import { checkGzipLevel, DEFAULT_GZIP_LEVEL } from "../../formats/gzip-level";
 import { canonicalJson } from "../../config";
 import { checkSourceKind } from "../../sources/choose-source";
+import { parseCacheRepo } from "../../pipeline/cache-repo";
 import {
   buildRequestFor,
   configProperty,
@@ -111,6 +112,7 @@ function outputsFrom(inputs: ImageInputs, result: Awaited<ReturnType<typeof buil
   if (inputs.diskSizeMiB !== undefined) out.diskSizeMiB = inputs.diskSizeMiB;
   out.gzipLevel = inputs.gzipLevel ?? DEFAULT_GZIP_LEVEL;
   if (inputs.source !== undefined) out.source = inputs.source;
+  if (inputs.cacheRepo !== undefined) out.cacheRepo = inputs.cacheRepo;
   const kernel = byName(`${inputs.name}-kernel`);
   const initrd = byName(`${inputs.name}-initrd.img`);
   if (kernel !== undefined) out.kernel = kernel;
@@ -150,6 +152,13 @@ export const imageProvider = {
         checkSourceKind(inputs.source);
       } catch (e) {
         failures.push(...failuresFrom(e, "source"));
+      }
+    }
+    if (inputs.cacheRepo !== undefined) {
+      try {
+        parseCacheRepo(inputs.cacheRepo, "cacheRepo");
+      } catch (e) {
+        failures.push(...failuresFrom(e, "cacheRepo"));
       }
     }
     if (inputs.gzipLevel !== undefined) {

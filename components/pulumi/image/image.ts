@@ -49,6 +49,13 @@ export interface ImageArgs {
    * Changing it alone changes nothing: the same images build the same bytes.
    */
   source?: pulumi.Input<"docker" | "registry" | "auto">;
+  /**
+   * A registry repository of finished builds (`ghcr.io/acme/lk-builds`):
+   * before building, a build of the same content there is pulled instead;
+   * after a build, the artifacts are pushed there (credentials as for
+   * images). Not part of the content.
+   */
+  cacheRepo?: pulumi.Input<string>;
 }
 
 /**
@@ -97,6 +104,7 @@ export class Image extends LinuxKitResource {
         diskSizeMiB: args.diskSizeMiB,
         gzipLevel: args.gzipLevel,
         source: args.source,
+        cacheRepo: args.cacheRepo,
         contentHash: undefined,
         specHash: undefined,
         artifactDir: undefined,

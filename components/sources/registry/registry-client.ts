@@ -1,3 +1,5 @@
+import { Readable } from "node:stream";
+
 import type { RegistryAuth } from "../docker-auth";
 import { registryAuthFor } from "../docker-auth";
 import {
@@ -24,7 +26,8 @@ export interface RegistryClientOptions {
 export interface RegistryRequest {
   method?: "GET" | "HEAD" | "PUT" | "POST" | "PATCH";
   headers?: Record<string, string>;
-  body?: Buffer;
+  /** A body, or a function opening it afresh for each try (a file's bytes). */
+  body?: Buffer | (() => Readable);
   /** Ask for push rights too (token scope `pull,push`). */
   push?: boolean;
 }
@@ -109,7 +112,8 @@ export class RegistryClient {
     suffix: string,
     request: RegistryRequest,
   ): Promise<Response> {
-    const url = `${endpoint.base}/v2/${repo.path}/${suffix}`;
+    // An absolute URL is a registry's own Location (a blob upload under way).
+    const url = /^https?:\/\//.test(suffix) ? suffix : `${endpoint.base}/v2/${repo.path}/${suffix}`;
     const scope = this.scopeOf(repo, request);
     const key = `${endpoint.base} ${scope}`;
     let authenticated = false;
@@ -119,12 +123,17 @@ export class RegistryClient {
       if (auth !== undefined) headers.authorization = auth;
       let res: Response;
       try {
+        const body =
+          typeof request.body === "function"
+            ? (Readable.toWeb(request.body()) as ReadableStream<Uint8Array>)
+            : request.body;
         res = await fetch(url, {
           method: request.method ?? "GET",
           headers,
-          body: request.body,
+          body,
           redirect: "follow",
-        });
+          ...(typeof request.body === "function" ? { duplex: "half" } : {}),
+        } as RequestInit);
       } catch (e) {
         const code = networkCause(e);
         if (RETRY_CODES.has(code) && attempt < this.retries) {

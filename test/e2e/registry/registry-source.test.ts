@@ -211,6 +211,63 @@ describe(
   },
 );
 
+describe("--cache-repo: finished builds shared through a registry", { timeout: 300_000 }, () => {
+  it("a build pushes its artifacts; a build from an empty cache pulls them, with no image layer pulled, same bytes", async () => {
+    process.env.DOCKER_HOST = NO_ENGINE;
+    const f = "nginx-like.yml";
+    const { spec, locations } = await loadSpecFiles([fixture("e2e", f)]);
+    const req = {
+      spec,
+      locations,
+      baseDir: path.dirname(fixture("e2e", f)),
+      name: "nginx-like",
+      sourceKind: "registry" as const,
+    };
+    const cacheRepo = `${open.host}/lk/builds`;
+    const logs: string[] = [];
+    const first = await build({
+      ...req,
+      outputDir: path.join(work, "repo-first"),
+      ociCacheDir: path.join(work, "oci-repo-1"),
+      cacheRepo,
+      log: (l) => logs.push(l),
+    });
+    assert.equal(first.fromCacheRepo, undefined);
+    assert.ok(
+      logs.some((l) => l.startsWith("Cache repo: no build of this content")),
+      logs.join("\n"),
+    );
+    assert.ok(
+      logs.some((l) =>
+        /^Pushed 3 artifact\(s\) to cache repo 127\.0\.0\.1:\d+\/lk\/builds:lk-/.test(l),
+      ),
+      logs.join("\n"),
+    );
+
+    const emptyCache = path.join(work, "oci-repo-2");
+    const second = await build({
+      ...req,
+      outputDir: path.join(work, "repo-second"),
+      ociCacheDir: emptyCache,
+      cacheRepo,
+    });
+    assert.equal(second.fromCacheRepo, true);
+    assert.equal(second.cacheKey, first.cacheKey);
+    for (const a of first.artifacts) {
+      const b = second.artifacts.find((x) => x.file === a.file)!;
+      assert.equal(await sha256(b.path), await sha256(a.path), `${a.file} is byte-identical`);
+    }
+    // Only documents (manifests, configs: what the content key needs) were fetched, no layer.
+    for (const hex of await readdir(path.join(emptyCache, "blobs", "sha256"))) {
+      const bytes = await readFile(path.join(emptyCache, "blobs", "sha256", hex));
+      assert.doesNotThrow(
+        () => JSON.parse(bytes.toString("utf8")),
+        `blob ${hex} is a JSON document, not a layer`,
+      );
+    }
+  });
+});
+
 describe("pulls from a registry without engine", { timeout: 180_000 }, () => {
   before(() => {
     process.env.DOCKER_HOST = NO_ENGINE;
