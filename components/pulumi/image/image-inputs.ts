@@ -36,6 +36,12 @@ export interface ImageInputs {
   source?: string;
   /** A registry repository of finished builds: pulled on a hit instead of building, pushed after a build. */
   cacheRepo?: string;
+  /**
+   * Set by the Image component: true during `pulumi preview` (the program's
+   * dry run). A registry out of reach is then a warning with the last ids
+   * kept; during `up` it fails the diff. Never part of the content.
+   */
+  dryRun?: boolean;
 }
 
 /**

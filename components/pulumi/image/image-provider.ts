@@ -183,12 +183,14 @@ export const imageProvider = {
       plan = await planBuild(buildRequestFor(news, await parseImageConfig(news)), {
         offline: true,
         // A registry out of reach during a preview keeps the ids in state
-        // (said as a warning); `up` then fails naming the registry.
-        lastKnownIds: olds.images,
+        // (said as a warning); during `up` the diff fails naming the registry.
+        lastKnownIds: news.dryRun === true ? olds.images : undefined,
         onWarning: (line) => say(`Image ${news.name}: ${line}`),
       });
     } catch (e) {
       if (!(e instanceof LinuxKitError)) throw e;
+      // Pulumi shows an error's message only: keep the hint in it.
+      if (e.code === "REGISTRY_UNREACHABLE") throw new Error(e.describe(), { cause: e });
       // An image not in the engine yet (the build will pull it) or a
       // configuration that no longer parses: either way the build must run.
       return {

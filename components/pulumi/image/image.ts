@@ -105,6 +105,7 @@ export class Image extends LinuxKitResource {
         gzipLevel: args.gzipLevel,
         source: args.source,
         cacheRepo: args.cacheRepo,
+        dryRun: pulumi.runtime.isDryRun(),
         contentHash: undefined,
         specHash: undefined,
         artifactDir: undefined,
