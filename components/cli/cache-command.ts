@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 
 import { parseCommandArgs } from "./argv";
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import { formatImageRef, parseImageRef } from "../sources/image-ref";
 import { exportLayout, importLayout } from "../sources/registry/oci-archive";
 import { defaultOciCacheDir, OciLayout, REF_NAME } from "../sources/registry/oci-layout";

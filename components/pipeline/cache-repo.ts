@@ -13,7 +13,7 @@ import { open } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import { parseImageRef } from "../sources/image-ref";
 import { MEDIA, type ImageManifest } from "../sources/registry/media-types";
 import type { RegistryClient, Repository } from "../sources/registry/registry-client";

@@ -1,11 +1,11 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 
-import { LinuxKitError } from "../errors";
-import { makeBootPayload } from "../formats/boot/boot-payload";
-import { checkGzipLevel, DEFAULT_GZIP_LEVEL } from "../formats/gzip-level";
-import { checkFormatTools, resolveFormats, validateFormats, writeFormats } from "../formats/table";
-import type { Artifact, FormatContext } from "../formats/types";
+import { LinuxKitError } from "../errors/errors";
+import { makeBootPayload } from "../formats/blocks/boot-payload";
+import { checkGzipLevel, DEFAULT_GZIP_LEVEL } from "../formats/blocks/gzip-level";
+import { checkFormatTools, resolveFormats, writeResolvedFormats } from "../formats/table";
+import type { Artifact, FormatContext, OutputFormat } from "../formats/blocks/types";
 import { assembleRootfs } from "../rootfs/assemble";
 import { chooseImageSource, type SourceKind } from "../sources/choose-source";
 import { DockerImageSource } from "../sources/docker-image-source";
@@ -272,20 +272,34 @@ export interface BuildPlan {
  * key, without building. With `offline`, a missing image is an error
  * instead of a pull (previews and diffs must not change anything).
  */
-export async function planBuild(
+export interface PlanOptions {
+  offline?: boolean;
+  /**
+   * Offline only: image ids to keep for references whose registry cannot
+   * be reached (the ids in state), each said through `onWarning`.
+   */
+  lastKnownIds?: Record<string, string>;
+  onWarning?: (line: string) => void;
+}
+
+export async function planBuild(req: BuildRequest, options: PlanOptions = {}): Promise<BuildPlan> {
+  const formats = requestFormats(req);
+  return planWith(req, formats, req.source ?? (await requestSource(req, { quiet: true })), options);
+}
+
+/** The request's formats (explicit, else `outputs:`, else kernel+initrd), validated. */
+function requestFormats(req: BuildRequest): OutputFormat[] {
+  return resolveFormats(chooseFormats(req.formats, req.spec).formats);
+}
+
+/** {@link planBuild} for formats already chosen and validated, from `source`. */
+async function planWith(
   req: BuildRequest,
-  options: {
-    offline?: boolean;
-    /**
-     * Offline only: image ids to keep for references whose registry cannot
-     * be reached (the ids in state), each said through `onWarning`.
-     */
-    lastKnownIds?: Record<string, string>;
-    onWarning?: (line: string) => void;
-  } = {},
+  chosen: readonly OutputFormat[],
+  source: ImageSource,
+  options: PlanOptions = {},
 ): Promise<BuildPlan> {
-  const formats = validateFormats(chooseFormats(req.formats, req.spec).formats);
-  const source = req.source ?? (await requestSource(req, { quiet: true }));
+  const formats = chosen.map((f) => f.name);
   const specHash = canonicalSpecHash(req.spec);
   const images = await resolveImages(req.spec, source, {
     pull: options.offline ? false : req.pull,
@@ -365,12 +379,12 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   const log = req.log ?? (() => undefined);
   const { signal } = req;
   const timer = new StageTimer();
-  const formats = resolveFormats(chooseFormats(req.formats, req.spec).formats);
+  const formats = requestFormats(req);
   await checkFormatTools(formats);
   timer.mark("tools");
 
   const source = req.source ?? (await requestSource(req));
-  const plan = await planBuild({ ...req, source });
+  const plan = await planWith(req, formats, source);
   timer.mark("plan");
   const { cacheKey, specHash, images, imageIds, outputDir, cmdline } = plan;
   await mkdir(outputDir, { recursive: true });
@@ -458,7 +472,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
         ctx.boot = await makeBootPayload(ctx, bootDir);
         timer.mark("boot payload");
       }
-      artifacts = await writeFormats(plan.formats, ctx);
+      artifacts = await writeResolvedFormats(formats, ctx);
       timer.mark("formats");
     } finally {
       await assembled.close();

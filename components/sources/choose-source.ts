@@ -1,4 +1,4 @@
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import { DockerImageSource } from "./docker-image-source";
 import { isEngineUnreachable } from "./docker-errors";
 import type { Engine } from "./engine";

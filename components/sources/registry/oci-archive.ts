@@ -2,9 +2,10 @@ import { createWriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import tar from "tar-stream";
 
-import { forEachTarEntry } from "../../rootfs/tar-entry";
+import { forEachTarEntry } from "../../tar/tar-entry";
+import type { TarHeader } from "../../tar/tar-header";
+import { tarOfEntries } from "../../tar/tar-write";
 import type { Descriptor, ImageIndex } from "./media-types";
 import { MEDIA } from "./media-types";
 import { OciLayout, REF_NAME } from "./oci-layout";
@@ -27,33 +28,32 @@ export async function exportLayout(
   const missing = names.filter((n) => !entries.some((m) => m.annotations?.[REF_NAME] === n));
   if (missing.length > 0) throw new Error(`not in the cache: ${missing.join(", ")}`);
   const blobs = [...(await layout.reachable(entries))].sort();
-  const pack = tar.pack();
-  const written = pipeline(pack, createWriteStream(file));
-  const add = (name: string, data: Buffer): Promise<void> =>
-    new Promise((resolve, reject) =>
-      pack.entry({ name, mtime: new Date(0), mode: 0o644 }, data, (e) =>
-        e ? reject(e) : resolve(),
-      ),
-    );
-  await add("oci-layout", Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
-  const doc: ImageIndex = { schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: entries };
-  await add("index.json", Buffer.from(JSON.stringify(doc, null, 2) + "\n"));
+  const header = (name: string, size: number): TarHeader => ({
+    name,
+    type: "file",
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    mtime: 0,
+    size,
+    linkname: "",
+    devmajor: 0,
+    devminor: 0,
+  });
   let bytes = 0;
-  for (const digest of blobs) {
-    const size = (await stat(layout.blobPath(digest))).size;
-    bytes += size;
-    await new Promise<void>((resolve, reject) => {
-      const entry = pack.entry(
-        { name: `blobs/${digest.replace(":", "/")}`, size, mtime: new Date(0), mode: 0o644 },
-        (e) => (e ? reject(e) : resolve()),
-      );
-      const body = layout.openBlob(digest);
-      body.on("error", reject);
-      body.pipe(entry);
-    });
-  }
-  pack.finalize();
-  await written;
+  const { stream, fed } = tarOfEntries(async (add) => {
+    const small = async (name: string, data: Buffer): Promise<void> =>
+      add(header(name, data.length), [data] as unknown as AsyncIterable<Buffer>);
+    await small("oci-layout", Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
+    const doc: ImageIndex = { schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: entries };
+    await small("index.json", Buffer.from(JSON.stringify(doc, null, 2) + "\n"));
+    for (const digest of blobs) {
+      const size = (await stat(layout.blobPath(digest))).size;
+      bytes += size;
+      await add(header(`blobs/${digest.replace(":", "/")}`, size), layout.openBlob(digest));
+    }
+  });
+  await Promise.all([pipeline(stream, createWriteStream(file)), fed]);
   return { images: entries.length, blobs: blobs.length, bytes };
 }
 

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 import { dockerConfigDir } from "../docker-auth";
 import type { ImageSource, PullProgress, ResolveOptions, ResolvedImage } from "../image-source";
 import { formatImageRef, parseImageRef, type ImageRef } from "../image-ref";

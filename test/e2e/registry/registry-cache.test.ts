@@ -15,7 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { LinuxKitError } from "../../../components/errors";
+import { LinuxKitError } from "../../../components/errors/errors";
 import { imageProvider, type ImageOutputs } from "../../../components/pulumi/image/image-provider";
 import type { ImageInputs } from "../../../components/pulumi/image/image-inputs";
 import { runCli } from "../../helpers/cli";
