@@ -21,7 +21,7 @@ import { Image } from "../../components/pulumi/image/image";
 import { makeConfig, pushImage } from "../helpers/oci-push";
 import { pulumiCommand, pulumiEnv } from "../helpers/pulumi-env";
 import { TestRegistry } from "../helpers/registry";
-import { tarBuffer } from "../unit/rootfs/helpers/tar";
+import { tarBuffer } from "../helpers/tar-kit";
 
 const STACK = `registry${process.pid}`;
 let work: string;

@@ -23,7 +23,7 @@ import { makeConfig, pushImage, type Target } from "../../helpers/oci-push";
 import { repoRoot } from "../../helpers/paths";
 import { TestRegistry } from "../../helpers/registry";
 import { RegistryProxy } from "../../helpers/registry-proxy";
-import { readTar, tarBuffer } from "../../unit/rootfs/helpers/tar";
+import { readTar, tarBuffer } from "../../helpers/tar-kit";
 
 const NO_ENGINE = "unix:///nonexistent/pulumi-linuxkit-test/docker.sock";
 let work: string;

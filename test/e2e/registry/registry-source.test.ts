@@ -31,7 +31,7 @@ import { fixture } from "../../helpers/paths";
 import { TestRegistry } from "../../helpers/registry";
 import { RegistryProxy } from "../../helpers/registry-proxy";
 import { TokenRegistry } from "../../helpers/token-registry";
-import { readTar, tarBuffer } from "../../unit/rootfs/helpers/tar";
+import { readTar, tarBuffer } from "../../helpers/tar-kit";
 
 /** Built from the engine and from the registry, compared byte for byte. */
 const FIXTURES = ["nginx-like.yml", "docker-sshd-like.yml"];
