@@ -31,6 +31,12 @@ const RESOLV_CONF = `
 # no resolv.conf configured
 `;
 
+/**
+ * Where init and volume images' `etc/resolv.conf` points: a writable place
+ * at boot (LinuxKit's `resolvconfSymlink`, moby/build/build.go).
+ */
+export const RESOLV_CONF_SYMLINK = "/run/resolvconf/resolv.conf";
+
 /** Files whose content LinuxKit replaces with neutral content (`replace`). */
 const REPLACED: Record<string, string> = { "etc/hosts": HOSTS, "etc/resolv.conf": RESOLV_CONF };
 
