@@ -84,6 +84,8 @@ async function compareOne(
   mkdirSync(lkDir, { recursive: true }); // LinuxKit does not create it
   const cwd = path.dirname(y.file); // LinuxKit reads `files:` sources from here
   const from = images === "docker" ? ["--docker"] : ["--cache", images.cache];
+  // no SBOM: ours writes none (LinuxKit's sbom.spdx.json consolidates the images' SBOM attestations)
+  from.push("--no-sbom");
   const linuxkit = run(
     lk,
     ["build", ...from, "--format", "tar", "--name", "parity", "--dir", lkDir, y.file],

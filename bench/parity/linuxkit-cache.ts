@@ -7,7 +7,7 @@
  *
  * Each image is `docker save`d (the engine's format: manifest.json, the
  * config, uncompressed layer tars) and written as an OCI manifest with
- * uncompressed layers, listed in index.json under the name LinuxKit looks
+ * gzip'd layers, listed in index.json under the name LinuxKit looks
  * it up by (`org.opencontainers.image.ref.name` = the expanded reference).
  */
 import { spawnSync } from "node:child_process";
@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { gzipSync } from "node:zlib";
 
 /** LinuxKit's util.ReferenceExpand: `alpine:3.20` → `docker.io/library/alpine:3.20`, `linuxkit/x:y` → `docker.io/linuxkit/x:y`. */
 export function expandReference(ref: string): string {
@@ -69,8 +70,9 @@ export function fillLinuxKitCache(cacheDir: string, refs: readonly string[]): Ma
       }
       const config = putBlob(cacheDir, readFileSync(path.join(tmp, entry.Config)));
       const layers = entry.Layers.map((l) => ({
-        mediaType: "application/vnd.oci.image.layer.v1.tar",
-        ...putBlob(cacheDir, readFileSync(path.join(tmp, l))),
+        // gzip'd: go-containerregistry's validation (run on every cached image) reads layers as gzip
+        mediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
+        ...putBlob(cacheDir, gzipSync(readFileSync(path.join(tmp, l)), { level: 1 })),
       }));
       const manifest = Buffer.from(
         JSON.stringify({

@@ -8,7 +8,8 @@
  * tools.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { isMap, isScalar, isSeq, parseDocument } from "yaml";
 
@@ -57,9 +58,11 @@ export function repositoryOf(ref: string): string {
   return repo.replace(/^docker\.io\//, "").replace(/^library\//, "");
 }
 
-/** Which test image a stand-in is made from. */
+const KERNEL_BASE = "linuxkit-test/kernel:test";
+
+/** Which test image a stand-in is made from (kernels also get an `intel-ucode.cpio`). */
 export function standInBase(ref: string, role: ImageRole): string {
-  if (role === "kernel") return "linuxkit-test/kernel:test";
+  if (role === "kernel") return KERNEL_BASE;
   const repo = repositoryOf(ref);
   const own: Record<string, string> = {
     "linuxkit/init": "linuxkit-test/init:test",
@@ -69,8 +72,8 @@ export function standInBase(ref: string, role: ImageRole): string {
   return own[repo] ?? "linuxkit-test/busybox:test";
 }
 
-function docker(args: string[], input?: string): { ok: boolean; out: string } {
-  const r = spawnSync("docker", args, { encoding: "utf8", input, maxBuffer: 1 << 24 });
+function docker(args: string[]): { ok: boolean; out: string } {
+  const r = spawnSync("docker", args, { encoding: "utf8", maxBuffer: 1 << 24 });
   return { ok: r.status === 0, out: `${r.stdout}${r.stderr}`.trim() };
 }
 
@@ -93,7 +96,10 @@ export interface StandIns {
 
 /**
  * Makes a stand-in for every reference: `FROM <base>` plus the package's
- * label, built once per (base, label) and tagged with every name. A name
+ * label and one naming the reference, so that two references are two
+ * images, as they are in a registry (our build reads an image once by
+ * content, LinuxKit once by name: shared stand-ins would make that
+ * deliberate difference show up everywhere). A name
  * the engine already has from elsewhere is left alone and used as it is.
  */
 export function makeStandIns(
@@ -112,19 +118,28 @@ export function makeStandIns(
     }
     const base = standInBase(ref, role);
     const label = labels.get(repositoryOf(ref));
-    const key = `${base}\n${label ?? ""}`;
-    const g = groups.get(key) ?? { base, label, refs: [] };
-    g.refs.push(ref);
-    groups.set(key, g);
+    groups.set(ref, { base, label, refs: [ref] });
   }
   for (const g of groups.values()) {
-    const lines = [`FROM ${g.base}`, `LABEL ${STAND_IN_LABEL}="1"`];
+    // the name in a label: each reference is its own image (its own id), as in a registry
+    const lines = [`FROM ${g.base}`, `LABEL ${STAND_IN_LABEL}=${JSON.stringify(g.refs.join(" "))}`];
     if (g.label !== undefined)
       lines.push(`LABEL org.mobyproject.config=${JSON.stringify(g.label)}`);
-    const tags = g.refs.flatMap((r) => ["-t", r]);
-    const r = docker(["build", "-q", ...tags, "-"], `${lines.join("\n")}\n`);
-    if (r.ok) made.push(...g.refs);
-    else for (const ref of g.refs) failed.set(ref, r.out);
+    const context = mkdtempSync(path.join(os.tmpdir(), "parity-stand-in-"));
+    try {
+      if (g.base === KERNEL_BASE) {
+        // LinuxKit's amd64 kernel images carry Intel's microcode as a cpio (kernel/common/Dockerfile)
+        writeFileSync(path.join(context, "intel-ucode.cpio"), "stand-in for intel-ucode.cpio\n");
+        lines.push("COPY intel-ucode.cpio /intel-ucode.cpio");
+      }
+      writeFileSync(path.join(context, "Dockerfile"), `${lines.join("\n")}\n`);
+      const tags = g.refs.flatMap((r) => ["-t", r]);
+      const r = docker(["build", "-q", ...tags, context]);
+      if (r.ok) made.push(...g.refs);
+      else for (const ref of g.refs) failed.set(ref, r.out);
+    } finally {
+      rmSync(context, { recursive: true, force: true });
+    }
   }
   return { made, foreign, failed };
 }
