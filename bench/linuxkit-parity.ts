@@ -10,6 +10,11 @@
  *
  *   LINUXKIT_BIN=/path/to/linuxkit LINUXKIT_SRC=/path/to/linuxkit npm run parity
  *
+ * One more YAML is built: a probe image with its own headers for every
+ * path LinuxKit's touch and replace tables name (bench/parity/touch-probe.ts;
+ * PARITY_PROBE=0 leaves it out). LinuxKit runs with `--no-sbom`: ours
+ * writes no SBOM.
+ *
  * Optional: PARITY_FILTER (a regular expression over the YAML's path in
  * the checkout, e.g. `^examples/`), PARITY_DETAILS=1 (list every
  * non-deliberate difference), PARITY_KEEP=1 (keep the tars and the
@@ -25,6 +30,7 @@ import path from "node:path";
 import { CAUSES, compareRootfs, OTHER, type YamlComparison } from "./parity/compare";
 import { fillLinuxKitCache } from "./parity/linuxkit-cache";
 import { corpusFiles, readCorpusYaml, type CorpusYaml, type ImageRole } from "./parity/corpus";
+import { makeTouchProbe, PROBE_REF } from "./parity/touch-probe";
 import { summarizeTar } from "./parity/rootfs-summary";
 import { repoRoot } from "../test/helpers/paths";
 import { makeStandIns, packageLabels, removeStandIns } from "./parity/stand-ins";
@@ -150,6 +156,12 @@ async function main(): Promise<void> {
   if (mode !== "cache" && mode !== "docker") {
     console.error(`linuxkit-parity: PARITY_LINUXKIT_IMAGES=${mode}: use cache or docker`);
     process.exit(2);
+  }
+  // the touch probe: an image with its own headers for every touched path
+  const kernelRef = [...refs].find(([, role]) => role === "kernel")?.[0];
+  if (kernelRef !== undefined && process.env.PARITY_PROBE !== "0") {
+    corpus.push(await makeTouchProbe(work, kernelRef));
+    standIns.made.push(PROBE_REF);
   }
   let images: LinuxKitImages = "docker";
   if (mode === "cache") {
