@@ -94,13 +94,33 @@ export interface StandIns {
   failed: Map<string, string>;
 }
 
+/** Builds one stand-in under `ref`; returns the engine's complaint when it fails. */
+function buildStandIn(ref: string, base: string, label: string | undefined): string | undefined {
+  // the name in a label: each reference is its own image (its own id), as in a registry
+  const lines = [`FROM ${base}`, `LABEL ${STAND_IN_LABEL}=${JSON.stringify(ref)}`];
+  if (label !== undefined) lines.push(`LABEL org.mobyproject.config=${JSON.stringify(label)}`);
+  const context = mkdtempSync(path.join(os.tmpdir(), "parity-stand-in-"));
+  try {
+    if (base === KERNEL_BASE) {
+      // LinuxKit's amd64 kernel images carry Intel's microcode as a cpio (kernel/common/Dockerfile)
+      writeFileSync(path.join(context, "intel-ucode.cpio"), "stand-in for intel-ucode.cpio\n");
+      lines.push("COPY intel-ucode.cpio /intel-ucode.cpio");
+    }
+    writeFileSync(path.join(context, "Dockerfile"), `${lines.join("\n")}\n`);
+    const r = docker(["build", "-q", "-t", ref, context]);
+    return r.ok ? undefined : r.out;
+  } finally {
+    rmSync(context, { recursive: true, force: true });
+  }
+}
+
 /**
  * Makes a stand-in for every reference: `FROM <base>` plus the package's
  * label and one naming the reference, so that two references are two
  * images, as they are in a registry (our build reads an image once by
  * content, LinuxKit once by name: shared stand-ins would make that
- * deliberate difference show up everywhere). A name
- * the engine already has from elsewhere is left alone and used as it is.
+ * deliberate difference show up everywhere). A name the engine already
+ * has from elsewhere is left alone and used as it is.
  */
 export function makeStandIns(
   refs: ReadonlyMap<string, ImageRole>,
@@ -109,37 +129,15 @@ export function makeStandIns(
   const made: string[] = [];
   const foreign: string[] = [];
   const failed = new Map<string, string>();
-  const groups = new Map<string, { base: string; label?: string; refs: string[] }>();
   for (const [ref, role] of refs) {
     const existing = localLabels(ref);
     if (existing !== undefined && existing[STAND_IN_LABEL] === undefined) {
       foreign.push(ref);
       continue;
     }
-    const base = standInBase(ref, role);
-    const label = labels.get(repositoryOf(ref));
-    groups.set(ref, { base, label, refs: [ref] });
-  }
-  for (const g of groups.values()) {
-    // the name in a label: each reference is its own image (its own id), as in a registry
-    const lines = [`FROM ${g.base}`, `LABEL ${STAND_IN_LABEL}=${JSON.stringify(g.refs.join(" "))}`];
-    if (g.label !== undefined)
-      lines.push(`LABEL org.mobyproject.config=${JSON.stringify(g.label)}`);
-    const context = mkdtempSync(path.join(os.tmpdir(), "parity-stand-in-"));
-    try {
-      if (g.base === KERNEL_BASE) {
-        // LinuxKit's amd64 kernel images carry Intel's microcode as a cpio (kernel/common/Dockerfile)
-        writeFileSync(path.join(context, "intel-ucode.cpio"), "stand-in for intel-ucode.cpio\n");
-        lines.push("COPY intel-ucode.cpio /intel-ucode.cpio");
-      }
-      writeFileSync(path.join(context, "Dockerfile"), `${lines.join("\n")}\n`);
-      const tags = g.refs.flatMap((r) => ["-t", r]);
-      const r = docker(["build", "-q", ...tags, context]);
-      if (r.ok) made.push(...g.refs);
-      else for (const ref of g.refs) failed.set(ref, r.out);
-    } finally {
-      rmSync(context, { recursive: true, force: true });
-    }
+    const why = buildStandIn(ref, standInBase(ref, role), labels.get(repositoryOf(ref)));
+    if (why === undefined) made.push(ref);
+    else failed.set(ref, why);
   }
   return { made, foreign, failed };
 }
