@@ -1,8 +1,8 @@
 import { createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 
-import { LinuxKitError } from "../errors";
-import type { RootfsReader } from "../formats/archive/rootfs-entries";
+import { LinuxKitError } from "../errors/errors";
+import type { RootfsReader } from "../tar/rootfs-entries";
 import type { ImageSource, ResolvedImage } from "../sources/image-source";
 import type { LinuxKitSpec } from "../config/types";
 import type { BundleContext } from "./bundle-config";
@@ -11,7 +11,7 @@ import { addFilesLayer, type FilesLayerContext } from "./files-layer";
 import { addImageLayer, RESOLV_CONF_SYMLINK } from "./image-filter";
 import { addKernelLayer } from "./kernel-layer";
 import { plannedExports, PrefetchingSource } from "./export-prefetch";
-import { TarSpool } from "./tar-spool";
+import { TarSpool } from "../tar/tar-spool";
 import { addVolumeLayer } from "./volume-layer";
 
 export interface AssembleInput {

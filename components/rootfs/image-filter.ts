@@ -1,7 +1,8 @@
 import type { Readable } from "node:stream";
 
-import { FIXED_MTIME, forEachTarEntry, type EntryHeader } from "./tar-entry";
-import type { TarSpool } from "./tar-spool";
+import { forEachTarEntry } from "../tar/tar-entry";
+import { FIXED_MTIME, type NewTarHeader, type TarHeader } from "../tar/tar-header";
+import type { TarSpool } from "../tar/tar-spool";
 
 /**
  * Names LinuxKit drops from every image (moby/build/image.go `exclude`):
@@ -56,7 +57,7 @@ const REPLACED: Record<string, string> = { "etc/hosts": HOSTS, "etc/resolv.conf"
  * the image, not a container, is the input (bench/linuxkit-parity.ts checks
  * both against LinuxKit's binary).
  */
-const ENSURED: ReadonlyArray<Omit<EntryHeader, "size" | "uid" | "gid" | "mtime">> = [
+const ENSURED: ReadonlyArray<Omit<NewTarHeader, "size" | "uid" | "gid" | "mtime">> = [
   { name: "dev", type: "directory", mode: 0o755 },
   { name: "dev/pts", type: "directory", mode: 0o755 },
   { name: "dev/shm", type: "directory", mode: 0o755 },
@@ -117,10 +118,10 @@ export async function addImageLayer(
       }
       return;
     }
-    const moved: EntryHeader = {
+    const moved: TarHeader = {
       ...header,
       name: join(prefix, name),
-      linkname: header.type === "link" ? join(prefix, header.linkname ?? "") : header.linkname,
+      linkname: header.type === "link" ? join(prefix, header.linkname) : header.linkname,
     };
     if (name === KEPT_IF_PRESENT) {
       ownMtab = true;

@@ -1,9 +1,9 @@
 import type { ImageSource, ResolvedImage } from "../sources/image-source";
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import type { VolumeSpec } from "../config/types";
 import { addImageLayer, RESOLV_CONF_SYMLINK } from "./image-filter";
-import { FIXED_MTIME } from "./tar-entry";
-import type { TarSpool } from "./tar-spool";
+import { FIXED_MTIME } from "../tar/tar-header";
+import type { TarSpool } from "../tar/tar-spool";
 
 /** Where a volume lives in the root filesystem. */
 export function volumeDir(name: string): string {

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 
 import { RESOLV_CONF_SYMLINK } from "../../../components/rootfs/image-filter";
 import { addVolumeLayer } from "../../../components/rootfs/volume-layer";
-import { FIXED_MTIME } from "../../../components/rootfs/tar-entry";
+import { FIXED_MTIME } from "../../../components/tar/tar-header";
 import type { ImageSource, ResolvedImage } from "../../../components/sources/image-source";
 import { byName, spoolEntries, tarStream, withSpool, type TestEntry } from "./helpers/tar";
 
@@ -44,7 +44,7 @@ describe("addVolumeLayer", () => {
       const resolv = m.get("containers/volumes/vola/lower/etc/resolv.conf")?.header;
       assert.deepEqual(
         [resolv?.type, resolv?.linkname, resolv?.mtime.getTime()],
-        ["symlink", RESOLV_CONF_SYMLINK, FIXED_MTIME.getTime()],
+        ["symlink", RESOLV_CONF_SYMLINK, FIXED_MTIME * 1000],
       );
       const hosts = m.get("containers/volumes/vola/lower/etc/hosts");
       assert.equal(hosts?.header.type, "file", "etc/hosts is still replaced by a file");
