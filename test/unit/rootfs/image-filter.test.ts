@@ -201,14 +201,28 @@ describe("addImageLayer: ensured paths", () => {
       assert.equal(e.header.mtime.getTime(), FIXED_MTIME * 1000, e.header.name);
   });
 
-  it("leaves an image's own etc/mtab alone (apart from the mtime)", async () => {
+  it("leaves an image's own etc/mtab alone (apart from the mtime): its 0777 mode, owner and target stay", async () => {
     const m = byName(
-      await layer([{ name: "etc/mtab", type: "symlink", linkname: "../proc/self/mounts" }], {
-        prefix: "",
-      }),
+      await layer(
+        [
+          {
+            name: "etc/mtab",
+            type: "symlink",
+            linkname: "../proc/self/mounts",
+            mode: 0o777,
+            uid: 4,
+            gid: 4,
+          },
+        ],
+        { prefix: "" },
+      ),
     );
-    assert.equal(m.get("etc/mtab")?.header.linkname, "../proc/self/mounts");
-    assert.equal(m.get("etc/mtab")?.header.mtime.getTime(), 0);
+    const h = m.get("etc/mtab")?.header;
+    assert.deepEqual(
+      [h?.type, h?.mode, h?.uid, h?.gid, h?.linkname],
+      ["symlink", 0o777, 4, 4, "../proc/self/mounts"],
+    );
+    assert.equal(h?.mtime.getTime(), 0);
   });
 });
 
