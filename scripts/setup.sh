@@ -25,7 +25,7 @@ APT_PACKAGES=(
   squashfs-tools                             # kernel+squashfs
   ovmf                                       # booting EFI formats under qemu
   ipxe-qemu                                  # qemu's iPXE ROMs: network boot (Metal e2e)
-  docker-registry apache2-utils              # registry pull tests (registry + htpasswd -B)
+  docker-registry apache2-utils openssl      # registry tests (registry + htpasswd -B; token-auth certificate)
   fdisk gdisk                                # tests cross-check partition tables
   libvirt-daemon-system libvirt-clients      # Redfish tests: sushy-tools' libvirt driver runs the machines
   libvirt-dev pkg-config gcc python3-dev python3-venv  # Redfish tests: libvirt-python is built in a venv
