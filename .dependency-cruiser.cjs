@@ -4,7 +4,7 @@
  *
  * From the bottom up; a folder may import its own layer and those below it:
  *   errors < tar < config < sources < rootfs < formats < pipeline
- *     < runtimes (qemu, metal, fleet, serve, ipxe) < cli, pulumi, index.ts
+ *     < runtimes (qemu, metal, redfish, fleet, serve, ipxe) < cli, pulumi, index.ts
  * Inside formats: blocks < writers < the table (formats/*.ts).
  * No cycle between files or between folders, and only components/pulumi/
  * imports Pulumi's SDKs; only components/tar/ calls tar-stream.
@@ -17,7 +17,7 @@ const LAYERS = [
   "rootfs",
   "formats",
   "pipeline",
-  "(qemu|metal|fleet|serve|ipxe)",
+  "(qemu|metal|redfish|fleet|serve|ipxe)",
   "(cli|pulumi|index[.]ts$)",
 ];
 

@@ -27,6 +27,8 @@ APT_PACKAGES=(
   ipxe-qemu                                  # qemu's iPXE ROMs: network boot (Metal e2e)
   docker-registry apache2-utils openssl      # registry tests (registry + htpasswd -B; token-auth certificate)
   fdisk gdisk                                # tests cross-check partition tables
+  libvirt-daemon-system libvirt-clients      # Redfish tests: sushy-tools' libvirt driver runs the machines
+  libvirt-dev pkg-config gcc python3-dev python3-venv  # Redfish tests: libvirt-python is built in a venv
   faketime                                   # tests run tools under another wall clock (libfaketime)
   ca-certificates curl git
 )
@@ -64,6 +66,9 @@ bash scripts/build-test-images.sh
 
 # The root program's state folder (Pulumi.yaml's local file backend).
 mkdir -p .linuxkit/state
+
+log "preparing the Redfish emulator (libvirtd, virtlogd, storage pool, sushy-tools venv)"
+bash scripts/setup-redfish-emulator.sh >/dev/null
 
 log "installing the Pulumi CLI"
 PULUMI_BIN="$(bash scripts/install-pulumi.sh | tail -n 1)"

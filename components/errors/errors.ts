@@ -20,6 +20,7 @@ export type LinuxKitErrorCode =
   | "BUILD"
   | "QEMU"
   | "METAL_API"
+  | "REDFISH"
   | "USAGE";
 
 export interface LinuxKitErrorDetails {

@@ -19,6 +19,9 @@ const loaders = {
   metalArtifacts: (): unknown => require("./metal/metal-artifacts-provider").metalArtifactsProvider,
   qemuFleet: (): unknown => require("./fleet/qemu-fleet-provider").qemuFleetProvider,
   metalFleet: (): unknown => require("./metal/metal-fleet-provider").metalFleetProvider,
+  redfishMachine: (): unknown =>
+    require("./redfish/redfish-machine-provider").redfishMachineProvider,
+  redfishFleet: (): unknown => require("./redfish/redfish-fleet-provider").redfishFleetProvider,
 } satisfies Record<ProviderName, () => unknown>;
 /* eslint-enable @typescript-eslint/no-require-imports */
 

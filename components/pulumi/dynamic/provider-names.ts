@@ -4,4 +4,11 @@
  * holds the two lists equal.
  */
 export type ProviderName =
-  "image" | "qemuVm" | "metalDevice" | "metalArtifacts" | "qemuFleet" | "metalFleet";
+  | "image"
+  | "qemuVm"
+  | "metalDevice"
+  | "metalArtifacts"
+  | "qemuFleet"
+  | "metalFleet"
+  | "redfishMachine"
+  | "redfishFleet";

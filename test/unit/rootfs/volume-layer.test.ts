@@ -5,7 +5,7 @@ import { RESOLV_CONF_SYMLINK } from "../../../components/rootfs/image-filter";
 import { addVolumeLayer } from "../../../components/rootfs/volume-layer";
 import { FIXED_MTIME } from "../../../components/tar/tar-header";
 import type { ImageSource, ResolvedImage } from "../../../components/sources/image-source";
-import { byName, spoolEntries, tarStream, withSpool, type TestEntry } from "./helpers/tar";
+import { byName, spoolEntries, tarStream, withSpool, type TestEntry } from "../../helpers/tar-kit";
 
 const VOLUME_IMAGE: ResolvedImage = { ref: "alpine:3.21", id: "sha256:vol", labels: {} };
 
