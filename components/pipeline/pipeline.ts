@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 
+import { DEFAULT_ARCH, type Arch } from "../arch";
 import { LinuxKitError } from "../errors";
 import { makeBootPayload } from "../formats/boot/boot-payload";
 import { checkGzipLevel, DEFAULT_GZIP_LEVEL } from "../formats/gzip-level";
@@ -57,6 +58,11 @@ export interface BuildRequest {
   formats?: string[];
   /** Disk size in MiB for disk formats. */
   diskSizeMiB?: number;
+  /**
+   * The architecture to build for (LinuxKit's `build --arch`). Every image
+   * must be for it; formats that cannot boot it are refused. Default amd64.
+   */
+  arch?: Arch;
   /** gzip level 0-9 of the initrd (and the gcp format's tar.gz). Default {@link DEFAULT_GZIP_LEVEL}. */
   gzipLevel?: number;
   /** Always pull images, even when present. */
@@ -86,6 +92,8 @@ export function contentDirName(cacheKey: string): string {
 export interface BuildResult {
   /** Content key: equal keys mean byte-identical artifacts. */
   cacheKey: string;
+  /** The architecture built for. */
+  arch: Arch;
   /** Where the artifacts are. */
   outputDir: string;
   /** True when a previous build with the same key was reused and nothing was built. */
@@ -124,6 +132,7 @@ export function defaultImageSource(): ImageSource {
 /** What a build of a request would produce, known without building. */
 export interface BuildPlan {
   formats: string[];
+  arch: Arch;
   cacheKey: string;
   specHash: string;
   images: Map<string, ResolvedImage>;
@@ -143,12 +152,14 @@ export async function planBuild(
   req: BuildRequest,
   options: { offline?: boolean } = {},
 ): Promise<BuildPlan> {
-  const formats = validateFormats(chooseFormats(req.formats, req.spec).formats);
+  const arch = req.arch ?? DEFAULT_ARCH;
+  const formats = validateFormats(chooseFormats(req.formats, req.spec).formats, arch);
   const source = req.source ?? new DockerImageSource();
   const specHash = canonicalSpecHash(req.spec);
   const images = await resolveImages(req.spec, source, {
     pull: options.offline ? false : req.pull,
     offline: options.offline,
+    arch,
     locations: req.locations,
     onProgress: req.onPullProgress,
   });
@@ -162,6 +173,8 @@ export async function planBuild(
     options: {
       diskSizeMiB: req.diskSizeMiB ?? null,
       gzipLevel: checkGzipLevel(req.gzipLevel ?? DEFAULT_GZIP_LEVEL),
+      // amd64 keys stay what they were before other architectures existed
+      ...(arch === DEFAULT_ARCH ? {} : { arch }),
     },
     baseDir: req.baseDir,
   });
@@ -170,6 +183,7 @@ export async function planBuild(
     : path.resolve(req.outputDir);
   return {
     formats,
+    arch,
     cacheKey,
     specHash,
     images,
@@ -222,8 +236,9 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   const log = req.log ?? (() => undefined);
   const { signal } = req;
   const timer = new StageTimer();
-  const formats = resolveFormats(chooseFormats(req.formats, req.spec).formats);
-  await checkFormatTools(formats);
+  const arch = req.arch ?? DEFAULT_ARCH;
+  const formats = resolveFormats(chooseFormats(req.formats, req.spec).formats, arch);
+  await checkFormatTools(formats, arch);
   timer.mark("tools");
 
   const source = req.source ?? defaultImageSource();
@@ -240,6 +255,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     log(`Up to date: ${previous.artifacts.map((a) => a.file).join(" ")}`);
     return {
       cacheKey,
+      arch,
       outputDir,
       cached: true,
       artifacts: withPaths(outputDir, previous),
@@ -289,6 +305,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
         tmpDir: scratch,
         signal,
         log,
+        arch,
         options: { diskSizeMiB: req.diskSizeMiB, gzipLevel: req.gzipLevel },
       };
       log("Create outputs:");
@@ -321,6 +338,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     timer.report();
     return {
       cacheKey,
+      arch,
       outputDir,
       cached: false,
       artifacts: withPaths(outputDir, manifest),
