@@ -5,7 +5,7 @@
  * architecture; every other table (qemu machines, GRUB targets, formats)
  * is keyed by {@link Arch}.
  */
-import { LinuxKitError } from "./errors";
+import { LinuxKitError, type LinuxKitErrorCode } from "./errors";
 
 /** Architecture names as LinuxKit's `build --arch` and OCI platforms spell them. */
 export type Arch = "amd64" | "arm64";
@@ -46,13 +46,18 @@ export function isArch(value: unknown): value is Arch {
 }
 
 /**
- * `amd64`/`x86_64` → amd64, `arm64`/`aarch64` → arm64; anything else is a
- * SPEC_INVALID error naming `field` (e.g. `--arch`, `arch`).
+ * `amd64`/`x86_64` → amd64, `arm64`/`aarch64` → arm64; anything else is an
+ * error (`code`, default SPEC_INVALID; USAGE for command-line flags)
+ * naming `field` (e.g. `--arch`, `arch`).
  */
-export function parseArch(value: string, field = "arch"): Arch {
+export function parseArch(
+  value: string,
+  field = "arch",
+  code: LinuxKitErrorCode = "SPEC_INVALID",
+): Arch {
   const arch = ALIASES[value.trim().toLowerCase()];
   if (arch !== undefined) return arch;
-  throw new LinuxKitError("SPEC_INVALID", `${field}: unknown architecture ${JSON.stringify(value)}`, {
+  throw new LinuxKitError(code, `${field}: unknown architecture ${JSON.stringify(value)}`, {
     field,
     hint: `use one of ${ARCHES.join(", ")}`,
   });

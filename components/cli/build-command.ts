@@ -1,10 +1,11 @@
 import path from "node:path";
 
 import { parseCommandArgs } from "./argv";
+import { parseArch } from "../arch";
 import { LinuxKitError } from "../errors";
 import { DEFAULT_GZIP_LEVEL, gzipLevelHint } from "../formats/gzip-level";
 
-export const BUILD_USAGE = `usage: pulumi-linuxkit build [--format F]... [--dir DIR] [--name NAME] [--size SIZE] [--gzip-level N] [--pull] [--no-cache] FILE.yml [MORE.yml...]
+export const BUILD_USAGE = `usage: pulumi-linuxkit build [--format F]... [--dir DIR] [--name NAME] [--size SIZE] [--gzip-level N] [--arch amd64|arm64] [--pull] [--no-cache] FILE.yml [MORE.yml...]
 
 Builds a LinuxKit image from one or more YAML files (later files append to
 earlier ones; kernel settings are last-wins), with images from the Docker engine.
@@ -16,6 +17,8 @@ earlier ones; kernel settings are last-wins), with images from the Docker engine
   --size SIZE   disk size for disk formats, e.g. 1024M or 1G
   --gzip-level N
                 gzip level of the initrd, 0 (store) to 9 (smallest); default ${DEFAULT_GZIP_LEVEL}
+  --arch A      architecture to build for: amd64 (default) or arm64 (aarch64);
+                every image must be for it (a pull asks for that platform)
   --pull        pull images even when the engine has them
   --no-cache    build even when an identical previous build is present`;
 
@@ -59,6 +62,7 @@ export async function buildCommand(args: string[], out: (line: string) => void):
       name: { type: "string", short: "n" },
       size: { type: "string" },
       "gzip-level": { type: "string" },
+      arch: { type: "string" },
       pull: { type: "boolean" },
       "no-cache": { type: "boolean" },
     },
@@ -91,6 +95,7 @@ export async function buildCommand(args: string[], out: (line: string) => void):
     formats: choice.formats,
     diskSizeMiB: values.size === undefined ? undefined : parseSizeMiB(values.size),
     gzipLevel,
+    arch: values.arch === undefined ? undefined : parseArch(values.arch, "--arch", "USAGE"),
     pull: values.pull,
     noCache: values["no-cache"],
     log: out,

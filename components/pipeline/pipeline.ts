@@ -332,6 +332,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
       artifacts: records,
       images: imageIds,
       cmdline,
+      ...(arch === "arm64" ? { arch } : {}),
     };
     await writeManifest(outputDir, manifest);
     timer.mark("publish");
