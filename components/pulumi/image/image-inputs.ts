@@ -1,4 +1,5 @@
 import { LinuxKitError, LinuxKitErrors } from "../../errors";
+import { isArch, parseArch } from "../../arch";
 import { chooseFormats, loadSpecFiles, parseSpec, parseSpecObject } from "../../config";
 import type { ParsedSpec } from "../../config/parsed";
 import type { BuildRequest } from "../../pipeline/pipeline";
@@ -82,6 +83,7 @@ export function buildRequestFor(inputs: ImageInputs, parsed: ParsedSpec): BuildR
     formats: chooseFormats(inputs.formats, parsed.spec).formats,
     diskSizeMiB: inputs.diskSizeMiB,
     gzipLevel: inputs.gzipLevel,
+    arch: isArch(inputs.arch) ? inputs.arch : parseArch(inputs.arch),
   };
 }
 

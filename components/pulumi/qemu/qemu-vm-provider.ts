@@ -1,4 +1,6 @@
 import { existsSync } from "node:fs";
+import { ARCHES, DEFAULT_ARCH, parseArch, type Arch } from "../../arch";
+import { QEMU_MACHINES } from "../../qemu/qemu-machines";
 import { rmdir } from "node:fs/promises";
 import path from "node:path";
 
@@ -55,6 +57,8 @@ export interface QemuVmInputs {
   disk?: string;
   diskFormat?: "raw" | "qcow2" | "vmdk" | "vpc";
   uefi?: boolean;
+  /** `amd64` or `arm64`; unset (state of older versions too) means amd64. */
+  arch?: string;
   memoryMiB: number;
   cpus: number;
   accel: QemuAccelChoice;
@@ -87,6 +91,7 @@ export const QEMU_VM_INPUTS = {
   disk: "replace",
   diskFormat: "replace",
   uefi: "replace",
+  arch: "replace",
   memoryMiB: "replace",
   cpus: "replace",
   accel: "replace",
@@ -100,6 +105,15 @@ const INPUT_KEYS = Object.keys(QEMU_VM_INPUTS) as (keyof QemuVmInputs)[];
 
 /** Most virtual CPUs qemu's default x86 machine takes. */
 export const MAX_CPUS = 255;
+
+/** `amd64`/`x86_64`, `arm64`/`aarch64` as an Arch; undefined for anything else. */
+function archOf(value: string): Arch | undefined {
+  try {
+    return parseArch(value);
+  } catch {
+    return undefined;
+  }
+}
 
 /** A path as the provider uses it: relative ones are relative to the program folder. */
 function local(p: string): string {
@@ -192,16 +206,24 @@ export const qemuVmProvider = {
         reason: `cpus must be an integer from 1 to ${MAX_CPUS}, got ${JSON.stringify(inputs.cpus)}`,
       });
     }
-    if (
-      known(inputs.uefi) &&
-      inputs.uefi === true &&
-      inputs.kernel === undefined &&
-      findOvmf() === undefined
-    ) {
+    const arch = known(inputs.arch) && inputs.arch !== undefined ? archOf(inputs.arch) : DEFAULT_ARCH;
+    if (arch === undefined) {
       failures.push({
-        property: "uefi",
+        property: "arch",
+        reason: `arch ${JSON.stringify(inputs.arch)} is not supported: use one of ${ARCHES.join(", ")}`,
+      });
+    }
+    const machine = QEMU_MACHINES[arch ?? DEFAULT_ARCH];
+    const firmwareNeeded =
+      inputs.kernel === undefined &&
+      ((known(inputs.uefi) && inputs.uefi === true) || !machine.biosBoot);
+    if (firmwareNeeded && findOvmf(arch ?? DEFAULT_ARCH) === undefined) {
+      failures.push({
+        property: machine.biosBoot ? "uefi" : "arch",
         reason:
-          "uefi needs OVMF firmware, which is not installed: apt-get install ovmf (or boot with uefi: false)",
+          `${machine.biosBoot ? "uefi" : `an ${arch} ISO or disk`} needs ${machine.firmware.name} firmware, ` +
+          `which is not installed: apt-get install ${machine.firmware.debianPackage}` +
+          (machine.biosBoot ? " (or boot with uefi: false)" : ""),
       });
     }
     failures.push(...readinessFailures(inputs, known));
@@ -224,7 +246,12 @@ export const qemuVmProvider = {
   },
 
   async diff(_id: string, olds: QemuVmOutputs, news: QemuVmInputs) {
-    const changed = INPUT_KEYS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+    // state written before `arch` existed is amd64: not a change
+    const value = (i: Partial<QemuVmInputs>, k: keyof QemuVmInputs): unknown =>
+      k === "arch" ? (i.arch ?? DEFAULT_ARCH) : i[k];
+    const changed = INPUT_KEYS.filter(
+      (k) => JSON.stringify(value(olds, k)) !== JSON.stringify(value(news, k)),
+    );
     const replaces: string[] = changed.filter((k) => QEMU_VM_INPUTS[k] === "replace");
     if (olds.status === "failed") replaces.push("status");
     // A forwarded host port can be held by one VM only: the old VM must
@@ -239,6 +266,7 @@ export const qemuVmProvider = {
       parentDir: inputs.stateDir,
       prefix: inputs.name,
       media: bootMediaOf(inputs),
+      arch: archOf(inputs.arch ?? DEFAULT_ARCH),
       accel: inputs.accel,
       memoryMiB: inputs.memoryMiB,
       cpus: inputs.cpus,
