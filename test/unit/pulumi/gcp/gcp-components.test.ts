@@ -235,11 +235,12 @@ describe("GcpImage", () => {
     ]);
   });
 
-  it("refuses uefi: the gcp format is a BIOS disk", () => {
+  it("refuses uefi for amd64: its gcp format is a BIOS disk", async () => {
     const image = new Image("u-lk", { configYaml: YAML, formats: ["gcp"] });
-    assert.throws(
-      () => new gcpm.GcpImage("u", { image, bucket: "b", uefi: true }),
-      /uefi: true is not supported: the gcp format is a BIOS disk/,
+    const img = new gcpm.GcpImage("u", { image, bucket: "b", uefi: true });
+    await assert.rejects(
+      unwrap(img.arch),
+      /uefi: true is not supported: the amd64 gcp format is a BIOS disk/,
     );
   });
 });
