@@ -11,16 +11,23 @@ import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 
-import { buildQemuArgs, type PortForward } from "../../components/qemu/qemu-args";
+import type { Arch } from "../../components/arch";
+import { findOvmf } from "../../components/qemu/boot-media";
+import { buildQemuArgs, type BootMedia, type PortForward } from "../../components/qemu/qemu-args";
+import { QEMU_MACHINES } from "../../components/qemu/qemu-machines";
 import { repoRoot } from "./paths";
 
 const execFileAsync = promisify(execFile);
 
 export interface BootOptions {
-  kernel: string;
-  initrd: string;
+  kernel?: string;
+  initrd?: string;
   /** The full kernel command line (the build's cmdline plus any test switches). */
-  cmdline: string;
+  cmdline?: string;
+  /** Boot this ISO or disk instead of kernel+initrd (EFI media get the architecture's firmware). */
+  media?: BootMedia;
+  /** The guest's architecture (qemu-machines.ts). Default amd64. */
+  arch?: Arch;
   /** Guest memory in MiB. Default 1024. */
   memoryMiB?: number;
   /** Host loopback ports forwarded into the guest. */
@@ -55,19 +62,25 @@ export class BootedGuest {
   readonly startedAt = Date.now();
 
   constructor(options: BootOptions) {
+    const media: BootMedia = options.media ?? {
+      kind: "kernel+initrd",
+      kernel: options.kernel ?? "",
+      initrd: options.initrd ?? "",
+      cmdline: options.cmdline ?? "",
+    };
+    const uefi = media.kind !== "kernel+initrd" && media.uefi === true;
     const args = buildQemuArgs({
-      media: {
-        kind: "kernel+initrd",
-        kernel: options.kernel,
-        initrd: options.initrd,
-        cmdline: options.cmdline,
-      },
+      media,
+      arch: options.arch,
       accel: "tcg",
       memoryMiB: options.memoryMiB ?? 1024,
       console: { kind: "stdio" },
       forwards: options.forwards,
+      ovmfCode: uefi ? findOvmf(options.arch) : undefined,
     });
-    this.child = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "pipe", "pipe"] });
+    this.child = spawn(QEMU_MACHINES[options.arch ?? "amd64"].binary, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     running.add(this.child);
     const append = (d: Buffer): void => {
       this.text += d.toString("utf8");

@@ -102,7 +102,7 @@ export class GcpFleet extends pulumi.ComponentResource {
         machineType: checkedMachineType(
           `GcpFleet ${name}`,
           args.machineType ?? DEFAULT_MACHINE_TYPE,
-          args.image.arch,
+          args.image,
           this,
         ),
         disks: [

@@ -54,6 +54,8 @@ export class GcpImage extends pulumi.ComponentResource {
   readonly objectUrl: pulumi.Output<string>;
   /** The image's architecture (the Image's `arch`): machines must match it. */
   readonly arch: pulumi.Output<Arch>;
+  /** The architecture, when the Image's `arch` argument is a plain string (checked at construction). */
+  readonly knownArch?: Arch;
   /**
    * Compute Engine's architecture of the image's disks: `ARM64` for arm64,
    * undefined for amd64 (GCE's default, X86_64). The compute Image resource
@@ -70,7 +72,7 @@ export class GcpImage extends pulumi.ComponentResource {
       throw new pulumi.ResourceError(`GcpImage ${name}: ${describe(e)}`, this);
     };
     // Known at preview (an input of the Image): the disk's firmware follows it.
-    this.arch = args.image.arch.apply((a): Arch => {
+    const checkArch = (a: string | undefined): Arch => {
       try {
         const arch = isArch(a) ? a : parseArch(a ?? "amd64");
         if (args.uefi === true && arch === "amd64")
@@ -86,7 +88,10 @@ export class GcpImage extends pulumi.ComponentResource {
       } catch (e) {
         return fail(e);
       }
-    });
+    };
+    // a plain `arch` is checked now (the constructor throws); an Output once known
+    if (typeof args.image.archArg === "string") this.knownArch = checkArch(args.image.archArg);
+    this.arch = args.image.arch.apply(checkArch);
     // Checked on its own: the formats are known during a preview, the
     // artifacts only after the build, and the check must fail the preview.
     const formatsChecked = args.image.formats.apply((formats) => {

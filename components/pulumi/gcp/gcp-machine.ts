@@ -58,7 +58,7 @@ export class GcpMachine extends pulumi.ComponentResource {
         machineType: checkedMachineType(
           `GcpMachine ${name}`,
           args.machineType ?? DEFAULT_MACHINE_TYPE,
-          args.image.arch,
+          args.image,
           this,
         ),
         bootDisk: {

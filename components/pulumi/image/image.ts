@@ -74,6 +74,11 @@ export class Image extends LinuxKitResource {
   declare readonly formats: pulumi.Output<string[]>;
   /** The architecture built for (`amd64`, `arm64`). */
   declare readonly arch: pulumi.Output<string>;
+  /**
+   * The `arch` argument as given: when it is a plain string, resources
+   * that depend on the architecture check it at once, in their constructor.
+   */
+  readonly archArg: pulumi.Input<string>;
   /** The gzip level the build used. */
   declare readonly gzipLevel: pulumi.Output<number>;
 
@@ -105,5 +110,6 @@ export class Image extends LinuxKitResource {
       },
       opts,
     );
+    this.archArg = args.arch ?? "amd64";
   }
 }
