@@ -58,5 +58,7 @@ export function guestArch(prefix: string, kernel?: string): Arch {
       // an unreadable manifest says nothing
     }
   }
-  return (kernel !== undefined && existsSync(kernel) ? kernelArch(kernel) : undefined) ?? DEFAULT_ARCH;
+  return (
+    (kernel !== undefined && existsSync(kernel) ? kernelArch(kernel) : undefined) ?? DEFAULT_ARCH
+  );
 }

@@ -70,10 +70,7 @@ export const QEMU_MACHINES: Readonly<Record<Arch, QemuMachine>> = {
     biosBoot: false,
     firmware: {
       name: "AAVMF",
-      candidates: [
-        "/usr/share/AAVMF/AAVMF_CODE.fd",
-        "/usr/share/qemu/edk2-aarch64-code.fd",
-      ],
+      candidates: ["/usr/share/AAVMF/AAVMF_CODE.fd", "/usr/share/qemu/edk2-aarch64-code.fd"],
       debianPackage: "qemu-efi-aarch64",
     },
     cdrom: (iso) => [

@@ -164,7 +164,10 @@ export class DockerImageSource implements ImageSource {
   private pullError(e: unknown, ref: string, arch?: Arch): LinuxKitError {
     if (isEngineUnreachable(e)) return engineUnreachable(e, this.engine.endpoint);
     const msg = engineMessage(e);
-    if (arch !== undefined && /no matching manifest|does not match the specified platform/i.test(msg)) {
+    if (
+      arch !== undefined &&
+      /no matching manifest|does not match the specified platform/i.test(msg)
+    ) {
       return new LinuxKitError(
         "IMAGE_PLATFORM",
         `image ${ref} has no ${ARCH_TABLE[arch].platform} variant: ${msg}`,

@@ -65,7 +65,8 @@ export async function buildTestImages(
       continue;
     }
     const labels = { ...config.labels, [HASH_LABEL]: hash };
-    if (arch === "amd64") await importRootfs(docker, ref, layout.tarStream(), { ...config, labels });
+    if (arch === "amd64")
+      await importRootfs(docker, ref, layout.tarStream(), { ...config, labels });
     else await loadRootfs(docker, ref, await layout.tarBuffer(), { ...config, labels }, arch);
     results.push({ ref, hash, built: true, seconds: seconds() });
     log(`${ref}: built (${hash.slice(0, 12)}) in ${seconds().toFixed(1)}s`);

@@ -114,7 +114,11 @@ export async function loadRootfs(
         ...(config.entrypoint ? { Entrypoint: config.entrypoint } : {}),
         ...(config.cmd ? { Cmd: config.cmd } : {}),
         ...(config.env
-          ? { Env: Object.entries(config.env).sort().map(([k, v]) => `${k}=${v}`) }
+          ? {
+              Env: Object.entries(config.env)
+                .sort()
+                .map(([k, v]) => `${k}=${v}`),
+            }
           : {}),
         ...(config.workdir ? { WorkingDir: config.workdir } : {}),
         Labels: config.labels ?? {},
@@ -150,11 +154,15 @@ export async function loadRootfs(
     throw new Error(`loading ${ref} failed: ${failure.error ?? failure.errorDetail?.message}`);
   const info = await docker.getImage(ref).inspect();
   if (info.Architecture !== architecture) {
-    throw new Error(`${ref}: architecture is ${info.Architecture} after load, wanted ${architecture}`);
+    throw new Error(
+      `${ref}: architecture is ${info.Architecture} after load, wanted ${architecture}`,
+    );
   }
   for (const [k, v] of Object.entries(config.labels ?? {})) {
     if (info.Config?.Labels?.[k] !== v) {
-      throw new Error(`${ref}: label ${k} is ${JSON.stringify(info.Config?.Labels?.[k])} after load`);
+      throw new Error(
+        `${ref}: label ${k} is ${JSON.stringify(info.Config?.Labels?.[k])} after load`,
+      );
     }
   }
   if (before && before.id !== info.Id) {

@@ -94,7 +94,6 @@ export const GRUB_EFI_TARGETS: Readonly<Record<Arch, GrubEfiTarget>> = {
   },
 };
 
-
 /** The EFI removable-media boot path for x86_64, inside an ESP or El Torito image. */
 export const EFI_BOOT_PATH = GRUB_EFI_TARGETS.amd64.bootPath;
 

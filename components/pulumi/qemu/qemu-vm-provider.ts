@@ -206,7 +206,8 @@ export const qemuVmProvider = {
         reason: `cpus must be an integer from 1 to ${MAX_CPUS}, got ${JSON.stringify(inputs.cpus)}`,
       });
     }
-    const arch = known(inputs.arch) && inputs.arch !== undefined ? archOf(inputs.arch) : DEFAULT_ARCH;
+    const arch =
+      known(inputs.arch) && inputs.arch !== undefined ? archOf(inputs.arch) : DEFAULT_ARCH;
     if (arch === undefined) {
       failures.push({
         property: "arch",
