@@ -5,7 +5,7 @@
  * architecture; every other table (qemu machines, GRUB targets, formats)
  * is keyed by {@link Arch}.
  */
-import { LinuxKitError, type LinuxKitErrorCode } from "./errors";
+import { LinuxKitError, type LinuxKitErrorCode } from "./errors/errors";
 
 /** Architecture names as LinuxKit's `build --arch` and OCI platforms spell them. */
 export type Arch = "amd64" | "arm64";

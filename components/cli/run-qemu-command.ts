@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 
 import { parseArch } from "../arch";
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import { chooseAccel, type QemuAccelChoice } from "../qemu/accel";
 import { findBootMedia, findOvmf, firmwareMissing } from "../qemu/boot-media";
 import { guestArch } from "../qemu/guest-arch";

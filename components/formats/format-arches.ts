@@ -8,7 +8,7 @@
  * which has no BIOS: each names its EFI alternative.
  */
 import { ARCH_TABLE, type Arch } from "../arch";
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 
 /** Formats built for arm64 (amd64 builds every format). */
 export const ARM64_FORMATS: ReadonlySet<string> = new Set([

@@ -2,11 +2,11 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 
 import { DEFAULT_ARCH, type Arch } from "../arch";
-import { LinuxKitError } from "../errors";
-import { makeBootPayload } from "../formats/boot/boot-payload";
-import { checkGzipLevel, DEFAULT_GZIP_LEVEL } from "../formats/gzip-level";
-import { checkFormatTools, resolveFormats, validateFormats, writeFormats } from "../formats/table";
-import type { Artifact, FormatContext } from "../formats/types";
+import { LinuxKitError } from "../errors/errors";
+import { makeBootPayload } from "../formats/blocks/boot-payload";
+import { checkGzipLevel, DEFAULT_GZIP_LEVEL } from "../formats/blocks/gzip-level";
+import { checkFormatTools, resolveFormats, writeResolvedFormats } from "../formats/table";
+import type { Artifact, FormatContext, OutputFormat } from "../formats/blocks/types";
 import { assembleRootfs } from "../rootfs/assemble";
 import { DockerImageSource } from "../sources/docker-image-source";
 import { ExportCachingSource } from "../sources/export-cache";
@@ -152,9 +152,23 @@ export async function planBuild(
   req: BuildRequest,
   options: { offline?: boolean } = {},
 ): Promise<BuildPlan> {
+  return planWith(req, requestFormats(req), req.source ?? defaultImageSource(), options);
+}
+
+/** The request's formats (explicit, else `outputs:`, else kernel+initrd), validated for its arch. */
+function requestFormats(req: BuildRequest): OutputFormat[] {
+  return resolveFormats(chooseFormats(req.formats, req.spec).formats, req.arch ?? DEFAULT_ARCH);
+}
+
+/** {@link planBuild} for formats already chosen and validated, from `source`. */
+async function planWith(
+  req: BuildRequest,
+  chosen: readonly OutputFormat[],
+  source: ImageSource,
+  options: { offline?: boolean } = {},
+): Promise<BuildPlan> {
   const arch = req.arch ?? DEFAULT_ARCH;
-  const formats = validateFormats(chooseFormats(req.formats, req.spec).formats, arch);
-  const source = req.source ?? new DockerImageSource();
+  const formats = chosen.map((f) => f.name);
   const specHash = canonicalSpecHash(req.spec);
   const images = await resolveImages(req.spec, source, {
     pull: options.offline ? false : req.pull,
@@ -237,12 +251,12 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   const { signal } = req;
   const timer = new StageTimer();
   const arch = req.arch ?? DEFAULT_ARCH;
-  const formats = resolveFormats(chooseFormats(req.formats, req.spec).formats, arch);
+  const formats = requestFormats(req);
   await checkFormatTools(formats, arch);
   timer.mark("tools");
 
   const source = req.source ?? defaultImageSource();
-  const plan = await planBuild({ ...req, source });
+  const plan = await planWith(req, formats, source);
   timer.mark("plan");
   const { cacheKey, specHash, images, imageIds, outputDir, cmdline } = plan;
   await mkdir(outputDir, { recursive: true });
@@ -315,7 +329,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
         ctx.boot = await makeBootPayload(ctx, bootDir);
         timer.mark("boot payload");
       }
-      artifacts = await writeFormats(plan.formats, ctx);
+      artifacts = await writeResolvedFormats(formats, ctx);
       timer.mark("formats");
     } finally {
       await assembled.close();

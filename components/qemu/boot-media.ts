@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 
 import { DEFAULT_ARCH, type Arch } from "../arch";
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import type { BootMedia } from "./qemu-args";
 import { QEMU_MACHINES } from "./qemu-machines";
 

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { DEFAULT_ARCH, type Arch } from "../arch";
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import type { QemuAccel } from "./accel";
 import {
   isSameProcess,

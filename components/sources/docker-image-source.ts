@@ -5,7 +5,7 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 
 import { ARCH_TABLE, archOfImage, type Arch } from "../arch";
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import { registryAuthFor } from "./docker-auth";
 import { engineMessage, engineUnreachable, isEngineUnreachable } from "./docker-errors";
 import type { Engine, ImageInspect } from "./engine";

@@ -20,7 +20,7 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 
 import { loadSpecFiles } from "../../components/config";
-import { isLinuxKitError } from "../../components/errors";
+import { isLinuxKitError } from "../../components/errors/errors";
 import { build, planBuild, type BuildResult } from "../../components/pipeline/pipeline";
 import { startGuest, tail } from "../helpers/boot";
 import { fixture, repoRoot } from "../helpers/paths";

@@ -6,7 +6,7 @@
  * preview instead).
  */
 import { ARCH_TABLE, type Arch } from "../../arch";
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 
 /**
  * Compute Engine's Arm machine series (Ampere Altra T2A, Google Axion C4A

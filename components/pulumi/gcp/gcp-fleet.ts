@@ -2,7 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import { checkedMachineType } from "./gcp-machine-type";
 import * as pulumi from "@pulumi/pulumi";
 
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 import { describe, type GcpImage } from "./gcp-image";
 import { DEFAULT_MACHINE_TYPE } from "./gcp-machine";
 import { gceSlug } from "./gcp-names";

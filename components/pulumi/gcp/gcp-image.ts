@@ -2,7 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 
 import { isArch, parseArch, type Arch } from "../../arch";
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 import { imageArchFields } from "./gcp-arch";
 import type { Image } from "../image/image";
 import { contentName, imageDigest, objectUrl } from "./gcp-names";

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { ARCH_TABLE, parseArch } from "../../arch";
-import { ipxeScript, type IpxeArch } from "../../metal/ipxe-script";
+import { ipxeScript, type IpxeArch } from "../../ipxe/ipxe-script";
 import type { Image } from "../image/image";
 import { MetalArtifactFiles } from "./metal-artifact-files";
 

@@ -11,13 +11,13 @@ import path from "node:path";
 import { describe, it } from "node:test";
 
 import { archOfImage, parseArch } from "../../../components/arch";
-import { isLinuxKitError, LinuxKitErrors } from "../../../components/errors";
+import { isLinuxKitError, LinuxKitErrors } from "../../../components/errors/errors";
 import {
   buildGrubEfi,
   efiBootPath,
   grubBootConfig,
   grubEarlyConfig,
-} from "../../../components/formats/boot/grub-efi";
+} from "../../../components/formats/blocks/grub-efi";
 import { ARM64_FORMATS, EFI_ALTERNATIVES } from "../../../components/formats/format-arches";
 import { formatNames, validateFormats } from "../../../components/formats/table";
 import { checkMachineType, machineTypeArch } from "../../../components/pulumi/gcp/gcp-arch";
