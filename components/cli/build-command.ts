@@ -4,11 +4,14 @@ import { parseCommandArgs } from "./argv";
 import { parseArch } from "../arch";
 import { LinuxKitError } from "../errors/errors";
 import { DEFAULT_GZIP_LEVEL, gzipLevelHint } from "../formats/blocks/gzip-level";
+import { checkSourceKind } from "../sources/choose-source";
+import { pullProgressPrinter } from "./pull-progress";
 
-export const BUILD_USAGE = `usage: pulumi-linuxkit build [--format F]... [--dir DIR] [--name NAME] [--size SIZE] [--gzip-level N] [--arch amd64|arm64] [--pull] [--no-cache] FILE.yml [MORE.yml...]
+export const BUILD_USAGE = `usage: pulumi-linuxkit build [--format F]... [--dir DIR] [--name NAME] [--size SIZE] [--gzip-level N] [--pull] [--no-cache] [--source docker|registry|auto] [--arch amd64|arm64] [--cache-repo REPO] FILE.yml [MORE.yml...]
 
 Builds a LinuxKit image from one or more YAML files (later files append to
-earlier ones; kernel settings are last-wins), with images from the Docker engine.
+earlier ones; kernel settings are last-wins), with images from the Docker
+engine or straight from their registries.
 
   --format F    output format, may repeat (default: the formats of the YAML's
                 \`outputs:\` section if it has one, else kernel+initrd)
@@ -18,9 +21,17 @@ earlier ones; kernel settings are last-wins), with images from the Docker engine
   --gzip-level N
                 gzip level of the initrd, 0 (store) to 9 (smallest); default ${DEFAULT_GZIP_LEVEL}
   --arch A      architecture to build for: amd64 (default) or arm64 (aarch64);
-                every image must be for it (a pull asks for that platform)
+                every image must be for it (the engine is asked for that platform,
+                the registry source picks it from multi-platform indexes)
   --pull        pull images even when the engine has them
-  --no-cache    build even when an identical previous build is present`;
+  --no-cache    build even when an identical previous build is present
+  --source S    where images come from: docker (the engine), registry (their
+                registries, into the OCI cache ~/.cache/pulumi-linuxkit/oci; no
+                engine), auto (default: the engine when one answers, else registry)
+  --cache-repo REPO
+                a registry repository of finished builds (e.g. ghcr.io/acme/lk-builds):
+                a build of the same content there is pulled instead of built; a new
+                build is pushed there`;
 
 /** Parses `1G`, `512M`, `1024` (MiB) into MiB. */
 export function parseSizeMiB(text: string): number {
@@ -65,12 +76,16 @@ export async function buildCommand(args: string[], out: (line: string) => void):
       arch: { type: "string" },
       pull: { type: "boolean" },
       "no-cache": { type: "boolean" },
+      source: { type: "string" },
+      "cache-repo": { type: "string" },
     },
     BUILD_USAGE,
   );
   if (positionals.length === 0) {
     throw new LinuxKitError("USAGE", "build needs at least one YAML file", { hint: BUILD_USAGE });
   }
+  const sourceKind =
+    values.source === undefined ? undefined : checkSourceKind(values.source, "--source");
   const gzipLevel =
     values["gzip-level"] === undefined ? undefined : parseGzipLevel(values["gzip-level"]);
   // Loaded here, not at the top: `build --help` and `help` need neither.
@@ -98,15 +113,15 @@ export async function buildCommand(args: string[], out: (line: string) => void):
     arch: values.arch === undefined ? undefined : parseArch(values.arch, "--arch", "USAGE"),
     pull: values.pull,
     noCache: values["no-cache"],
+    sourceKind,
+    cacheRepo: values["cache-repo"],
+    cachedTagsWhenUnreachable: true,
     log: out,
-    onPullProgress: (p) => {
-      if (/Pulling from|Downloaded newer|Status:/.test(p.status))
-        out(`Pull image: ${p.ref}: ${p.status}`);
-    },
+    onPullProgress: pullProgressPrinter(out),
   });
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   out(
-    `${result.cached ? "Reused" : "Built"} ${result.artifacts.length} artifact(s) in ${secs}s (key ${result.cacheKey.slice(0, 12)})`,
+    `${result.fromCacheRepo ? "Fetched" : result.cached ? "Reused" : "Built"} ${result.artifacts.length} artifact(s) in ${secs}s (key ${result.cacheKey.slice(0, 12)})`,
   );
   return 0;
 }

@@ -12,6 +12,7 @@ export type LinuxKitErrorCode =
   | "IMAGE_PULL"
   | "IMAGE_PLATFORM"
   | "DOCKER_UNREACHABLE"
+  | "REGISTRY_UNREACHABLE"
   | "FILE_SOURCE"
   | "PATH_ESCAPE"
   | "GCP_ARGS"
