@@ -4,7 +4,9 @@
  *
  * Build table: `pulumi-linuxkit build --no-cache` (the CLI as users run
  * it, start-up included; images already in the engine) for the nginx-like
- * fixture and a busybox-size YAML, kernel+initrd, iso-bios and raw-bios.
+ * fixture and a busybox-size YAML, kernel+initrd, iso-bios and raw-bios;
+ * iso-efi, and nginx-like built for arm64 (`--arch arm64`, the `:test-arm64`
+ * stand-ins) as kernel+initrd and iso-efi, against the amd64 rows.
  * When LINUXKIT_BIN names a `linuxkit` binary, rows gain LinuxKit's
  * `build --docker` time and the ratio; otherwise those columns are left
  * out. LinuxKit's ISO and disk formats run its mkimage containers, which
@@ -17,10 +19,11 @@
  * library: `require("@pulumi/pulumi")` alone, plus `require("pulumi-linuxkit")`,
  * plus loading the Image and QemuVm provider implementations.
  *
- * Usage: npm run build && node dist/bench/speed-bench.js
+ * Usage: npm run build && node dist/bench/speed-bench.js (BENCH_CASES=REGEX: only the
+ * build rows whose "<label> <format>" matches)
  */
 import { existsSync, mkdirSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
@@ -58,6 +61,18 @@ interface Case {
   env?: NodeJS.ProcessEnv;
   /** Leave out `--no-cache` (a cache-repo hit is a previous build). */
   reuse?: boolean;
+  /** No LinuxKit comparison (its arm64 images are not available here). */
+  oursOnly?: boolean;
+}
+
+/**
+ * nginx-like.yml for arm64: the same document with the arm64 stand-ins
+ * (`:test-arm64`) and the PL011 console, built with `--arch arm64`.
+ */
+function arm64Variant(yaml: string): string {
+  return yaml
+    .replace(/(linuxkit-test\/[a-z-]+):test$/gm, "$1:test-arm64")
+    .replace("console=tty0 console=ttyS0", "console=ttyAMA0");
 }
 
 const fmt = (s: number): string => `${s.toFixed(2)} s`;
@@ -129,6 +144,8 @@ function linuxkit(bin: string, c: Case, dir: string): Measured {
 async function buildTable(work: string): Promise<void> {
   const busybox = path.join(work, "busybox-size.yml");
   await writeFile(busybox, BUSYBOX_YAML);
+  const nginxArm64 = path.join(work, "nginx-like-arm64.yml");
+  await writeFile(nginxArm64, arm64Variant(await readFile(NGINX, "utf8")));
   const cases: Case[] = [
     { label: "nginx-like.yml", yaml: NGINX, format: "kernel+initrd" },
     { label: "busybox-size", yaml: busybox, format: "kernel+initrd" },
@@ -146,6 +163,21 @@ async function buildTable(work: string): Promise<void> {
     },
     { label: "nginx-like.yml", yaml: NGINX, format: "iso-bios" },
     { label: "nginx-like.yml", yaml: NGINX, format: "raw-bios" },
+    { label: "nginx-like.yml", yaml: NGINX, format: "iso-efi", oursOnly: true },
+    {
+      label: "nginx-like.yml for arm64, --arch arm64",
+      yaml: nginxArm64,
+      format: "kernel+initrd",
+      args: ["--arch", "arm64"],
+      oursOnly: true,
+    },
+    {
+      label: "nginx-like.yml for arm64, --arch arm64",
+      yaml: nginxArm64,
+      format: "iso-efi",
+      args: ["--arch", "arm64"],
+      oursOnly: true,
+    },
   ];
   const lk = process.env.LINUXKIT_BIN;
   const withLinuxKit = lk !== undefined && lk !== "" && existsSync(lk);
@@ -153,10 +185,13 @@ async function buildTable(work: string): Promise<void> {
   const header = ["YAML", "format", "ours wall", "ours CPU", "ours peak RSS"];
   if (withLinuxKit) header.push("LinuxKit wall", "LinuxKit CPU", "wall ratio");
   const rows: string[][] = [];
-  for (const c of cases) {
+  // BENCH_CASES: a regular expression over "<label> <format>" to run some rows only
+  const only = process.env.BENCH_CASES ? new RegExp(process.env.BENCH_CASES) : undefined;
+  for (const c of cases.filter((x) => only?.test(`${x.label} ${x.format}`) ?? true)) {
     const dir = path.join(work, "out");
     const lkDir = path.join(work, "lk-out");
-    const compare = withLinuxKit && (c.format === "kernel+initrd" || toolsPresent);
+    const compare =
+      withLinuxKit && c.oursOnly !== true && (c.format === "kernel+initrd" || toolsPresent);
     const estimated = c.format !== "kernel+initrd";
     // One warm-up run each (page cache, export caches), not counted; then
     // the two tools alternate, so load from elsewhere hits both alike.

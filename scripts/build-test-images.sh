@@ -4,7 +4,10 @@
 # compiles the builder if its sources changed, runs it. Cached: an image
 # whose content hash is unchanged is not rebuilt (a warm run takes ~1 s).
 #
-#   scripts/build-test-images.sh [--force] [--list] [NAME...]
+#   scripts/build-test-images.sh [--force] [--list] [--arch amd64|arm64|all] [NAME...]
+#
+# arm64 images (tag :test-arm64) are made from Debian's arm64 packages,
+# which scripts/fetch-debian-arm64.sh downloads and unpacks (cached).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -29,6 +32,12 @@ docker info >/dev/null 2>&1 || {
 	echo "build-test-images: no Docker engine answers (start one: dockerd >/var/log/dockerd.log 2>&1 &)" >&2
 	exit 1
 }
+
+# the arm64 packages, unless only amd64 is asked for
+case " $* " in
+*" --arch amd64 "* | *" --arch=amd64 "*) ;;
+*) sh scripts/fetch-debian-arm64.sh >/dev/null ;;
+esac
 
 # compile the builder only (test/images/tsconfig.json) when a source is newer
 out=dist/test/images/build.js

@@ -11,6 +11,9 @@ log() { printf '==> %s\n' "$*"; }
 APT_PACKAGES=(
   docker.io            # the Docker engine images come from
   qemu-system-x86      # boots what we build
+  qemu-system-arm      # boots arm64 images (qemu-system-aarch64 -machine virt)
+  qemu-efi-aarch64     # AAVMF: UEFI firmware for arm64 ISOs and disks
+  binutils             # readelf: libraries of the arm64 test-image binaries (no ldd across architectures)
   qemu-utils           # qemu-img
   busybox-static       # test images
   runc                 # test images (the guest runs containers with it)
@@ -61,7 +64,9 @@ fi
 log "compiling"
 npm run --silent build
 
-log "building the local test images (cached)"
+log "building the local test images, amd64 and arm64 (cached)"
+# arm64: Debian's arm64 packages unpacked into ~/.cache/pulumi-linuxkit/debian-arm64
+# (scripts/fetch-debian-arm64.sh; also the GRUB arm64 modules the arm64 EFI formats use)
 bash scripts/build-test-images.sh
 
 # The root program's state folder (Pulumi.yaml's local file backend).

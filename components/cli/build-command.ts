@@ -1,12 +1,13 @@
 import path from "node:path";
 
 import { parseCommandArgs } from "./argv";
+import { parseArch } from "../arch";
 import { LinuxKitError } from "../errors/errors";
 import { DEFAULT_GZIP_LEVEL, gzipLevelHint } from "../formats/blocks/gzip-level";
 import { checkSourceKind } from "../sources/choose-source";
 import { pullProgressPrinter } from "./pull-progress";
 
-export const BUILD_USAGE = `usage: pulumi-linuxkit build [--format F]... [--dir DIR] [--name NAME] [--size SIZE] [--gzip-level N] [--pull] [--no-cache] [--source docker|registry|auto] [--arch ARCH] [--cache-repo REPO] FILE.yml [MORE.yml...]
+export const BUILD_USAGE = `usage: pulumi-linuxkit build [--format F]... [--dir DIR] [--name NAME] [--size SIZE] [--gzip-level N] [--pull] [--no-cache] [--source docker|registry|auto] [--arch amd64|arm64] [--cache-repo REPO] FILE.yml [MORE.yml...]
 
 Builds a LinuxKit image from one or more YAML files (later files append to
 earlier ones; kernel settings are last-wins), with images from the Docker
@@ -19,12 +20,14 @@ engine or straight from their registries.
   --size SIZE   disk size for disk formats, e.g. 1024M or 1G
   --gzip-level N
                 gzip level of the initrd, 0 (store) to 9 (smallest); default ${DEFAULT_GZIP_LEVEL}
+  --arch A      architecture to build for: amd64 (default) or arm64 (aarch64);
+                every image must be for it (the engine is asked for that platform,
+                the registry source picks it from multi-platform indexes)
   --pull        pull images even when the engine has them
   --no-cache    build even when an identical previous build is present
   --source S    where images come from: docker (the engine), registry (their
                 registries, into the OCI cache ~/.cache/pulumi-linuxkit/oci; no
                 engine), auto (default: the engine when one answers, else registry)
-  --arch ARCH   the platform picked from multi-platform images (registry): amd64 (default)
   --cache-repo REPO
                 a registry repository of finished builds (e.g. ghcr.io/acme/lk-builds):
                 a build of the same content there is pulled instead of built; a new
@@ -70,10 +73,10 @@ export async function buildCommand(args: string[], out: (line: string) => void):
       name: { type: "string", short: "n" },
       size: { type: "string" },
       "gzip-level": { type: "string" },
+      arch: { type: "string" },
       pull: { type: "boolean" },
       "no-cache": { type: "boolean" },
       source: { type: "string" },
-      arch: { type: "string" },
       "cache-repo": { type: "string" },
     },
     BUILD_USAGE,
@@ -107,10 +110,10 @@ export async function buildCommand(args: string[], out: (line: string) => void):
     formats: choice.formats,
     diskSizeMiB: values.size === undefined ? undefined : parseSizeMiB(values.size),
     gzipLevel,
+    arch: values.arch === undefined ? undefined : parseArch(values.arch, "--arch", "USAGE"),
     pull: values.pull,
     noCache: values["no-cache"],
     sourceKind,
-    arch: values.arch,
     cacheRepo: values["cache-repo"],
     cachedTagsWhenUnreachable: true,
     log: out,

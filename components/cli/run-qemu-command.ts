@@ -1,16 +1,22 @@
 import { spawn } from "node:child_process";
 
+import { parseArch } from "../arch";
 import { LinuxKitError } from "../errors/errors";
 import { chooseAccel, type QemuAccelChoice } from "../qemu/accel";
-import { findBootMedia, findOvmf } from "../qemu/boot-media";
+import { findBootMedia, findOvmf, firmwareMissing } from "../qemu/boot-media";
+import { guestArch } from "../qemu/guest-arch";
 import { buildQemuArgs, type PortForward } from "../qemu/qemu-args";
+import { QEMU_MACHINES } from "../qemu/qemu-machines";
 import { parseCommandArgs } from "./argv";
 
-export const RUN_QEMU_USAGE = `usage: pulumi-linuxkit run qemu [--accel auto|kvm|tcg] [--mem MB] [--cpus N] [--publish HOST:GUEST]... [--uefi] [--cmdline-append TEXT] PREFIX
+export const RUN_QEMU_USAGE = `usage: pulumi-linuxkit run qemu [--accel auto|kvm|tcg] [--mem MB] [--cpus N] [--publish HOST:GUEST]... [--uefi] [--arch amd64|arm64] [--cmdline-append TEXT] PREFIX
 
 Boots what \`build\` wrote for PREFIX (PREFIX-kernel + PREFIX-initrd.img +
 PREFIX-cmdline, or PREFIX.iso, PREFIX.qcow2, ...) with the serial console
-on this terminal (Ctrl-A X quits qemu). LINUXKIT_QEMU_ACCEL overrides --accel.`;
+on this terminal (Ctrl-A X quits qemu). LINUXKIT_QEMU_ACCEL overrides --accel.
+--arch defaults to what the build was for (its manifest, else the kernel's
+header): arm64 runs qemu-system-aarch64 -machine virt, ISOs and disks with
+AAVMF (UEFI), console ttyAMA0.`;
 
 /** `8080:80` or `8080:80/udp` → a forward on 127.0.0.1. */
 export function parsePublish(text: string): PortForward {
@@ -39,6 +45,7 @@ export async function runQemuCommand(args: string[]): Promise<number> {
       cpus: { type: "string" },
       publish: { type: "string", multiple: true },
       uefi: { type: "boolean" },
+      arch: { type: "string" },
       "cmdline-append": { type: "string" },
     },
     RUN_QEMU_USAGE,
@@ -53,17 +60,20 @@ export async function runQemuCommand(args: string[]): Promise<number> {
       hint: RUN_QEMU_USAGE,
     });
   }
-  const media = findBootMedia(prefix, { uefi: values.uefi });
+  let media = findBootMedia(prefix, { uefi: values.uefi });
+  const arch =
+    values.arch === undefined
+      ? guestArch(prefix, media.kind === "kernel+initrd" ? media.kernel : undefined)
+      : parseArch(values.arch, "--arch", "USAGE");
+  const machine = QEMU_MACHINES[arch];
+  // a machine without BIOS boots every ISO and disk through UEFI
+  if (media.kind !== "kernel+initrd" && !machine.biosBoot) media = { ...media, uefi: true };
   if (media.kind === "kernel+initrd" && values["cmdline-append"]) {
     media.cmdline = `${media.cmdline} ${values["cmdline-append"]}`.trim();
   }
   const needsOvmf = media.kind !== "kernel+initrd" && media.uefi === true;
-  const ovmf = needsOvmf ? findOvmf() : undefined;
-  if (needsOvmf && ovmf === undefined) {
-    throw new LinuxKitError("TOOL_MISSING", "EFI boot needs the OVMF firmware", {
-      hint: "apt-get install ovmf",
-    });
-  }
+  const ovmf = needsOvmf ? findOvmf(arch) : undefined;
+  if (needsOvmf && ovmf === undefined) throw firmwareMissing(arch);
   const memoryMiB = values.mem === undefined ? 1024 : Number(values.mem);
   const cpus = values.cpus === undefined ? 1 : Number(values.cpus);
   if (!Number.isInteger(memoryMiB) || memoryMiB < 64) {
@@ -80,6 +90,7 @@ export async function runQemuCommand(args: string[]): Promise<number> {
   }
   const qemuArgs = buildQemuArgs({
     media,
+    arch,
     accel: chooseAccel(accelChoice),
     memoryMiB,
     cpus,
@@ -88,7 +99,7 @@ export async function runQemuCommand(args: string[]): Promise<number> {
     ovmfCode: ovmf,
   });
   return new Promise((resolve, reject) => {
-    const child = spawn("qemu-system-x86_64", qemuArgs, { stdio: "inherit" });
+    const child = spawn(machine.binary, qemuArgs, { stdio: "inherit" });
     // qemu is this command's VM: a signal to us stops it too, never leaving it behind.
     const forward = (signal: NodeJS.Signals) => () =>
       void child.kill(signal === "SIGHUP" ? "SIGTERM" : signal);
@@ -97,8 +108,8 @@ export async function runQemuCommand(args: string[]): Promise<number> {
     child.on("error", (e: NodeJS.ErrnoException) =>
       reject(
         e.code === "ENOENT"
-          ? new LinuxKitError("TOOL_MISSING", "qemu-system-x86_64 not found", {
-              hint: "apt-get install qemu-system-x86",
+          ? new LinuxKitError("TOOL_MISSING", `${machine.binary} not found`, {
+              hint: `apt-get install ${machine.debianPackage}`,
             })
           : e,
       ),

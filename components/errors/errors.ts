@@ -10,6 +10,7 @@ export type LinuxKitErrorCode =
   | "SPEC_MERGE"
   | "IMAGE_NOT_FOUND"
   | "IMAGE_PULL"
+  | "IMAGE_PLATFORM"
   | "DOCKER_UNREACHABLE"
   | "REGISTRY_UNREACHABLE"
   | "FILE_SOURCE"

@@ -24,6 +24,8 @@ import { kernelSquashfsFormat } from "./writers/kernel-squashfs";
 import { dockerFormat } from "./writers/docker";
 import { requireTool } from "./blocks/tools";
 import type { Artifact, FormatContext, OutputFormat } from "./blocks/types";
+import { DEFAULT_ARCH, type Arch } from "../arch";
+import { formatArchError, formatBuildsFor } from "./format-arches";
 
 export type {
   Artifact,
@@ -73,18 +75,27 @@ export function formatNames(): string[] {
  * Throws FORMAT_UNKNOWN (one error per bad name, all at once) so a build
  * can fail before any work starts.
  */
-export function validateFormats(names: readonly string[]): string[] {
-  return resolveFormats(names).map((f) => f.name);
+export function validateFormats(names: readonly string[], arch: Arch = DEFAULT_ARCH): string[] {
+  return resolveFormats(names, arch).map((f) => f.name);
 }
 
-/** Like {@link validateFormats}, returning the table rows. */
-export function resolveFormats(names: readonly string[]): OutputFormat[] {
+/**
+ * Like {@link validateFormats}, returning the table rows. A format that
+ * cannot be built for `arch` is an error naming the alternative
+ * (format-arches.ts).
+ */
+export function resolveFormats(
+  names: readonly string[],
+  arch: Arch = DEFAULT_ARCH,
+): OutputFormat[] {
   const valid = formatNames().join(", ");
   const found: OutputFormat[] = [];
   const errors: LinuxKitError[] = [];
   for (const name of new Set(names)) {
     const format = formatTable.get(name);
-    if (format !== undefined) {
+    if (format !== undefined && !formatBuildsFor(name, arch)) {
+      errors.push(formatArchError(name, arch));
+    } else if (format !== undefined) {
       found.push(format);
     } else if (PLANNED_FORMATS.includes(name)) {
       errors.push(
@@ -128,10 +139,14 @@ export function resolveFormats(names: readonly string[]): OutputFormat[] {
   return found;
 }
 
-/** Checks that every command the formats need is installed (TOOL_MISSING otherwise). */
-export async function checkFormatTools(formats: readonly OutputFormat[]): Promise<void> {
+/** Checks that every command the formats need for `arch` is installed (TOOL_MISSING otherwise). */
+export async function checkFormatTools(
+  formats: readonly OutputFormat[],
+  arch: Arch = DEFAULT_ARCH,
+): Promise<void> {
   for (const f of formats) {
-    for (const tool of f.requiredTools ?? []) await requireTool(tool.command, tool.debianPackage);
+    const tools = f.requiredToolsFor?.(arch) ?? f.requiredTools ?? [];
+    for (const tool of tools) await requireTool(tool.command, tool.debianPackage);
   }
 }
 
@@ -143,15 +158,16 @@ export async function writeFormats(
   names: readonly string[],
   ctx: FormatContext,
 ): Promise<Artifact[]> {
-  const formats = resolveFormats(names);
-  await checkFormatTools(formats);
+  const arch = ctx.arch ?? DEFAULT_ARCH;
+  const formats = resolveFormats(names, arch);
+  await checkFormatTools(formats, arch);
   return writeResolvedFormats(formats, ctx);
 }
 
 /**
- * Writes each of `formats` (already resolved and their tools checked) in
- * turn. Errors other than LinuxKitErrors and aborts are wrapped as BUILD
- * errors naming the format.
+ * Writes each of `formats` (already resolved for `ctx.arch` and their
+ * tools checked) in turn. Errors other than LinuxKitErrors and aborts are
+ * wrapped as BUILD errors naming the format.
  */
 export async function writeResolvedFormats(
   formats: readonly OutputFormat[],

@@ -35,6 +35,8 @@ export interface BuildManifest {
   /** Image reference → content id used. */
   images: Record<string, string>;
   cmdline: string;
+  /** The architecture built for; absent for amd64 (and in manifests of older builds). */
+  arch?: "arm64";
 }
 
 /** Where the manifest of build `name` lives. */

@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 
+import { DEFAULT_ARCH, type Arch } from "../arch";
 import { LinuxKitError } from "../errors/errors";
 import { makeBootPayload } from "../formats/blocks/boot-payload";
 import { checkGzipLevel, DEFAULT_GZIP_LEVEL } from "../formats/blocks/gzip-level";
@@ -58,6 +59,13 @@ export interface BuildRequest {
   formats?: string[];
   /** Disk size in MiB for disk formats. */
   diskSizeMiB?: number;
+  /**
+   * The architecture to build for (LinuxKit's `build --arch`). Every image
+   * must be for it (the engine is asked for that platform; the registry
+   * source picks it from multi-platform indexes); formats that cannot boot
+   * it are refused. Default amd64.
+   */
+  arch?: Arch;
   /** gzip level 0-9 of the initrd (and the gcp format's tar.gz). Default {@link DEFAULT_GZIP_LEVEL}. */
   gzipLevel?: number;
   /** Always pull images, even when present. */
@@ -68,8 +76,6 @@ export interface BuildRequest {
   signal?: AbortSignal;
   /** Where images come from when no `source` is given: `docker`, `registry` or `auto` (default). */
   sourceKind?: SourceKind;
-  /** The architecture images are chosen for from a multi-platform index (registry source). Default amd64. */
-  arch?: string;
   /** The registry source's OCI cache folder (default ~/.cache/pulumi-linuxkit/oci). */
   ociCacheDir?: string;
   /**
@@ -105,6 +111,8 @@ export function contentDirName(cacheKey: string): string {
 export interface BuildResult {
   /** Content key: equal keys mean byte-identical artifacts. */
   cacheKey: string;
+  /** The architecture built for. */
+  arch: Arch;
   /** Where the artifacts are. */
   outputDir: string;
   /** True when a previous build with the same key was reused and nothing was built. */
@@ -257,6 +265,7 @@ async function pushToRepo(
 /** What a build of a request would produce, known without building. */
 export interface BuildPlan {
   formats: string[];
+  arch: Arch;
   cacheKey: string;
   specHash: string;
   images: Map<string, ResolvedImage>;
@@ -287,9 +296,9 @@ export async function planBuild(req: BuildRequest, options: PlanOptions = {}): P
   return planWith(req, formats, req.source ?? (await requestSource(req, { quiet: true })), options);
 }
 
-/** The request's formats (explicit, else `outputs:`, else kernel+initrd), validated. */
+/** The request's formats (explicit, else `outputs:`, else kernel+initrd), validated for its arch. */
 function requestFormats(req: BuildRequest): OutputFormat[] {
-  return resolveFormats(chooseFormats(req.formats, req.spec).formats);
+  return resolveFormats(chooseFormats(req.formats, req.spec).formats, req.arch ?? DEFAULT_ARCH);
 }
 
 /** {@link planBuild} for formats already chosen and validated, from `source`. */
@@ -299,11 +308,13 @@ async function planWith(
   source: ImageSource,
   options: PlanOptions = {},
 ): Promise<BuildPlan> {
+  const arch = req.arch ?? DEFAULT_ARCH;
   const formats = chosen.map((f) => f.name);
   const specHash = canonicalSpecHash(req.spec);
   const images = await resolveImages(req.spec, source, {
     pull: options.offline ? false : req.pull,
     offline: options.offline,
+    arch,
     locations: req.locations,
     onProgress: req.onPullProgress,
     lastKnownIds: options.offline ? options.lastKnownIds : undefined,
@@ -319,6 +330,8 @@ async function planWith(
     options: {
       diskSizeMiB: req.diskSizeMiB ?? null,
       gzipLevel: checkGzipLevel(req.gzipLevel ?? DEFAULT_GZIP_LEVEL),
+      // amd64 keys stay what they were before other architectures existed
+      ...(arch === DEFAULT_ARCH ? {} : { arch }),
     },
     baseDir: req.baseDir,
   });
@@ -327,6 +340,7 @@ async function planWith(
     : path.resolve(req.outputDir);
   return {
     formats,
+    arch,
     cacheKey,
     specHash,
     images,
@@ -379,8 +393,9 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   const log = req.log ?? (() => undefined);
   const { signal } = req;
   const timer = new StageTimer();
+  const arch = req.arch ?? DEFAULT_ARCH;
   const formats = requestFormats(req);
-  await checkFormatTools(formats);
+  await checkFormatTools(formats, arch);
   timer.mark("tools");
 
   const source = req.source ?? (await requestSource(req));
@@ -397,6 +412,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     log(`Up to date: ${previous.artifacts.map((a) => a.file).join(" ")}`);
     return {
       cacheKey,
+      arch,
       outputDir,
       cached: true,
       artifacts: withPaths(outputDir, previous),
@@ -412,6 +428,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     if (fetched !== undefined) {
       return {
         cacheKey,
+        arch,
         outputDir,
         cached: true,
         fromCacheRepo: true,
@@ -463,6 +480,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
         tmpDir: scratch,
         signal,
         log,
+        arch,
         options: { diskSizeMiB: req.diskSizeMiB, gzipLevel: req.gzipLevel },
       };
       log("Create outputs:");
@@ -489,6 +507,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
       artifacts: records,
       images: imageIds,
       cmdline,
+      ...(arch === "arm64" ? { arch } : {}),
     };
     await writeManifest(outputDir, manifest);
     timer.mark("publish");
@@ -496,6 +515,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     timer.report();
     return {
       cacheKey,
+      arch,
       outputDir,
       cached: false,
       artifacts: withPaths(outputDir, manifest),

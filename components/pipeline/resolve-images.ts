@@ -1,3 +1,4 @@
+import type { Arch } from "../arch";
 import { LinuxKitError } from "../errors/errors";
 import type { ImageSource, PullProgress, ResolvedImage } from "../sources/image-source";
 import type { SpecLocations } from "../config/locations";
@@ -14,6 +15,8 @@ export async function resolveImages(
   options: {
     pull?: boolean;
     offline?: boolean;
+    /** The architecture every image must be for. */
+    arch?: Arch;
     locations?: SpecLocations;
     onProgress?: (p: PullProgress) => void;
     /** Ids to keep, with a warning, for references whose registry cannot be reached. */
@@ -30,6 +33,7 @@ export async function resolveImages(
         await source.resolve(ref, {
           pull: options.pull,
           offline: options.offline,
+          arch: options.arch,
           onProgress: options.onProgress,
         }),
       );

@@ -1,18 +1,24 @@
 import { existsSync, readFileSync } from "node:fs";
 
+import { DEFAULT_ARCH, type Arch } from "../arch";
 import { LinuxKitError } from "../errors/errors";
 import type { BootMedia } from "./qemu-args";
+import { QEMU_MACHINES } from "./qemu-machines";
 
-/** Debian's OVMF firmware, first match wins. */
-export const OVMF_CANDIDATES = [
-  "/usr/share/OVMF/OVMF_CODE.fd",
-  "/usr/share/OVMF/OVMF_CODE_4M.fd",
-  "/usr/share/ovmf/OVMF.fd",
-  "/usr/share/qemu/OVMF.fd",
-];
+/** Debian's OVMF firmware (amd64), first match wins. */
+export const OVMF_CANDIDATES = QEMU_MACHINES.amd64.firmware.candidates;
 
-export function findOvmf(): string | undefined {
-  return OVMF_CANDIDATES.find((p) => existsSync(p));
+/** The UEFI firmware code of `arch` (OVMF, AAVMF), or undefined when none is installed. */
+export function findOvmf(arch: Arch = DEFAULT_ARCH): string | undefined {
+  return QEMU_MACHINES[arch].firmware.candidates.find((p) => existsSync(p));
+}
+
+/** TOOL_MISSING naming the firmware package of `arch`. */
+export function firmwareMissing(arch: Arch = DEFAULT_ARCH): LinuxKitError {
+  const fw = QEMU_MACHINES[arch].firmware;
+  return new LinuxKitError("TOOL_MISSING", `EFI boot needs the ${fw.name} firmware`, {
+    hint: `apt-get install ${fw.debianPackage} (looked in ${fw.candidates.join(", ")})`,
+  });
 }
 
 /**

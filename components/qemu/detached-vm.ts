@@ -2,8 +2,10 @@ import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 
+import { DEFAULT_ARCH, type Arch } from "../arch";
 import { chooseAccel, type QemuAccelChoice } from "./accel";
-import { findOvmf } from "./boot-media";
+import { findOvmf, firmwareMissing } from "./boot-media";
+import { QEMU_MACHINES } from "./qemu-machines";
 import { isSameProcess } from "./process-identity";
 import type { BootMedia, PortForward } from "./qemu-args";
 import { tailLines } from "./readiness";
@@ -32,6 +34,8 @@ export interface DetachedVmRequest {
   memoryMiB: number;
   cpus: number;
   forwards: PortForward[];
+  /** The guest's architecture. Default amd64. */
+  arch?: Arch;
 }
 
 /** The string in qemu's `-name` that identifies the VM's process. */
@@ -62,11 +66,19 @@ export async function startDetachedVm(req: DetachedVmRequest): Promise<DetachedV
   const instanceId = randomBytes(6).toString("hex");
   const vmDir = path.join(req.parentDir, `${req.prefix}-${instanceId}`);
   const accel = chooseAccel(req.accel);
-  const ovmf = req.media.kind !== "kernel+initrd" && req.media.uefi ? findOvmf() : undefined;
+  const arch = req.arch ?? DEFAULT_ARCH;
+  let media = req.media;
+  // a machine without BIOS boots every ISO and disk through UEFI
+  if (media.kind !== "kernel+initrd" && !QEMU_MACHINES[arch].biosBoot)
+    media = { ...media, uefi: true };
+  const needsFirmware = media.kind !== "kernel+initrd" && media.uefi === true;
+  const ovmf = needsFirmware ? findOvmf(arch) : undefined;
+  if (needsFirmware && ovmf === undefined) throw firmwareMissing(arch);
   const vm = await launchVm({
     vmDir: path.resolve(vmDir),
     marker: vmMarker(instanceId),
-    media: resolveMedia(req.media),
+    arch,
+    media: resolveMedia(media),
     accel,
     memoryMiB: req.memoryMiB,
     cpus: req.cpus,

@@ -1,4 +1,6 @@
+import { DEFAULT_ARCH, type Arch } from "../arch";
 import type { QemuAccel } from "./accel";
+import { QEMU_MACHINES } from "./qemu-machines";
 
 /** A port forwarded from the host's loopback into the guest (qemu user networking). */
 export interface PortForward {
@@ -17,6 +19,8 @@ export type BootMedia =
 
 export interface QemuConfig {
   media: BootMedia;
+  /** The guest's architecture: picks the qemu machine (qemu-machines.ts). Default amd64. */
+  arch?: Arch;
   accel: QemuAccel;
   /** Guest memory in MiB. Default 1024. */
   memoryMiB?: number;
@@ -31,7 +35,7 @@ export interface QemuConfig {
   /** Port forwards; user networking is on whenever networking is not `none`. */
   forwards?: PortForward[];
   networking?: "user" | "none";
-  /** OVMF firmware code for EFI media. */
+  /** UEFI firmware code for EFI media (OVMF for amd64, AAVMF for arm64). */
   ovmfCode?: string;
   /** Daemonize qemu (detached VMs). */
   daemonize?: boolean;
@@ -39,12 +43,18 @@ export interface QemuConfig {
   name?: string;
 }
 
-/** The qemu-system-x86_64 argument list for a config: pure, so it is testable. */
+/**
+ * The argument list of the architecture's qemu (`qemuBinary(arch)`) for a
+ * config: pure, so it is testable. What differs between architectures
+ * (machine, CPU, CD-ROM attachment) comes from {@link QEMU_MACHINES}.
+ */
 export function buildQemuArgs(c: QemuConfig): string[] {
+  const machine = QEMU_MACHINES[c.arch ?? DEFAULT_ARCH];
   const args: string[] = [];
   if (c.name) args.push("-name", c.name);
-  args.push("-machine", c.accel === "kvm" ? "pc,accel=kvm" : "pc,accel=tcg");
-  if (c.accel === "kvm") args.push("-cpu", "host");
+  args.push("-machine", `${machine.machine},accel=${c.accel}`);
+  const cpu = machine.cpu[c.accel];
+  if (cpu !== undefined) args.push("-cpu", cpu);
   args.push("-m", String(c.memoryMiB ?? 1024), "-smp", String(c.cpus ?? 1));
   // -nographic cannot be combined with -daemonize; without a display the serial port is the console either way.
   args.push(
@@ -71,15 +81,20 @@ export function buildQemuArgs(c: QemuConfig): string[] {
   const m = c.media;
   const uefi = m.kind !== "kernel+initrd" && m.uefi === true;
   if (uefi) {
-    if (!c.ovmfCode) throw new Error("EFI media need ovmfCode (the OVMF firmware path)");
+    if (!c.ovmfCode)
+      throw new Error(`EFI media need ovmfCode (the ${machine.firmware.name} firmware path)`);
     args.push("-drive", `if=pflash,format=raw,readonly=on,file=${c.ovmfCode}`);
+  } else if (m.kind !== "kernel+initrd" && !machine.biosBoot) {
+    throw new Error(
+      `${machine.binary} boots ${m.kind === "iso" ? "ISOs" : "disks"} with UEFI only: set uefi`,
+    );
   }
   switch (m.kind) {
     case "kernel+initrd":
       args.push("-kernel", m.kernel, "-initrd", m.initrd, "-append", m.cmdline);
       break;
     case "iso":
-      args.push("-cdrom", m.path, "-boot", "d");
+      args.push(...machine.cdrom(m.path));
       break;
     case "disk":
       args.push("-drive", `file=${m.path},format=${m.format},if=virtio`, "-boot", "c");

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 
+import { DEFAULT_ARCH, type Arch } from "../arch";
 import { LinuxKitError } from "../errors/errors";
 import type { QemuAccel } from "./accel";
 import {
@@ -12,6 +13,7 @@ import {
 } from "./process-identity";
 import { buildQemuArgs, type BootMedia, type PortForward } from "./qemu-args";
 import { qmpCommands } from "./qmp-client";
+import { QEMU_MACHINES } from "./qemu-machines";
 
 export interface LaunchRequest {
   /** Folder for this VM's pidfile, QMP socket and console log. */
@@ -24,6 +26,8 @@ export interface LaunchRequest {
   cpus: number;
   forwards: PortForward[];
   ovmfCode?: string;
+  /** The guest's architecture (qemu-machines.ts). Default amd64. */
+  arch?: Arch;
 }
 
 export interface RunningVm extends ProcessIdentity {
@@ -60,10 +64,11 @@ export async function launchVm(req: LaunchRequest): Promise<RunningVm> {
     daemonize: true,
     forwards: req.forwards,
     ovmfCode: req.ovmfCode,
+    arch: req.arch,
   });
   await writeFile(path.join(req.vmDir, "qemu.args.json"), `${JSON.stringify(args, null, 2)}\n`);
   try {
-    await startDaemon(args);
+    await startDaemon(args, req.arch ?? DEFAULT_ARCH);
   } catch (e) {
     // qemu never ran: leave no state folder behind.
     await rm(req.vmDir, { recursive: true, force: true });
@@ -80,15 +85,16 @@ export async function launchVm(req: LaunchRequest): Promise<RunningVm> {
 }
 
 /** Runs qemu with `-daemonize`: resolves when the daemon is up, rejects with qemu's own words. */
-function startDaemon(args: string[]): Promise<void> {
+function startDaemon(args: string[], arch: Arch): Promise<void> {
+  const machine = QEMU_MACHINES[arch];
   return new Promise<void>((resolve, reject) => {
-    execFile("qemu-system-x86_64", args, { timeout: 60_000 }, (err, _stdout, stderr) => {
+    execFile(machine.binary, args, { timeout: 60_000 }, (err, _stdout, stderr) => {
       if (!err) return resolve();
       const e = err as NodeJS.ErrnoException;
       if (e.code === "ENOENT") {
         reject(
-          new LinuxKitError("TOOL_MISSING", "qemu-system-x86_64 not found", {
-            hint: "apt-get install qemu-system-x86",
+          new LinuxKitError("TOOL_MISSING", `${machine.binary} not found`, {
+            hint: `apt-get install ${machine.debianPackage}`,
           }),
         );
         return;
@@ -99,7 +105,7 @@ function startDaemon(args: string[]): Promise<void> {
         new LinuxKitError("QEMU", `qemu failed to start: ${msg}`, {
           hint: portInUse
             ? "a forwarded host port is already in use: pick another hostPort"
-            : "check the boot media paths and that qemu-system-x86 is installed",
+            : `check the boot media paths and that ${machine.debianPackage} is installed`,
         }),
       );
     });

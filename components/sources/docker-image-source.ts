@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
 
+import { ARCH_TABLE, archOfImage, type Arch } from "../arch";
 import { LinuxKitError } from "../errors/errors";
 import { registryAuthFor } from "./docker-auth";
 import { engineMessage, engineUnreachable, isEngineUnreachable } from "./docker-errors";
@@ -65,8 +66,10 @@ export class DockerImageSource implements ImageSource {
         hint: "it will be pulled by the build; or load it locally (`docker load`/`docker import`)",
       });
     }
+    let pulled = false;
     if (info === undefined) {
-      await this.pull(parsed, ref, options.onProgress);
+      await this.pull(parsed, ref, options.onProgress, options.arch);
+      pulled = true;
       info = await this.inspect(name, ref);
       if (info === undefined) {
         throw new LinuxKitError("IMAGE_NOT_FOUND", `image ${ref} is still missing after a pull`, {
@@ -74,6 +77,7 @@ export class DockerImageSource implements ImageSource {
         });
       }
     }
+    if (options.arch !== undefined) checkArchitecture(ref, info.Architecture, options.arch, pulled);
     const config = info.Config ?? {};
     return {
       ref,
@@ -133,27 +137,47 @@ export class DockerImageSource implements ImageSource {
     parsed: ImageRef,
     ref: string,
     onProgress?: (p: PullProgress) => void,
+    arch?: Arch,
   ): Promise<void> {
     const { tag, digest, ...repository } = parsed;
     // the engine takes a digest where a tag goes
     const at = digest ?? tag ?? "latest";
     const auth = await registryAuthFor(parsed.domain);
     try {
-      await this.engine.pullImage(familiarImageRef(repository), at, auth, (ev) =>
-        onProgress?.({
-          ref,
-          status: `${ev.id ? `${ev.id}: ` : ""}${ev.status ?? ""}`,
-          detail: ev.progress,
-        }),
+      await this.engine.pullImage(
+        familiarImageRef(repository),
+        at,
+        auth,
+        (ev) =>
+          onProgress?.({
+            ref,
+            status: `${ev.id ? `${ev.id}: ` : ""}${ev.status ?? ""}`,
+            detail: ev.progress,
+          }),
+        arch === undefined ? undefined : ARCH_TABLE[arch].platform,
       );
     } catch (e) {
-      throw this.pullError(e, ref);
+      throw this.pullError(e, ref, arch);
     }
   }
 
-  private pullError(e: unknown, ref: string): LinuxKitError {
+  private pullError(e: unknown, ref: string, arch?: Arch): LinuxKitError {
     if (isEngineUnreachable(e)) return engineUnreachable(e, this.engine.endpoint);
     const msg = engineMessage(e);
+    if (
+      arch !== undefined &&
+      /no matching manifest|does not match the specified platform/i.test(msg)
+    ) {
+      return new LinuxKitError(
+        "IMAGE_PLATFORM",
+        `image ${ref} has no ${ARCH_TABLE[arch].platform} variant: ${msg}`,
+        {
+          image: ref,
+          hint: `use an image published for ${ARCH_TABLE[arch].platform}, or build for the architecture it has`,
+          cause: e,
+        },
+      );
+    }
     const status = (e as { statusCode?: number }).statusCode;
     const parsed = parseImageRef(ref);
     const full = typeof parsed === "string" ? ref : formatImageRef(parsed);
@@ -203,4 +227,33 @@ export class DockerImageSource implements ImageSource {
       },
     );
   }
+}
+
+/**
+ * IMAGE_PLATFORM unless the engine's image is for `arch`. This engine
+ * keeps one platform per tag (the classic image store), so an image of
+ * another architecture under the tag is not replaced behind the user's
+ * back: the hint says how to pull the wanted platform explicitly.
+ */
+export function checkArchitecture(
+  ref: string,
+  architecture: string | undefined,
+  arch: Arch,
+  pulled: boolean,
+): void {
+  const actual = archOfImage(architecture);
+  if (actual === arch) return;
+  const platform = ARCH_TABLE[arch].platform;
+  throw new LinuxKitError(
+    "IMAGE_PLATFORM",
+    `image ${ref} is for ${architecture ? `linux/${architecture}` : "an unknown architecture"}, not ${platform}` +
+      (pulled ? " (the registry gave no other platform)" : " (as the Docker engine holds it)"),
+    {
+      image: ref,
+      hint: pulled
+        ? `use an image published for ${platform}, or build for the architecture it has (--arch ${actual ?? architecture})`
+        : `pull the ${platform} variant (\`docker pull --platform ${platform} ${ref}\`, or build with --pull), ` +
+          `use a tag that holds ${platform}, or build for ${actual ?? architecture} (--arch)`,
+    },
+  );
 }

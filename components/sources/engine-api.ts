@@ -64,8 +64,10 @@ export class EngineApiClient implements Engine {
     tag: string,
     auth: RegistryAuth | undefined,
     onEvent?: (event: PullEvent) => void,
+    platform?: string,
   ): Promise<void> {
-    const where = `/images/create?${new URLSearchParams({ fromImage, tag }).toString()}`;
+    const query = new URLSearchParams({ fromImage, tag, ...(platform ? { platform } : {}) });
+    const where = `/images/create?${query.toString()}`;
     const headers: Record<string, string> = auth
       ? { "X-Registry-Auth": registryAuthHeader(auth) }
       : {};

@@ -36,10 +36,12 @@ export class DockerodeEngine implements Engine {
     tag: string,
     auth: RegistryAuth | undefined,
     onEvent?: (event: PullEvent) => void,
+    platform?: string,
   ): Promise<void> {
+    const query = { fromImage, tag, ...(platform ? { platform } : {}) };
     const stream = auth
-      ? await this.docker.createImage(auth, { fromImage, tag })
-      : await this.docker.createImage({ fromImage, tag });
+      ? await this.docker.createImage(auth, query)
+      : await this.docker.createImage(query);
     await followPull(stream as Readable, onEvent);
   }
 }

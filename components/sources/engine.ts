@@ -41,12 +41,15 @@ export interface Engine {
   /**
    * Pulls `fromImage` (a name without tag) at `tag` (a tag or a
    * `sha256:` digest), reporting each progress line; rejects on an error
-   * line or when the engine refuses.
+   * line or when the engine refuses. With `platform` (`linux/arm64`) the
+   * engine picks that entry of a multi-platform index (`docker pull
+   * --platform`).
    */
   pullImage(
     fromImage: string,
     tag: string,
     auth: RegistryAuth | undefined,
     onEvent?: (event: PullEvent) => void,
+    platform?: string,
   ): Promise<void>;
 }

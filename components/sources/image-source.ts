@@ -1,5 +1,7 @@
 import type { Readable } from "node:stream";
 
+import type { Arch } from "../arch";
+
 /** Everything the build needs to know about one image, read once. */
 export interface ResolvedImage {
   /** The reference as the YAML wrote it. */
@@ -29,6 +31,12 @@ export interface ResolveOptions {
   /** Never pull: a missing image is an IMAGE_NOT_FOUND error (used by previews and diffs). */
   offline?: boolean;
   onProgress?: (p: PullProgress) => void;
+  /**
+   * The architecture the image must be for: a pull asks for that platform,
+   * and an image of another architecture is an IMAGE_PLATFORM error naming
+   * it. Unset: whatever the source has.
+   */
+  arch?: Arch;
 }
 
 /**

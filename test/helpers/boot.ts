@@ -11,7 +11,10 @@ import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 
-import { buildQemuArgs, type PortForward } from "../../components/qemu/qemu-args";
+import type { Arch } from "../../components/arch";
+import { findOvmf } from "../../components/qemu/boot-media";
+import { buildQemuArgs, type BootMedia, type PortForward } from "../../components/qemu/qemu-args";
+import { QEMU_MACHINES } from "../../components/qemu/qemu-machines";
 import { repoRoot } from "./paths";
 import {
   launchQemu,
@@ -26,10 +29,14 @@ export { describeExit, type QemuExit } from "./qemu-launch";
 const execFileAsync = promisify(execFile);
 
 export interface BootOptions {
-  kernel: string;
-  initrd: string;
+  kernel?: string;
+  initrd?: string;
   /** The full kernel command line (the build's cmdline plus any test switches). */
-  cmdline: string;
+  cmdline?: string;
+  /** Boot this ISO or disk instead of kernel+initrd (EFI media get the architecture's firmware). */
+  media?: BootMedia;
+  /** The guest's architecture (qemu-machines.ts). Default amd64. */
+  arch?: Arch;
   /** Guest memory in MiB. Default 1024. */
   memoryMiB?: number;
   /** Host loopback ports forwarded into the guest. */
@@ -43,21 +50,35 @@ export type BootedGuest = QemuGuest;
 
 export type BootResult = QemuRunResult;
 
-/** The launch of a kernel+initrd boot: the product's qemu arguments with TCG and a stdio console. */
+/**
+ * The launch of a boot: the product's qemu arguments for the guest's
+ * architecture with TCG and a stdio console; EFI media get that
+ * architecture's firmware (OVMF, AAVMF).
+ */
 function launchOptions(options: BootOptions): QemuLaunchOptions {
+  const media: BootMedia = options.media ?? {
+    kind: "kernel+initrd",
+    kernel: options.kernel ?? "",
+    initrd: options.initrd ?? "",
+    cmdline: options.cmdline ?? "",
+  };
+  const uefi = media.kind !== "kernel+initrd" && media.uefi === true;
   const args = buildQemuArgs({
-    media: {
-      kind: "kernel+initrd",
-      kernel: options.kernel,
-      initrd: options.initrd,
-      cmdline: options.cmdline,
-    },
+    media,
+    arch: options.arch,
     accel: "tcg",
     memoryMiB: options.memoryMiB ?? 1024,
     console: { kind: "stdio" },
     forwards: options.forwards,
+    ovmfCode: uefi ? findOvmf(options.arch) : undefined,
   });
-  return { args, consoleFile: options.consoleFile };
+  return {
+    args,
+    binary: QEMU_MACHINES[options.arch ?? "amd64"].binary,
+    consoleFile: options.consoleFile,
+    // firmware and GRUB draw with escape sequences, not always in UTF-8
+    ...(uefi ? { encoding: "latin1" as const, stripAnsi: true } : {}),
+  };
 }
 
 /** Starts qemu; the caller must `stop()` it in a `finally`. */

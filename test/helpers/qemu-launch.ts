@@ -12,8 +12,10 @@ import { writeFileSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 
 export interface QemuLaunchOptions {
-  /** qemu-system-x86_64's arguments; they must select TCG (`-accel tcg` or `accel=tcg`). */
+  /** qemu's arguments; they must select TCG (`-accel tcg` or `accel=tcg`). */
   args: readonly string[];
+  /** The qemu command. Default `qemu-system-x86_64` (arm64: `qemu-system-aarch64`). */
+  binary?: string;
   /** How console bytes become text: firmware output is not always UTF-8. Default "utf8". */
   encoding?: "utf8" | "latin1";
   /** Drop ANSI escape sequences (firmware and GRUB draw menus with them). Default false. */
@@ -65,7 +67,7 @@ export class QemuGuest {
       throw new Error(
         `boot tests run qemu with TCG: add "-accel tcg" to ${JSON.stringify(options.args.join(" "))}`,
       );
-    this.child = spawn("qemu-system-x86_64", [...options.args], {
+    this.child = spawn(options.binary ?? "qemu-system-x86_64", [...options.args], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     running.add(this.child);

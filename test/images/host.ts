@@ -48,26 +48,34 @@ export interface Kernel {
 }
 
 /**
- * The kernel to package: `$LINUXKIT_TEST_KERNEL_VERSION` if set, else the
- * newest `/boot/vmlinuz-*-cloud-amd64` with a matching `/lib/modules` dir.
+ * The kernel to package from the Debian tree at `root` (`/`: this machine):
+ * `$LINUXKIT_TEST_KERNEL_VERSION` if set (host only), else the newest
+ * `boot/vmlinuz-*-<flavour>` with a matching `lib/modules` dir.
  */
-export function findKernel(): Kernel {
-  const wanted = process.env.LINUXKIT_TEST_KERNEL_VERSION;
-  const versions = readdirSync("/boot")
+export function findKernel(root = "/", flavour = "cloud-amd64"): Kernel {
+  const wanted = root === "/" ? process.env.LINUXKIT_TEST_KERNEL_VERSION : undefined;
+  const versions = readdirSync(path.join(root, "boot"))
     .filter((f) => f.startsWith("vmlinuz-"))
     .map((f) => f.slice("vmlinuz-".length))
-    .filter((v) => existsSync(path.join("/lib/modules", v, "modules.dep")))
-    .filter((v) => (wanted ? v === wanted : v.endsWith("-cloud-amd64")))
+    .filter((v) => existsSync(path.join(root, "lib/modules", v, "modules.dep")))
+    .filter((v) => (wanted ? v === wanted : v.endsWith(`-${flavour}`)))
     .sort(compareVersions);
   const version = versions[versions.length - 1];
   if (version === undefined) {
     throw new Error(
       wanted
         ? `no /boot/vmlinuz-${wanted} with /lib/modules/${wanted}/modules.dep`
-        : "no /boot/vmlinuz-*-cloud-amd64 with modules: apt-get install -y linux-image-cloud-amd64",
+        : `no ${path.join(root, "boot")}/vmlinuz-*-${flavour} with modules: ` +
+            (root === "/"
+              ? `apt-get install -y linux-image-${flavour}`
+              : "run scripts/fetch-debian-arm64.sh --force"),
     );
   }
-  return { version, image: `/boot/vmlinuz-${version}`, modulesDir: `/lib/modules/${version}` };
+  return {
+    version,
+    image: path.join(root, "boot", `vmlinuz-${version}`),
+    modulesDir: path.join(root, "lib/modules", version),
+  };
 }
 
 function compareVersions(a: string, b: string): number {
@@ -184,12 +192,17 @@ function readIfExists(p: string): string {
   return existsSync(p) ? readFileSync(p, "utf8") : "";
 }
 
-/** busybox-static and a symlink for each applet at its usual place (`busybox --list-full`). */
-export function busybox(hostPath = "/bin/busybox"): Layout {
+/**
+ * busybox-static and a symlink for each applet at its usual place
+ * (`busybox --list-full`). `applets` is the binary that prints the list
+ * (default: `hostPath` itself); a foreign-architecture busybox cannot run
+ * here, so its list comes from this machine's busybox of the same version.
+ */
+export function busybox(hostPath = "/bin/busybox", applets = hostPath): Layout {
   if (!existsSync(hostPath))
     throw new Error(`${hostPath} missing: apt-get install -y busybox-static`);
-  const r = spawnSync(hostPath, ["--list-full"], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${hostPath} --list-full failed: ${r.stderr}`);
+  const r = spawnSync(applets, ["--list-full"], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${applets} --list-full failed: ${r.stderr}`);
   const out = new Layout().copy(hostPath, "bin/busybox", 0o755);
   for (const applet of r.stdout.split("\n").sort()) {
     // `linuxrc` (no folder) is the initrd entry point of busybox images: not wanted

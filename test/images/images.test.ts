@@ -1,6 +1,8 @@
 /**
  * The test-image builder's pure parts: deterministic layouts and tars, and
- * a kernel.tar module set that busybox modprobe can use. No Docker needed.
+ * a kernel.tar module set that busybox modprobe can use; the arm64 inputs
+ * (loader and libraries from ELF headers, arm64 kernel and busybox). No
+ * Docker needed.
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -128,4 +130,42 @@ describe("the image table", () => {
       assert.ok(entry.data.toString("utf8").startsWith("#!/bin/busybox sh\n"));
     },
   );
+});
+
+describe("arm64 inputs (Debian's arm64 packages, unpacked, never run)", () => {
+  const host = new HostInputs("arm64");
+
+  it("runc comes with its arm64 loader and libraries, found from the ELF headers", () => {
+    const paths = host
+      .dynamic("/usr/sbin/runc", "usr/bin/runc")
+      .list()
+      .filter((e) => e.type === "file")
+      .map((e) => e.path);
+    for (const want of [
+      "usr/bin/runc",
+      "lib/ld-linux-aarch64.so.1",
+      "lib/aarch64-linux-gnu/libc.so.6",
+      "usr/lib/aarch64-linux-gnu/libseccomp.so.2",
+    ])
+      assert.ok(paths.includes(want), `${want} in ${paths.join(", ")}`);
+    assert.ok(!paths.some((p) => p.includes("x86_64")), "nothing of this machine's");
+  });
+
+  it("the kernel is Debian's arm64 cloud Image with the module set modprobe needs", () => {
+    assert.match(host.kernel.version, /-cloud-arm64$/);
+    const names = kernelModules(host.kernel)
+      .list()
+      .map((e) => e.path);
+    assert.ok(names.some((n) => n.endsWith("/virtio_blk.ko")));
+    assert.ok(names.some((n) => n.endsWith("/modules.dep")));
+  });
+
+  it("busybox is the arm64 binary, with this machine's applet list (same version)", () => {
+    const entries = host.busybox().list();
+    const bin = entries.find((e) => e.path === "bin/busybox");
+    assert.ok(bin?.type === "file");
+    // ELF header: e_machine 183 = AArch64
+    assert.equal(bin.data.readUInt16LE(18), 183);
+    assert.ok(entries.some((e) => e.path === "bin/sh" && e.type === "symlink"));
+  });
 });

@@ -6,6 +6,10 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { repoRoot } from "../helpers/paths";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { TEST_ARCH_INFO, type TestArch } from "./arch";
+import { foreignDynamicBinary } from "./foreign-elf";
 import { busybox, dynamicBinary, findKernel, kernelModules, type Kernel } from "./host";
 import { Layout } from "./layout";
 
@@ -16,9 +20,9 @@ export const HASH_LABEL = "org.pulumi-linuxkit.test-image-hash";
 /** Bump to rebuild every image after a change the hash cannot see. */
 export const FORMAT_VERSION = 1;
 
-/** `linuxkit-test/<name>:test` */
-export function testImageRef(name: string): string {
-  return `${TEST_IMAGE_REPO_PREFIX}${name}:${TEST_IMAGE_TAG}`;
+/** `linuxkit-test/<name>:test` (amd64), `linuxkit-test/<name>:test-arm64` (arm64). */
+export function testImageRef(name: string, arch: TestArch = "amd64"): string {
+  return `${TEST_IMAGE_REPO_PREFIX}${name}:${TEST_ARCH_INFO[arch].tag}`;
 }
 
 /** The image config, applied with `docker import --change` instructions. */
@@ -37,6 +41,8 @@ export interface TestImage {
   readonly summary: string;
   readonly config: (host: HostInputs) => ImageConfig;
   readonly contents: (host: HostInputs) => Promise<Layout> | Layout;
+  /** The architectures it is built for. Default: every one. */
+  readonly arches?: readonly TestArch[];
 }
 
 /** The files in test/images/contents/<dir> (image contents kept as real files). */
@@ -44,19 +50,68 @@ export function contentsDir(dir: string): string {
   return path.join(repoRoot, "test", "images", "contents", dir);
 }
 
-/** Host inputs shared by several images, read once. */
+/** Debian's multiarch triplet of each architecture. */
+const TRIPLETS: Readonly<Record<TestArch, string>> = {
+  amd64: "x86_64-linux-gnu",
+  arm64: "aarch64-linux-gnu",
+};
+
+/** `1:1.35.0-4+b1` -> `1.35.0` */
+function upstreamVersion(v: string): string {
+  return v.replace(/^\d+:/, "").replace(/-[^-]*$/, "");
+}
+
+/**
+ * Inputs shared by several images, read once, from the Debian tree of
+ * `arch`: this machine's own files for amd64, the unpacked arm64 packages
+ * (scripts/fetch-debian-arm64.sh) for arm64.
+ */
 export class HostInputs {
   private kernelCache?: Kernel;
   private baseCache?: Layout;
 
+  constructor(readonly arch: TestArch = "amd64") {}
+
+  /** The Debian tree the files come from. */
+  get root(): string {
+    return TEST_ARCH_INFO[this.arch].root();
+  }
+
   get kernel(): Kernel {
-    return (this.kernelCache ??= findKernel());
+    return (this.kernelCache ??= findKernel(this.root, TEST_ARCH_INFO[this.arch].kernelFlavour));
+  }
+
+  /** A dynamically linked binary of the tree at `dest`, with its interpreter and libraries. */
+  dynamic(treePath: string, dest: string): Layout {
+    return this.arch === "amd64"
+      ? dynamicBinary(treePath, dest)
+      : foreignDynamicBinary(this.root, treePath, dest, TRIPLETS[this.arch]);
+  }
+
+  /** busybox-static of the tree, with applet links. */
+  busybox(): Layout {
+    if (this.arch === "amd64") return busybox();
+    // the arm64 binary cannot run here: its applets are those of the host's busybox, same version
+    const own = /Package: busybox-static Version: (\S+)/.exec(
+      readFileSync(path.join(this.root, ".pulumi-linuxkit-packages"), "utf8"),
+    )?.[1];
+    const host = spawnSync("dpkg-query", ["-W", "-f=${Version}", "busybox-static"], {
+      encoding: "utf8",
+    }).stdout;
+    if (own === undefined || upstreamVersion(own) !== upstreamVersion(host)) {
+      throw new Error(
+        `busybox-static ${own ?? "(none)"} (${this.arch}) and ${host || "(none)"} (this machine) ` +
+          "differ: the applet list is read from this machine's busybox; upgrade both " +
+          "(apt-get install busybox-static; scripts/fetch-debian-arm64.sh --force)",
+      );
+    }
+    return busybox(path.join(this.root, "bin/busybox"), "/bin/busybox");
   }
 
   /** busybox + applets, /etc/passwd and group, the shared lib.sh and udhcpc script, usual dirs. */
   get base(): Layout {
     return (this.baseCache ??= new Layout()
-      .merge(busybox())
+      .merge(this.busybox())
       .tree(contentsDir("base"))
       .dir("dev")
       .dir("proc")
@@ -104,7 +159,7 @@ export const TEST_IMAGES: readonly TestImage[] = [
     contents: (host) =>
       new Layout()
         .merge(host.base)
-        .merge(dynamicBinary("/usr/bin/jq", "usr/bin/jq"))
+        .merge(host.dynamic("/usr/bin/jq", "usr/bin/jq"))
         .tree(contentsDir("init"))
         .dir("run")
         .dir("mnt"),
@@ -114,7 +169,7 @@ export const TEST_IMAGES: readonly TestImage[] = [
     summary:
       "stand-in for linuxkit/runc: /usr/bin/runc (Debian) with libseccomp, libc and the loader",
     config: () => ({}),
-    contents: () => dynamicBinary("/usr/sbin/runc", "usr/bin/runc"),
+    contents: (host) => host.dynamic("/usr/sbin/runc", "usr/bin/runc"),
   },
   {
     name: "ca-certificates",
@@ -181,6 +236,8 @@ export const TEST_IMAGES: readonly TestImage[] = [
       "stand-in for linuxkit/sshd: reports authorized_keys and resolv.conf, then runs Debian's " +
       "OpenSSH server (key logins as root) with its libraries and ssh-keygen",
     config: () => ({ cmd: ["/usr/bin/sshd.sh"] }),
+    // Debian's arm64 OpenSSH is not among the fetched packages
+    arches: ["amd64"],
     contents: (host) =>
       new Layout()
         .merge(host.base)

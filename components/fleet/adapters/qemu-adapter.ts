@@ -1,5 +1,6 @@
 import path from "node:path";
 
+import type { Arch } from "../../arch";
 import type { QemuAccelChoice } from "../../qemu/accel";
 import { startDetachedVm, stopDetachedVm, vmAlive, type DetachedVm } from "../../qemu/detached-vm";
 import type { BootMedia, PortForward } from "../../qemu/qemu-args";
@@ -30,6 +31,8 @@ export interface QemuFleetSpec {
   /** Folder holding one subfolder per machine: relative to the program folder, or absolute. */
   fleetDir: string;
   media: BootMedia;
+  /** The machines' architecture (qemu-machines.ts). Default amd64. */
+  arch?: Arch;
   imageHash: string;
   size: number;
   memoryMiB: number;
@@ -67,6 +70,7 @@ export function qemuFleetAdapter(spec: QemuFleetSpec): FleetAdapter<QemuFleetMac
         parentDir: spec.fleetDir,
         prefix: "m",
         media: spec.media,
+        arch: spec.arch,
         accel: spec.accel,
         memoryMiB: spec.memoryMiB,
         cpus: spec.cpus,

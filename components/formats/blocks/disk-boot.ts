@@ -17,12 +17,13 @@
  */
 import { access, open, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { DEFAULT_ARCH, type Arch } from "../../arch";
 import { LinuxKitError } from "../../errors/errors";
 import { derivedU32 } from "./disk-ids";
 import { fatSizeFor, FAT_IMAGE_TOOLS, makeFatImage, type FatFile } from "./fat-image";
 import {
   buildGrubEfi,
-  EFI_BOOT_PATH,
+  efiBootPath,
   fatUuid,
   GRUB_EFI_TOOLS,
   grubBootConfig,
@@ -127,6 +128,7 @@ export async function makeBootPartition(
   files: BootPayload,
   scratch: string,
   signal?: AbortSignal,
+  arch: Arch = DEFAULT_ARCH,
 ): Promise<BootPartition> {
   const serial = derivedU32(files.digest, `${firmware}-fat-serial`);
   const fat: FatFile[] = [
@@ -143,15 +145,17 @@ export async function makeBootPartition(
     const cfg = path.join(scratch, "grub.cfg");
     await writeFile(
       cfg,
-      grubBootConfig({ kernel: "/kernel", initrd: "/initrd.img", cmdline: files.cmdline }),
+      grubBootConfig({ kernel: "/kernel", initrd: "/initrd.img", cmdline: files.cmdline, arch }),
     );
-    const loader = path.join(scratch, "BOOTX64.EFI");
+    const bootPath = efiBootPath(arch);
+    const loader = path.join(scratch, path.posix.basename(bootPath));
     await buildGrubEfi(loader, {
+      arch,
       earlyConfig: grubEarlyConfig(fatUuid(serial), "/EFI/BOOT/grub.cfg"),
       tmpDir: scratch,
       signal,
     });
-    fat.push({ dest: EFI_BOOT_PATH, src: loader }, { dest: "EFI/BOOT/grub.cfg", src: cfg });
+    fat.push({ dest: bootPath, src: loader }, { dest: "EFI/BOOT/grub.cfg", src: cfg });
   }
   let content = extra;
   for (const f of fat) content += (await stat(f.src)).size;

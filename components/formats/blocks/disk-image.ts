@@ -187,10 +187,10 @@ export async function buildRawDisk(
   const { signal } = ctx;
   // Files (not commands) the loaders need: fail before any work when missing.
   if (firmware === "bios") await requireSyslinuxMbr();
-  else await requireGrubEfi();
+  else await requireGrubEfi(ctx.arch);
   const boot = await bootPayloadFor(ctx, scratch);
   signal?.throwIfAborted();
-  const partition = await makeBootPartition(firmware, boot, scratch, signal);
+  const partition = await makeBootPartition(firmware, boot, scratch, signal, ctx.arch);
   const sizeMiB = planDiskMiB(partition.bytes, ctx.options.diskSizeMiB, sizing);
   if (ctx.options.diskSizeMiB !== undefined && sizeMiB !== ctx.options.diskSizeMiB) {
     ctx.log?.(`  disk size ${ctx.options.diskSizeMiB} MiB rounded up to ${sizeMiB} MiB`);

@@ -1,10 +1,11 @@
 /**
- * A reproducible GRUB EFI boot loader (`BOOTX64.EFI`) and the GRUB
- * configuration that boots a kernel + initrd. Used by the EFI ISO formats
- * and the EFI disk formats.
+ * A reproducible GRUB EFI boot loader (`BOOTX64.EFI`, `BOOTAA64.EFI` for
+ * arm64) and the GRUB configuration that boots a kernel + initrd. Used by
+ * the EFI ISO formats and the EFI disk formats.
  *
- * The loader is made with `grub-mkimage -O x86_64-efi` (grub-common) from
- * the modules of grub-efi-amd64-bin. Its output depends only on the module
+ * The loader is made with `grub-mkimage -O x86_64-efi` (or `arm64-efi`;
+ * grub-common, on any host) from the modules of grub-efi-amd64-bin (or
+ * grub-efi-arm64-bin: see {@link GRUB_EFI_TARGETS}). Its output depends only on the module
  * files, the module list, the prefix and the embedded early config: no
  * timestamps (checked: two runs seconds apart give identical bytes).
  * `grub-mkstandalone` is not used: its memdisk tar carries the build
@@ -25,17 +26,81 @@ import { runTool } from "./iso-tools";
 import { requireTool } from "./tools";
 import type { ToolRequirement } from "./types";
 import { access } from "node:fs/promises";
+import os from "node:os";
+import { DEFAULT_ARCH, type Arch } from "../../arch";
 
-/** The command {@link buildGrubEfi} runs. Its modules come from grub-efi-amd64-bin (checked separately). */
+/** The command {@link buildGrubEfi} runs. Its modules come from grub-efi-*-bin (checked separately). */
 export const GRUB_EFI_TOOLS: readonly ToolRequirement[] = [
   { command: "grub-mkimage", debianPackage: "grub-common" },
 ];
 
-/** Where Debian's grub-efi-amd64-bin keeps the x86_64 EFI modules. */
-export const GRUB_EFI_MODULE_DIR = "/usr/lib/grub/x86_64-efi";
+/** What GRUB needs to make the EFI loader of one architecture. */
+export interface GrubEfiTarget {
+  /** `grub-mkimage -O` platform. */
+  readonly mkimageTarget: string;
+  /** Folders that may hold the modules (`moddep.lst`), first match wins. */
+  readonly moduleDirs: () => string[];
+  /** The Debian package of the modules, and how to get it onto this machine. */
+  readonly debianPackage: string;
+  readonly installHint: string;
+  /** The EFI removable-media boot path, inside an ESP or El Torito image. */
+  readonly bootPath: string;
+  /**
+   * GRUB's `serial` unit for the console, or undefined where the firmware
+   * console already is the serial port and GRUB has no UART driver for it
+   * (arm64 qemu virt / AAVMF: the PL011 is the firmware's ConOut).
+   */
+  readonly serialUnit?: number;
+}
+
+/**
+ * Where scripts/setup.sh unpacks Debian's arm64 packages on a machine of
+ * another architecture (scripts/fetch-debian-arm64.sh): grub-efi-arm64-bin
+ * cannot be installed next to the host's GRUB, but its modules are data
+ * that the host's grub-mkimage reads.
+ */
+export function fetchedArm64Root(): string {
+  const explicit = process.env.PULUMI_LINUXKIT_ARM64_ROOT;
+  if (explicit) return explicit;
+  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
+  return path.join(cache, "pulumi-linuxkit", "debian-arm64", "root");
+}
+
+/** One row per architecture. */
+export const GRUB_EFI_TARGETS: Readonly<Record<Arch, GrubEfiTarget>> = {
+  amd64: {
+    mkimageTarget: "x86_64-efi",
+    moduleDirs: () => ["/usr/lib/grub/x86_64-efi"],
+    debianPackage: "grub-efi-amd64-bin",
+    installHint: "run `apt-get install grub-efi-amd64-bin`",
+    bootPath: "EFI/BOOT/BOOTX64.EFI",
+    serialUnit: 0,
+  },
+  arm64: {
+    mkimageTarget: "arm64-efi",
+    moduleDirs: () => [
+      ...(process.env.PULUMI_LINUXKIT_GRUB_ARM64_EFI_DIR
+        ? [process.env.PULUMI_LINUXKIT_GRUB_ARM64_EFI_DIR]
+        : []),
+      "/usr/lib/grub/arm64-efi",
+      path.join(fetchedArm64Root(), "usr/lib/grub/arm64-efi"),
+    ],
+    debianPackage: "grub-efi-arm64-bin",
+    installHint:
+      "on an arm64 machine run `apt-get install grub-efi-arm64-bin`; on another architecture run " +
+      "scripts/fetch-debian-arm64.sh (unpacks Debian's arm64 GRUB modules, no emulation), or set " +
+      "PULUMI_LINUXKIT_GRUB_ARM64_EFI_DIR to a folder holding them",
+    bootPath: "EFI/BOOT/BOOTAA64.EFI",
+  },
+};
 
 /** The EFI removable-media boot path for x86_64, inside an ESP or El Torito image. */
-export const EFI_BOOT_PATH = "EFI/BOOT/BOOTX64.EFI";
+export const EFI_BOOT_PATH = GRUB_EFI_TARGETS.amd64.bootPath;
+
+/** The EFI removable-media boot path of `arch` (`EFI/BOOT/BOOTX64.EFI`, `EFI/BOOT/BOOTAA64.EFI`). */
+export function efiBootPath(arch: Arch = DEFAULT_ARCH): string {
+  return GRUB_EFI_TARGETS[arch].bootPath;
+}
 
 /**
  * Modules built into the loader: enough to find a file system by UUID on a
@@ -74,29 +139,42 @@ export interface GrubEfiOptions {
   /** Scratch directory for the early config file. */
   tmpDir: string;
   signal?: AbortSignal;
-}
-
-/** TOOL_MISSING unless grub-mkimage and the x86_64 EFI modules are installed. */
-export async function requireGrubEfi(): Promise<string> {
-  const mkimage = await requireTool("grub-mkimage", "grub-common");
-  try {
-    await access(path.join(GRUB_EFI_MODULE_DIR, "moddep.lst"));
-  } catch {
-    throw new LinuxKitError(
-      "TOOL_MISSING",
-      `GRUB x86_64 EFI modules not found in ${GRUB_EFI_MODULE_DIR}: install them with \`apt-get install grub-efi-amd64-bin\``,
-      { hint: "run `apt-get install grub-efi-amd64-bin`" },
-    );
-  }
-  return mkimage;
+  /** The loader's architecture. Default amd64. */
+  arch?: Arch;
 }
 
 /**
- * Writes a GRUB x86_64 EFI loader to `outPath` and returns its size and
- * sha256. Same inputs (and same installed GRUB) → same bytes.
+ * grub-mkimage and the folder of `arch`'s EFI modules; TOOL_MISSING
+ * naming the package (and where it was looked for) otherwise.
+ */
+export async function requireGrubEfi(
+  arch: Arch = DEFAULT_ARCH,
+): Promise<{ mkimage: string; moduleDir: string }> {
+  const mkimage = await requireTool("grub-mkimage", "grub-common");
+  const target = GRUB_EFI_TARGETS[arch];
+  const dirs = target.moduleDirs();
+  for (const dir of dirs) {
+    try {
+      await access(path.join(dir, "moddep.lst"));
+      return { mkimage, moduleDir: dir };
+    } catch {
+      // try the next folder
+    }
+  }
+  throw new LinuxKitError(
+    "TOOL_MISSING",
+    `GRUB ${target.mkimageTarget} modules (${target.debianPackage}) not found in ${dirs.join(", ")}`,
+    { hint: target.installHint },
+  );
+}
+
+/**
+ * Writes a GRUB EFI loader for `opts.arch` to `outPath` and returns its
+ * size and sha256. Same inputs (and same installed GRUB) → same bytes.
  */
 export async function buildGrubEfi(outPath: string, opts: GrubEfiOptions): Promise<WrittenFile> {
-  const mkimage = await requireGrubEfi();
+  const arch = opts.arch ?? DEFAULT_ARCH;
+  const { mkimage, moduleDir } = await requireGrubEfi(arch);
   const cfg = path.join(opts.tmpDir, `grub-early-${path.basename(outPath)}.cfg`);
   await writeFile(cfg, opts.earlyConfig);
   const modules = [...new Set([...GRUB_EFI_MODULES, ...(opts.extraModules ?? [])])].sort();
@@ -104,9 +182,9 @@ export async function buildGrubEfi(outPath: string, opts: GrubEfiOptions): Promi
     mkimage,
     [
       "-O",
-      "x86_64-efi",
+      GRUB_EFI_TARGETS[arch].mkimageTarget,
       "-d",
-      GRUB_EFI_MODULE_DIR,
+      moduleDir,
       "-o",
       outPath,
       "-c",
@@ -147,21 +225,29 @@ export interface GrubBootEntry {
   cmdline: string;
   /** Menu entry title. Default `LinuxKit`. */
   title?: string;
+  /** The machine's architecture (how GRUB reaches the serial console). Default amd64. */
+  arch?: Arch;
 }
 
 /**
  * A `grub.cfg` that boots `entry` at once (timeout 0), with GRUB's own
  * input and output on both the serial port (ttyS0, 115200) and the
- * firmware console, so it never waits on a screen nobody sees. The
- * kernel's console is whatever the command line says.
+ * firmware console, so it never waits on a screen nobody sees (arm64: the
+ * firmware console only, which is the serial port there). The kernel's
+ * console is whatever the command line says.
  */
 export function grubBootConfig(entry: GrubBootEntry): string {
+  const unit = GRUB_EFI_TARGETS[entry.arch ?? DEFAULT_ARCH].serialUnit;
   const lines = [
     "set timeout=0",
     "set default=0",
-    "serial --unit=0 --speed=115200",
-    "terminal_input serial console",
-    "terminal_output serial console",
+    ...(unit === undefined
+      ? ["terminal_input console", "terminal_output console"]
+      : [
+          `serial --unit=${unit} --speed=115200`,
+          "terminal_input serial console",
+          "terminal_output serial console",
+        ]),
     "set gfxpayload=text",
     `menuentry '${(entry.title ?? "LinuxKit").replace(/'/g, "")}' {`,
     `\tlinux ${grubQuote(entry.kernel)}${grubCmdline(entry.cmdline)}`,

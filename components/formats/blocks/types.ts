@@ -1,6 +1,7 @@
 /** The contract between the build pipeline and the output format writers. */
 import type { WrittenFile } from "../../tar/file-sink";
 import type { RootfsReader } from "../../tar/rootfs-entries";
+import type { Arch } from "../../arch";
 
 /** A command a format runs, and the Debian package that provides it. */
 export interface ToolRequirement {
@@ -53,6 +54,8 @@ export interface FormatContext {
   signal?: AbortSignal;
   /** Progress messages, one line each. */
   log?: (msg: string) => void;
+  /** The architecture of the image (its kernel and loader). Default amd64. */
+  arch?: Arch;
   options: FormatOptions;
 }
 
@@ -78,6 +81,8 @@ export interface OutputFormat {
   write(ctx: FormatContext): Promise<Artifact[]>;
   /** External commands the writer runs; checked before any work starts. */
   requiredTools?: ToolRequirement[];
+  /** When the commands depend on the architecture: those for `arch` (instead of {@link requiredTools}). */
+  requiredToolsFor?: (arch: Arch) => ToolRequirement[];
   /**
    * True when the writer boots the image from its kernel and initrd (the
    * boot payload), so a build makes that payload once and passes it in

@@ -14,6 +14,8 @@
  * about 1 MB per GiB.
  */
 import path from "node:path";
+import { DEFAULT_ARCH, type Arch } from "../../arch";
+import type { Firmware } from "../blocks/disk-boot";
 import { publishOptions, writeAtomic } from "../blocks/atomic-file";
 import { bootTools, WHOLE_GIB } from "../blocks/disk-format";
 import { buildRawDisk } from "../blocks/disk-image";
@@ -120,10 +122,22 @@ export async function* singleFileTar(
   yield Buffer.alloc(dataPad + 2 * BLOCK + recordPad);
 }
 
+/**
+ * The disk's firmware: amd64 machines boot the BIOS disk as LinuxKit
+ * makes it; arm64 machines (T2A, C4A) have UEFI only, so their disk is
+ * the `raw-efi` one (GPT, EFI system partition with BOOTAA64.EFI), and
+ * the image must be created with `guestOsFeatures: UEFI_COMPATIBLE` and
+ * `architecture: ARM64` (GcpImage does).
+ */
+export function gcpFirmware(arch: Arch = DEFAULT_ARCH): Firmware {
+  return arch === "amd64" ? "bios" : "efi";
+}
+
 export const gcpFormat: OutputFormat = {
   name: FORMAT,
   files: (n) => [`${n}.img.tar.gz`],
   requiredTools: bootTools("bios"),
+  requiredToolsFor: (arch) => bootTools(gcpFirmware(arch)),
   usesBootPayload: true,
 
   async write(ctx: FormatContext): Promise<Artifact[]> {
@@ -132,7 +146,7 @@ export const gcpFormat: OutputFormat = {
     const started = Date.now();
     const written = await withScratchDir(ctx.tmpDir, FORMAT, async (scratch) => {
       const raw = path.join(scratch, GCP_DISK_NAME);
-      const disk = await buildRawDisk(ctx, scratch, raw, "bios", WHOLE_GIB);
+      const disk = await buildRawDisk(ctx, scratch, raw, gcpFirmware(ctx.arch), WHOLE_GIB);
       const member: OldGnuMember = {
         name: GCP_DISK_NAME,
         size: disk.size,

@@ -24,7 +24,7 @@ import { bootPayloadFor } from "../blocks/boot-payload";
 import { FAT_IMAGE_TOOLS, fatSerialFromHash, fatSizeFor, makeFatImage } from "../blocks/fat-image";
 import {
   buildGrubEfi,
-  EFI_BOOT_PATH,
+  efiBootPath,
   GRUB_EFI_TOOLS,
   grubBootConfig,
   grubEarlyConfig,
@@ -58,7 +58,7 @@ export function efiIsoFormat(format: string, suffix: string, layout: EfiIsoLayou
     usesBootPayload: true,
 
     async write(ctx: FormatContext): Promise<Artifact[]> {
-      await requireGrubEfi();
+      await requireGrubEfi(ctx.arch);
       const [fileName] = this.files(ctx.name) as [string];
       return withScratchDir(ctx.tmpDir, format.replace(/[^\w-]/g, "_"), async (scratch) => {
         const boot = await bootPayloadFor(ctx, scratch);
@@ -67,8 +67,10 @@ export function efiIsoFormat(format: string, suffix: string, layout: EfiIsoLayou
           .digest("hex");
         const volumeUuid = isoVolumeUuid(identity);
 
-        const loader = path.join(scratch, "BOOTX64.EFI");
+        const bootPath = efiBootPath(ctx.arch);
+        const loader = path.join(scratch, path.posix.basename(bootPath));
         await buildGrubEfi(loader, {
+          arch: ctx.arch,
           earlyConfig: grubEarlyConfig(grubIsoUuid(volumeUuid), EFI_ISO_GRUB_CFG),
           prefix: path.posix.dirname(EFI_ISO_GRUB_CFG),
           tmpDir: scratch,
@@ -76,7 +78,7 @@ export function efiIsoFormat(format: string, suffix: string, layout: EfiIsoLayou
         });
         const fat = path.join(scratch, "efiboot.img");
         const sizeKiB = fatSizeFor((await stat(loader)).size, 1);
-        await makeFatImage(fat, sizeKiB, [{ dest: EFI_BOOT_PATH, src: loader }], {
+        await makeFatImage(fat, sizeKiB, [{ dest: bootPath, src: loader }], {
           serial: fatSerialFromHash(identity),
           label: "EFIBOOT",
           signal: ctx.signal,
@@ -89,6 +91,7 @@ export function efiIsoFormat(format: string, suffix: string, layout: EfiIsoLayou
             kernel: layout.kernel,
             initrd: layout.initrd,
             cmdline: isoCmdline(boot),
+            arch: ctx.arch,
           }),
         );
         const artifact = await publishIso(ctx, format, fileName, (tmp) =>

@@ -28,6 +28,8 @@ export interface QemuFleetInputs {
   initrd: string;
   cmdline: string;
   imageHash: string;
+  /** The image's architecture (`amd64`, `arm64`); unset in state of older versions: amd64. */
+  arch?: string;
   size: number;
   maxSurge: number;
   maxUnavailable: number;

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { DEFAULT_ARCH, parseArch } from "../../arch";
 import { mkdir, rm, rmdir } from "node:fs/promises";
 import path from "node:path";
 
@@ -65,6 +66,7 @@ function adapterFor(inputs: QemuFleetInputs, fleetDir: string) {
       cmdline: inputs.cmdline,
     },
     imageHash: inputs.imageHash,
+    arch: inputs.arch === undefined ? undefined : parseArch(inputs.arch),
     size: inputs.size,
     memoryMiB: inputs.memoryMiB,
     cpus: inputs.cpus,
@@ -168,8 +170,11 @@ export const qemuFleetProvider = {
   },
 
   async diff(_id: string, olds: QemuFleetOutputs, news: QemuFleetInputs) {
+    // state written before `arch` existed is amd64: not a change
+    const value = (i: Partial<QemuFleetInputs>, k: keyof QemuFleetInputs): unknown =>
+      k === "arch" ? (i.arch ?? DEFAULT_ARCH) : i[k];
     const changed = (Object.keys(news) as (keyof QemuFleetInputs)[]).filter(
-      (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
+      (k) => JSON.stringify(value(olds, k)) !== JSON.stringify(value(news, k)),
     );
     const replaces = changed.filter((k) => REPLACING.includes(k));
     const unfinished = containsUnknown(news) || olds.status !== "converged";

@@ -76,6 +76,7 @@ export class QemuFleet extends LinuxKitResource {
         initrd: args.image.initrd.apply((i) => i ?? ""),
         cmdline: args.image.cmdline,
         imageHash: args.image.contentHash,
+        arch: args.image.arch,
         size: args.size,
         maxSurge: args.maxSurge,
         maxUnavailable: args.maxUnavailable,

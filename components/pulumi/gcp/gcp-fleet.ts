@@ -1,4 +1,5 @@
 import * as gcp from "@pulumi/gcp";
+import { checkedMachineType } from "./gcp-machine-type";
 import * as pulumi from "@pulumi/pulumi";
 
 import { LinuxKitError } from "../../errors/errors";
@@ -98,10 +99,16 @@ export class GcpFleet extends pulumi.ComponentResource {
     this.instanceTemplate = new gcp.compute.InstanceTemplate(
       `${name}-template`,
       {
-        machineType: args.machineType ?? DEFAULT_MACHINE_TYPE,
+        machineType: checkedMachineType(
+          `GcpFleet ${name}`,
+          args.machineType ?? DEFAULT_MACHINE_TYPE,
+          args.image,
+          this,
+        ),
         disks: [
           {
             sourceImage: args.image.imageSelfLink,
+            architecture: args.image.gcpArchitecture,
             boot: true,
             autoDelete: true,
             diskSizeGb: args.diskSizeGb,

@@ -1,7 +1,9 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 
+import { isArch, parseArch, type Arch } from "../../arch";
 import { LinuxKitError } from "../../errors/errors";
+import { imageArchFields } from "./gcp-arch";
 import type { Image } from "../image/image";
 import { contentName, imageDigest, objectUrl } from "./gcp-names";
 import { artifactOf, requireFormat } from "./image-artifact";
@@ -18,8 +20,10 @@ export interface GcpImageArgs {
   /** Image family, so `family/<name>` always names the newest image. Default: none. */
   family?: pulumi.Input<string>;
   /**
-   * Mark the image UEFI_COMPATIBLE. The `gcp` format is BIOS-only (MBR +
-   * SYSLINUX, as LinuxKit makes it), so `true` is refused. Default `false`.
+   * Mark the image UEFI_COMPATIBLE. The amd64 `gcp` format is BIOS-only
+   * (MBR + SYSLINUX, as LinuxKit makes it), so `true` is refused for it.
+   * arm64 images are always UEFI_COMPATIBLE (their disk is GPT + EFI).
+   * Default `false`.
    */
   uefi?: boolean;
   /** Add the `enable-vmx` license, for nested virtualization (KVM in the guest). Default `false`. */
@@ -48,25 +52,46 @@ export class GcpImage extends pulumi.ComponentResource {
   readonly imageName: pulumi.Output<string>;
   /** `https://storage.googleapis.com/<bucket>/<object>` of the upload. */
   readonly objectUrl: pulumi.Output<string>;
+  /** The image's architecture (the Image's `arch`): machines must match it. */
+  readonly arch: pulumi.Output<Arch>;
+  /** The architecture, when the Image's `arch` argument is a plain string (checked at construction). */
+  readonly knownArch?: Arch;
+  /**
+   * Compute Engine's architecture of the image's disks: `ARM64` for arm64,
+   * undefined for amd64 (GCE's default, X86_64). The compute Image resource
+   * of @pulumi/gcp has no `architecture` input, so GcpMachine and GcpFleet
+   * set it on the boot disks they make from the image.
+   */
+  readonly gcpArchitecture: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: GcpImageArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("linuxkit:gcp:GcpImage", name, {}, opts);
-    if (args.uefi === true)
-      throw new pulumi.ResourceError(
-        `GcpImage ${name}: ${describe(
-          new LinuxKitError(
-            "GCP_ARGS",
-            "uefi: true is not supported: the gcp format is a BIOS disk (MBR + SYSLINUX), which UEFI firmware cannot boot",
-            { field: "uefi", hint: "leave uefi unset; GCE boots the image with SeaBIOS" },
-          ),
-        )}`,
-        this,
-      );
     const nested = args.nestedVirtualization === true;
 
     const fail = (e: unknown): never => {
       throw new pulumi.ResourceError(`GcpImage ${name}: ${describe(e)}`, this);
     };
+    // Known at preview (an input of the Image): the disk's firmware follows it.
+    const checkArch = (a: string | undefined): Arch => {
+      try {
+        const arch = isArch(a) ? a : parseArch(a ?? "amd64");
+        if (args.uefi === true && arch === "amd64")
+          throw new LinuxKitError(
+            "GCP_ARGS",
+            "uefi: true is not supported: the amd64 gcp format is a BIOS disk (MBR + SYSLINUX), which UEFI firmware cannot boot",
+            {
+              field: "uefi",
+              hint: "leave uefi unset (GCE boots the image with SeaBIOS), or build for arch arm64 (GPT + EFI)",
+            },
+          );
+        return arch;
+      } catch (e) {
+        return fail(e);
+      }
+    };
+    // a plain `arch` is checked now (the constructor throws); an Output once known
+    if (typeof args.image.archArg === "string") this.knownArch = checkArch(args.image.archArg);
+    this.arch = args.image.arch.apply(checkArch);
     // Checked on its own: the formats are known during a preview, the
     // artifacts only after the build, and the check must fail the preview.
     const formatsChecked = args.image.formats.apply((formats) => {
@@ -99,8 +124,10 @@ export class GcpImage extends pulumi.ComponentResource {
       .all([this.bucketObject.bucket, this.bucketObject.name])
       .apply(([b, o]) => objectUrl(b, o));
 
-    // UEFI_COMPATIBLE is never set: the disk is BIOS-only (see `uefi`).
-    const guestOsFeatures = [{ type: "VIRTIO_SCSI_MULTIQUEUE" }];
+    // amd64: BIOS-only disk, no UEFI_COMPATIBLE (see `uefi`); arm64: ARM64 + UEFI_COMPATIBLE.
+    const archFields = this.arch.apply(imageArchFields);
+    const guestOsFeatures = archFields.apply((f) => f.guestOsFeatures);
+    this.gcpArchitecture = archFields.apply((f) => f.architecture);
     const licenses = nested ? [ENABLE_VMX_LICENSE] : [];
     const description = pulumi
       .all([args.description, args.image.name, artifact])
@@ -108,11 +135,17 @@ export class GcpImage extends pulumi.ComponentResource {
         ([d, imageBase, a]) => d ?? `LinuxKit image ${imageBase}, gcp artifact sha256 ${a.sha256}`,
       );
     const imageName = pulumi
-      .all([artifact, args.family, description])
-      .apply(([a, family, d]) =>
+      .all([artifact, args.family, description, archFields])
+      .apply(([a, family, d, f]) =>
         contentName(
           name,
-          imageDigest(a.sha256, { family, description: d, guestOsFeatures, licenses }),
+          imageDigest(a.sha256, {
+            family,
+            description: d,
+            guestOsFeatures: f.guestOsFeatures,
+            licenses,
+            ...(f.architecture === undefined ? {} : { architecture: f.architecture }),
+          }),
         ),
       );
     this.computeImage = new gcp.compute.Image(

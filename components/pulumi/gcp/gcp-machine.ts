@@ -1,4 +1,5 @@
 import * as gcp from "@pulumi/gcp";
+import { checkedMachineType } from "./gcp-machine-type";
 import * as pulumi from "@pulumi/pulumi";
 
 import type { GcpImage } from "./gcp-image";
@@ -54,10 +55,19 @@ export class GcpMachine extends pulumi.ComponentResource {
       `${name}-instance`,
       {
         zone: args.zone,
-        machineType: args.machineType ?? DEFAULT_MACHINE_TYPE,
+        machineType: checkedMachineType(
+          `GcpMachine ${name}`,
+          args.machineType ?? DEFAULT_MACHINE_TYPE,
+          args.image,
+          this,
+        ),
         bootDisk: {
           autoDelete: true,
-          initializeParams: { image: args.image.imageSelfLink, size: args.diskSizeGb },
+          initializeParams: {
+            image: args.image.imageSelfLink,
+            size: args.diskSizeGb,
+            architecture: args.image.gcpArchitecture,
+          },
         },
         networkInterfaces: [
           {

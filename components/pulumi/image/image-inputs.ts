@@ -1,4 +1,5 @@
 import { LinuxKitError, LinuxKitErrors } from "../../errors/errors";
+import { isArch, parseArch } from "../../arch";
 import { chooseFormats, loadSpecFiles, parseSpec, parseSpecObject } from "../../config";
 import type { ParsedSpec } from "../../config/parsed";
 import type { BuildRequest } from "../../pipeline/pipeline";
@@ -98,7 +99,7 @@ export function buildRequestFor(inputs: ImageInputs, parsed: ParsedSpec): BuildR
     diskSizeMiB: inputs.diskSizeMiB,
     gzipLevel: inputs.gzipLevel,
     sourceKind: inputs.source as BuildRequest["sourceKind"],
-    arch: inputs.arch,
+    arch: isArch(inputs.arch) ? inputs.arch : parseArch(inputs.arch),
     cacheRepo: inputs.cacheRepo,
   };
 }

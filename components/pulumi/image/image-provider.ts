@@ -1,4 +1,5 @@
 import { rm, rmdir } from "node:fs/promises";
+import { ARCHES, DEFAULT_ARCH, isArch, parseArch } from "../../arch";
 import path from "node:path";
 
 import { build, planBuild, contentDirName } from "../../pipeline/pipeline";
@@ -59,7 +60,14 @@ function say(line: string): void {
 /** The level state written before `gzipLevel` was recorded was built with. */
 const LEVEL_OF_OLDER_STATE = 6;
 
-const SUPPORTED_ARCHES = ["amd64"];
+/** `aarch64` → `arm64`, `x86_64` → `amd64`; unknown names unchanged. */
+function canonicalArch(value: string): string {
+  try {
+    return parseArch(value);
+  } catch {
+    return value;
+  }
+}
 
 function normalise(news: Partial<ImageInputs> & { baseDir?: unknown }): ImageInputs {
   // `baseDir` was an absolute path in state written by 0.1: dropped, the
@@ -70,7 +78,8 @@ function normalise(news: Partial<ImageInputs> & { baseDir?: unknown }): ImageInp
     ...rest,
     name: news.name ?? "linuxkit",
     outputDir: news.outputDir ?? DEFAULT_OUTPUT_DIR,
-    arch: news.arch ?? "amd64",
+    // `aarch64` and `x86_64` are kept as the canonical names; anything else stays for check to refuse
+    arch: canonicalArch(news.arch ?? DEFAULT_ARCH),
   };
 }
 
@@ -136,16 +145,17 @@ export const imageProvider = {
     const inputs = normalise(news);
     if (containsUnknown(news)) return { inputs };
     const failures: { property: string; reason: string }[] = [];
-    try {
-      if (inputs.formats !== undefined) validateFormats(inputs.formats);
-    } catch (e) {
-      failures.push(...failuresFrom(e, "formats"));
-    }
-    if (!SUPPORTED_ARCHES.includes(inputs.arch)) {
+    if (!isArch(inputs.arch)) {
       failures.push({
         property: "arch",
-        reason: `arch "${inputs.arch}" is not supported: use one of ${SUPPORTED_ARCHES.join(", ")}`,
+        reason: `arch "${inputs.arch}" is not supported: use one of ${ARCHES.join(", ")}`,
       });
+    }
+    try {
+      if (inputs.formats !== undefined)
+        validateFormats(inputs.formats, isArch(inputs.arch) ? inputs.arch : DEFAULT_ARCH);
+    } catch (e) {
+      failures.push(...failuresFrom(e, "formats"));
     }
     if (inputs.source !== undefined) {
       try {
@@ -189,6 +199,8 @@ export const imageProvider = {
       });
     } catch (e) {
       if (!(e instanceof LinuxKitError)) throw e;
+      // An image of another architecture will not build either: say so at preview.
+      if (e.code === "IMAGE_PLATFORM") throw e;
       // Pulumi shows an error's message only: keep the hint in it.
       if (e.code === "REGISTRY_UNREACHABLE") throw new Error(e.describe(), { cause: e });
       // An image not in the engine yet (the build will pull it) or a
@@ -202,7 +214,7 @@ export const imageProvider = {
     // (and replacing would delete the folder the new version shares).
     if (samePath(plan.outputDir, olds.artifactDir)) return { changes: false };
     const replaces: string[] = [];
-    for (const key of ["name", "diskSizeMiB"] as const) {
+    for (const key of ["name", "diskSizeMiB", "arch"] as const) {
       if (olds[key] !== news[key]) replaces.push(key);
     }
     // Compared as built: an unset level is the default of its day.

@@ -31,7 +31,11 @@ export interface ImageArgs {
    * Image reports: state written from one checkout works from another.
    */
   outputDir?: pulumi.Input<string>;
-  /** Target architecture. Default and only value for now: `amd64`. */
+  /**
+   * Target architecture: `amd64` (default) or `arm64` (`aarch64`). Every
+   * image must be for it (check/preview says which is not); formats are
+   * those that boot it (BIOS formats are refused for arm64).
+   */
   arch?: pulumi.Input<string>;
   /** Disk size in MiB for disk formats. */
   diskSizeMiB?: pulumi.Input<number>;
@@ -83,6 +87,13 @@ export class Image extends LinuxKitResource {
   declare readonly initrd: pulumi.Output<string | undefined>;
   declare readonly name: pulumi.Output<string>;
   declare readonly formats: pulumi.Output<string[]>;
+  /** The architecture built for (`amd64`, `arm64`). */
+  declare readonly arch: pulumi.Output<string>;
+  /**
+   * The `arch` argument as given: when it is a plain string, resources
+   * that depend on the architecture check it at once, in their constructor.
+   */
+  readonly archArg: pulumi.Input<string>;
   /** The gzip level the build used. */
   declare readonly gzipLevel: pulumi.Output<number>;
 
@@ -117,5 +128,6 @@ export class Image extends LinuxKitResource {
       },
       opts,
     );
+    this.archArg = args.arch ?? "amd64";
   }
 }

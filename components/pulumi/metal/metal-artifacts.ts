@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 
+import { ARCH_TABLE, parseArch } from "../../arch";
 import { ipxeScript, type IpxeArch } from "../../ipxe/ipxe-script";
 import type { Image } from "../image/image";
 import { MetalArtifactFiles } from "./metal-artifact-files";
@@ -13,7 +14,12 @@ export interface MetalArtifactsArgs {
    * kernel and initrd from below it.
    */
   baseUrl: pulumi.Input<string>;
-  /** Machine architecture: pick the script shape. Default `x86_64` (console on ttyS1). */
+  /**
+   * Machine architecture: pick the script shape. Default: the Image's
+   * (`amd64` → `x86_64`, console on ttyS1; `arm64` → `aarch64`, LinuxKit's
+   * aarch64 script for Arm plans, see `archOfPlan`). A value that
+   * contradicts the Image's arch is refused.
+   */
   arch?: pulumi.Input<IpxeArch>;
   /** Folder to lay the files out in, relative to the program folder. Default `.linuxkit/metal`. */
   dir?: pulumi.Input<string>;
@@ -47,7 +53,17 @@ export class MetalArtifacts extends pulumi.ComponentResource {
         kernel: image.kernel.apply((k) => requireFile(k, "kernel")),
         initrd: image.initrd.apply((i) => requireFile(i, "initrd")),
         cmdline: image.cmdline,
-        arch: args.arch,
+        arch: pulumi.all([args.arch, image.arch]).apply(([given, built]) => {
+          const machine = ARCH_TABLE[parseArch(built ?? "amd64")].machine;
+          if (given !== undefined && given !== machine) {
+            throw new pulumi.ResourceError(
+              `MetalArtifacts ${name}: arch ${given} does not match the Image, built for ${built} (${machine}): ` +
+                `leave arch unset, or build the Image with arch ${given === "aarch64" ? "arm64" : "amd64"}`,
+              this,
+            );
+          }
+          return machine;
+        }),
         baseUrl: args.baseUrl,
         dir: args.dir,
         contentHash: image.contentHash,

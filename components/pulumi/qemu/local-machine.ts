@@ -61,6 +61,7 @@ export class LocalMachine extends pulumi.ComponentResource {
         initrd: this.image.initrd.apply((i) => i ?? ""),
         cmdline,
         imageHash: this.image.contentHash,
+        arch: this.image.arch,
         memoryMiB: args.memoryMiB,
         cpus: args.cpus,
         accel: args.accel,

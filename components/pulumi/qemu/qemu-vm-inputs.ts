@@ -8,6 +8,8 @@ import type { DetachedVm } from "../../qemu/detached-vm";
 import type { BootMedia, PortForward } from "../../qemu/qemu-args";
 import { readinessProblems, type Readiness } from "../../qemu/readiness";
 import { LinuxKitError } from "../../errors/errors";
+import { ARCHES, DEFAULT_ARCH, parseArch, type Arch } from "../../arch";
+import { QEMU_MACHINES } from "../../qemu/qemu-machines";
 import { containsUnknown } from "../dynamic/unknowns";
 
 /** Default folder for VM state, relative to the program folder. */
@@ -48,6 +50,8 @@ export interface QemuVmInputs {
   disk?: string;
   diskFormat?: "raw" | "qcow2" | "vmdk" | "vpc";
   uefi?: boolean;
+  /** `amd64` or `arm64`; unset (state of older versions too) means amd64. */
+  arch?: string;
   memoryMiB: number;
   cpus: number;
   accel: QemuAccelChoice;
@@ -80,6 +84,7 @@ export const QEMU_VM_INPUTS = {
   disk: "replace",
   diskFormat: "replace",
   uefi: "replace",
+  arch: "replace",
   memoryMiB: "replace",
   cpus: "replace",
   accel: "replace",
@@ -129,6 +134,15 @@ export function qemuVmDefaults(news: Partial<QemuVmInputs>): QemuVmInputs {
  * would fail on reported with the property to fix. Values not known yet
  * (a preview) are checked on \`up\`, once known.
  */
+/** `amd64`/`x86_64`, `arm64`/`aarch64` as an Arch; undefined for anything else. */
+export function archOf(value: string): Arch | undefined {
+  try {
+    return parseArch(value);
+  } catch {
+    return undefined;
+  }
+}
+
 export function checkQemuVmInputs(news: Partial<QemuVmInputs>): {
   inputs: QemuVmInputs;
   failures: { property: string; reason: string }[];
@@ -186,16 +200,24 @@ export function checkQemuVmInputs(news: Partial<QemuVmInputs>): {
       reason: `cpus must be an integer from 1 to ${MAX_CPUS}, got ${JSON.stringify(inputs.cpus)}`,
     });
   }
-  if (
-    known(inputs.uefi) &&
-    inputs.uefi === true &&
-    inputs.kernel === undefined &&
-    findOvmf() === undefined
-  ) {
+  const arch = known(inputs.arch) && inputs.arch !== undefined ? archOf(inputs.arch) : DEFAULT_ARCH;
+  if (arch === undefined) {
     failures.push({
-      property: "uefi",
+      property: "arch",
+      reason: `arch ${JSON.stringify(inputs.arch)} is not supported: use one of ${ARCHES.join(", ")}`,
+    });
+  }
+  const machine = QEMU_MACHINES[arch ?? DEFAULT_ARCH];
+  const firmwareNeeded =
+    inputs.kernel === undefined &&
+    ((known(inputs.uefi) && inputs.uefi === true) || !machine.biosBoot);
+  if (firmwareNeeded && findOvmf(arch ?? DEFAULT_ARCH) === undefined) {
+    failures.push({
+      property: machine.biosBoot ? "uefi" : "arch",
       reason:
-        "uefi needs OVMF firmware, which is not installed: apt-get install ovmf (or boot with uefi: false)",
+        `${machine.biosBoot ? "uefi" : `an ${arch} ISO or disk`} needs ${machine.firmware.name} firmware, ` +
+        `which is not installed: apt-get install ${machine.firmware.debianPackage}` +
+        (machine.biosBoot ? " (or boot with uefi: false)" : ""),
     });
   }
   failures.push(...readinessFailures(inputs, known));

@@ -3,7 +3,9 @@ import { rmdir } from "node:fs/promises";
 import { notReadyMessage, startDetachedVm, stopDetachedVm, vmAlive } from "../../qemu/detached-vm";
 import { waitUntilReady } from "../../qemu/readiness";
 import { sweepDeadVmDirs } from "../../qemu/vm-process";
+import { DEFAULT_ARCH } from "../../arch";
 import {
+  archOf,
   bootMediaOf,
   checkQemuVmInputs,
   local,
@@ -25,7 +27,12 @@ export const qemuVmProvider = {
   },
 
   async diff(_id: string, olds: QemuVmOutputs, news: QemuVmInputs) {
-    const changed = INPUT_KEYS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+    // state written before `arch` existed is amd64: not a change
+    const value = (i: Partial<QemuVmInputs>, k: keyof QemuVmInputs): unknown =>
+      k === "arch" ? (i.arch ?? DEFAULT_ARCH) : i[k];
+    const changed = INPUT_KEYS.filter(
+      (k) => JSON.stringify(value(olds, k)) !== JSON.stringify(value(news, k)),
+    );
     const replaces: string[] = changed.filter((k) => QEMU_VM_INPUTS[k] === "replace");
     if (olds.status === "failed") replaces.push("status");
     // A forwarded host port can be held by one VM only: the old VM must
@@ -40,6 +47,7 @@ export const qemuVmProvider = {
       parentDir: inputs.stateDir,
       prefix: inputs.name,
       media: bootMediaOf(inputs),
+      arch: archOf(inputs.arch ?? DEFAULT_ARCH),
       accel: inputs.accel,
       memoryMiB: inputs.memoryMiB,
       cpus: inputs.cpus,

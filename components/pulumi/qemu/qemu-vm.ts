@@ -19,8 +19,14 @@ export interface QemuVmArgs {
   disk?: pulumi.Input<string>;
   /** Format of `disk`. Default `raw`. */
   diskFormat?: pulumi.Input<"raw" | "qcow2" | "vmdk" | "vpc">;
-  /** Boot `iso`/`disk` with UEFI (OVMF). Default false. */
+  /** Boot `iso`/`disk` with UEFI (OVMF). Default false; always on for arm64 (no BIOS). */
   uefi?: pulumi.Input<boolean>;
+  /**
+   * The guest's architecture (an Image's `arch` output): `amd64` (default,
+   * qemu-system-x86_64) or `arm64` (qemu-system-aarch64 -machine virt,
+   * AAVMF for ISOs and disks, console ttyAMA0).
+   */
+  arch?: pulumi.Input<string>;
   /** Guest memory in MiB. Default 1024. */
   memoryMiB?: pulumi.Input<number>;
   /** Virtual CPUs. Default 1. */

@@ -138,19 +138,45 @@ describe("Image provider check", () => {
     assert.match(res.failures![0]!.reason, /12 is not a whole number from 0 to 9/);
   });
 
-  it("arch arm64 is a failure on arch", async () => {
-    const res = await imageProvider.check({}, { ...base(), configYaml: yamlWith(), arch: "arm64" });
+  it("an unknown arch is a failure on arch; aarch64 is arm64", async () => {
+    const res = await imageProvider.check({}, { ...base(), configYaml: yamlWith(), arch: "s390x" });
     assert.deepEqual(
       res.failures?.map((f) => f.property),
       ["arch"],
     );
-    assert.match(res.failures![0]!.reason, /arm64.*amd64/);
+    assert.match(res.failures![0]!.reason, /s390x.*amd64, arm64/);
+    const ok = await imageProvider.check(
+      {},
+      { ...base(), configYaml: yamlWith(), arch: "aarch64" },
+    );
+    assert.deepEqual(ok.failures, []);
+    assert.equal(ok.inputs.arch, "arm64");
+  });
+
+  it("a BIOS format for arm64 is a failure on formats naming the EFI one", async () => {
+    const res = await imageProvider.check(
+      {},
+      { ...base(), configYaml: yamlWith(), arch: "arm64", formats: ["raw-bios"] },
+    );
+    assert.deepEqual(
+      res.failures?.map((f) => f.property),
+      ["formats"],
+    );
+    assert.match(res.failures![0]!.reason, /raw-bios boots with BIOS.*use raw-efi/);
+  });
+
+  it("diff (preview) of an arm64 Image whose images are amd64 fails naming the image", async () => {
+    const news = await checked({ configYaml: yamlWith(), arch: "arm64" });
+    await assert.rejects(
+      imageProvider.diff("x", {} as ImageOutputs, news),
+      /kernel\.image: image linuxkit-test\/kernel:test is for linux\/amd64, not linux\/arm64/,
+    );
   });
 
   it("every problem is reported at once, each on its own property", async () => {
     const res = await imageProvider.check(
       {},
-      { ...base(), configYaml: "kernel: [\n", formats: ["nope"], arch: "arm64" },
+      { ...base(), configYaml: "kernel: [\n", formats: ["nope"], arch: "s390x" },
     );
     assert.deepEqual(res.failures?.map((f) => f.property).sort(), [
       "arch",

@@ -8,6 +8,7 @@
  * auth, a third token auth from a token service written from the
  * distribution token spec.
  */
+import { parseArch } from "../../../components/arch";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -98,7 +99,7 @@ async function buildTar(
     formats: ["tar"],
     noCache: true,
     sourceKind: "registry",
-    arch: extra.arch,
+    arch: extra.arch === undefined ? undefined : parseArch(extra.arch),
     ociCacheDir: extra.cache ?? path.join(work, "oci"),
   });
   const entries = await readTar(await readFile(path.join(out, `${name}.tar`)));

@@ -110,6 +110,15 @@ describe("EngineApiClient (stand-in engine on a unix socket)", () => {
     assert.equal(req?.headers["x-registry-auth"], undefined, "no credentials, no header");
   });
 
+  it("pull for a platform asks the engine for it (docker pull --platform)", async () => {
+    engine.pulls.set("lk/multi", { lines: [{ status: "Status: done" }] });
+    await client.pullImage("lk/multi", "v1", undefined, undefined, "linux/arm64");
+    assert.equal(
+      engine.requests[0]?.url,
+      "/images/create?fromImage=lk%2Fmulti&tag=v1&platform=linux%2Farm64",
+    );
+  });
+
   it("pull with credentials sends them as X-Registry-Auth: base64url JSON with padding", async () => {
     engine.pulls.set("localhost:5000/lk/private", { lines: [{ status: "Status: done" }] });
     await client.pullImage("localhost:5000/lk/private", "v1", AUTH);

@@ -235,11 +235,11 @@ describe("GcpImage", () => {
     ]);
   });
 
-  it("refuses uefi: the gcp format is a BIOS disk", () => {
+  it("refuses uefi for amd64: its gcp format is a BIOS disk", () => {
     const image = new Image("u-lk", { configYaml: YAML, formats: ["gcp"] });
     assert.throws(
       () => new gcpm.GcpImage("u", { image, bucket: "b", uefi: true }),
-      /uefi: true is not supported: the gcp format is a BIOS disk/,
+      /uefi: true is not supported: the amd64 gcp format is a BIOS disk/,
     );
   });
 });
@@ -487,6 +487,74 @@ describe("GcpFleet", () => {
           health: { port: 80 },
         }),
       /spread over 2 zones/,
+    );
+  });
+});
+
+describe("arm64 on Compute Engine", () => {
+  const YAML = "kernel: {image: arm}\n";
+  let img: GcpModule.GcpImage;
+
+  before(async () => {
+    const from = registered.length;
+    const image = new Image("a64-lk", {
+      configYaml: YAML,
+      formats: ["gcp"],
+      name: "a64",
+      arch: "arm64",
+    });
+    img = new gcpm.GcpImage("a64", { image, bucket: "my-bucket" });
+    await unwrap(img.imageSelfLink);
+    await unwrap(img.urn);
+    assert.ok(since(from, "a64").length > 0);
+  });
+
+  it("marks an arm64 image UEFI_COMPATIBLE and its boot disks ARM64", async () => {
+    const computeImage = registered.find(
+      (r) => r.type === T.computeImage && r.name === "a64-image",
+    );
+    assert.ok(computeImage);
+    assert.deepEqual(computeImage.inputs.guestOsFeatures, [
+      { type: "VIRTIO_SCSI_MULTIQUEUE" },
+      { type: "UEFI_COMPATIBLE" },
+    ]);
+    assert.equal(await unwrap(img.arch), "arm64");
+    assert.equal(await unwrap(img.gcpArchitecture), "ARM64");
+  });
+
+  it("GcpMachine on an Arm machine type boots it from an ARM64 disk", async () => {
+    const m = new gcpm.GcpMachine("a64-vm", {
+      image: img,
+      zone: "us-central1-a",
+      machineType: "t2a-standard-1",
+    });
+    await unwrap(m.instance.urn);
+    const inst = registered.find((r) => r.type === T.instance && r.name === "a64-vm-instance");
+    assert.ok(inst);
+    assert.equal(inst.inputs.machineType, "t2a-standard-1");
+    const disk = inst.inputs.bootDisk as { initializeParams: { architecture?: string } };
+    assert.equal(disk.initializeParams.architecture, "ARM64");
+  });
+
+  it("GcpMachine refuses an x86 machine type for the arm64 image, at preview", () => {
+    assert.throws(
+      () => new gcpm.GcpMachine("a64-x86", { image: img, zone: "us-central1-a" }),
+      /GcpMachine a64-x86: machineType e2-small is an x86-64 machine \(e2\), but the image is built for arm64/,
+    );
+  });
+
+  it("GcpFleet refuses an Arm machine type for an amd64 image", async () => {
+    const { img: amd } = await gcpImage("amd-f", "kernel: {image: x}\n");
+    assert.throws(
+      () =>
+        new gcpm.GcpFleet("amd-f-fleet", {
+          image: amd,
+          region: "europe-west1",
+          size: 3,
+          machineType: "c4a-standard-2",
+          health: { port: 80 },
+        }),
+      /GcpFleet amd-f-fleet: machineType c4a-standard-2 is an Arm machine \(c4a\), but the image is built for amd64/,
     );
   });
 });
