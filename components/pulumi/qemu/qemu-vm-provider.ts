@@ -16,6 +16,7 @@ import { readinessProblems, waitUntilReady, type Readiness } from "../../qemu/re
 import { sweepDeadVmDirs } from "../../qemu/vm-process";
 import { LinuxKitError } from "../../errors";
 import { containsUnknown } from "../unknowns";
+import { progress } from "../../progress";
 
 /** Default folder for VM state, relative to the program folder. */
 export const DEFAULT_STATE_DIR = ".linuxkit/vms";
@@ -41,6 +42,17 @@ function readinessFailures(
     }
   }
   return reasons.map((reason) => ({ property: "readiness", reason }));
+}
+
+/** What a readiness wait waits for, in words. */
+function describeReadiness(r: Readiness): string {
+  const parts: string[] = [];
+  if (r.consolePattern !== undefined) parts.push(`console /${r.consolePattern}/`);
+  if (r.httpPath !== undefined)
+    parts.push(`HTTP GET ${r.httpPath} on guest port ${r.tcpPort ?? 80}`);
+  else if (r.tcpPort !== undefined) parts.push(`guest TCP port ${r.tcpPort}`);
+  if (parts.length === 0) return "qemu running";
+  return `${parts.join(", ")} (up to ${r.timeoutSeconds ?? 120} s)`;
 }
 
 /** The QemuVm resource's inputs after defaults. */
@@ -245,6 +257,8 @@ export const qemuVmProvider = {
       forwards: inputs.forwards,
     });
     const instanceId = vm.instanceId;
+    progress(`qemu started (pid ${vm.pid}, ${vm.accelUsed}); console: ${vm.consoleLog}`);
+    progress(`waiting for readiness: ${describeReadiness(inputs.readiness)}`);
     // Paths as given (relative to the program folder by default), so state
     // does not depend on where the project is checked out.
     const outs: QemuVmOutputs = { ...inputs, ...vm, status: "running" };
@@ -263,6 +277,7 @@ export const qemuVmProvider = {
       err.reasons = [problem];
       throw err;
     }
+    progress(`VM ${inputs.name} is ready`);
     return { id: instanceId, outs };
   },
 
