@@ -7,6 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 import { build } from "esbuild";
@@ -37,7 +38,7 @@ const unused = {
   setup(b) {
     const names = new RegExp(`^(${UNUSED.map((n) => n.replace(/[/.]/g, "\\$&")).join("|")})$`);
     b.onResolve({ filter: names }, (a) => ({ path: a.path, namespace: "unused" }));
-    b.onResolve({ filter: /typescript-shim(\.js)?$/ }, (a) => ({
+    b.onResolve({ filter: /typescript-shim(\.js)?$/ }, () => ({
       path: "typescript",
       namespace: "unused",
     }));
