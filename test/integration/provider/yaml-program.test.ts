@@ -43,7 +43,9 @@ resources:
       cmdline: \${image.cmdline}
       imageHash: \${image.contentHash}
       memoryMiB: 512
-      forwards: [{ hostPort: \${httpPort}, guestPort: 80 }]
+      forwards:
+        - hostPort: \${httpPort}
+          guestPort: 80
       readiness: { ${READY} }
 outputs:
   pid: \${vm.pid}
