@@ -224,11 +224,20 @@ describe("linuxkit plugin: errors from YAML", { concurrency: false }, () => {
   });
 
   it("a plugin that is not installed names the install command", async () => {
-    const msg = await previewError(
+    // With the version given (as the generated SDKs always give it), the
+    // engine names the command. Without one, pulumi-yaml asks the release
+    // server for the latest version first and reports that it could not.
+    const pinned = await previewError(
       "noplugin",
+      "      kernel: k\n      initrd: k\n    options:\n      version: 0.1.0\n",
+      path.join(work, "empty-home"),
+    );
+    assert.match(pinned, /pulumi plugin install resource linuxkit v0\.1\.0/);
+    const unpinned = await previewError(
+      "noplugin-latest",
       "      kernel: k\n      initrd: k\n",
       path.join(work, "empty-home"),
     );
-    assert.match(msg, /pulumi plugin install resource linuxkit/);
+    assert.match(unpinned, /provider linuxkit/);
   });
 });
