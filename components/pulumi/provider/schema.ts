@@ -51,18 +51,8 @@ function sorted<T>(table: Record<string, T>): [string, T][] {
   return Object.entries(table).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/**
- * The property as the schema gives it. `memoryMiB` would be `memory_mi_b`
- * in Python by Pulumi's default casing: such names get `memory_mib`.
- */
-function withLanguageNames(key: string, spec: PropertySpec): Record<string, unknown> {
-  if (!key.includes("MiB")) return { ...spec };
-  const python = key.replace("MiB", "Mib").replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-  return { ...spec, language: { python: { name: python } } };
-}
-
-function properties(props: Record<string, Property>): Record<string, Record<string, unknown>> {
-  return Object.fromEntries(sorted(props).map(([k, p]) => [k, withLanguageNames(k, p.spec)]));
+function properties(props: Record<string, Property>): Record<string, PropertySpec> {
+  return Object.fromEntries(sorted(props).map(([k, p]) => [k, p.spec]));
 }
 
 function requiredOf(props: Record<string, Property>): string[] | undefined {
