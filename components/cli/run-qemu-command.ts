@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import { chooseAccel, type QemuAccelChoice } from "../qemu/accel";
 import { findBootMedia, findOvmf } from "../qemu/boot-media";
 import { buildQemuArgs, type PortForward } from "../qemu/qemu-args";

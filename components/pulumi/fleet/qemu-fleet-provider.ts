@@ -11,9 +11,9 @@ import {
   writeJournal,
   type FleetState,
 } from "../../fleet";
-import { qemuFleetAdapter, type QemuFleetMachine } from "../../fleet/qemu-adapter";
+import { qemuFleetAdapter, type QemuFleetMachine } from "../../fleet/adapters/qemu-adapter";
 import { sweepDeadVmDirs } from "../../qemu/vm-process";
-import { containsUnknown } from "../unknowns";
+import { containsUnknown } from "../dynamic/unknowns";
 import { jsonSafe, runFleetRollout } from "./fleet-rollout";
 import {
   fleetDefaults,

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { LinuxKitResource } from "../dynamic";
+import { LinuxKitResource } from "../dynamic/dynamic";
 import type { Image } from "../image/image";
-import type { FleetForward } from "../../fleet/qemu-adapter";
+import type { FleetForward } from "../../fleet/adapters/qemu-adapter";
 import type { QemuAccelChoice } from "../../qemu/accel";
 import type { FleetHealth } from "./qemu-fleet-inputs";
 import type { FleetMachineSummary } from "./qemu-fleet-provider";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { LinuxKitResource } from "../dynamic";
+import { LinuxKitResource } from "../dynamic/dynamic";
 
 import { DEFAULT_OUTPUT_DIR } from "./image-defaults";
 

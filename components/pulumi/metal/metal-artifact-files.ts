@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import type { IpxeArch } from "../../metal/ipxe-script";
-import { LinuxKitResource } from "../dynamic";
+import type { IpxeArch } from "../../ipxe/ipxe-script";
+import { LinuxKitResource } from "../dynamic/dynamic";
 
 export interface MetalArtifactFilesArgs {
   /** File prefix: `<name>-kernel`, `<name>-initrd.img`, `<name>-equinixmetal.ipxe`. */

@@ -4,7 +4,7 @@
  * update only), the secret stack setting `metal:authToken`, or
  * METAL_AUTH_TOKEN — and never stored in state, not even encrypted.
  */
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 import { MetalClient } from "../../metal/metal-client";
 
 /** Environment variables read when the provider runs. */

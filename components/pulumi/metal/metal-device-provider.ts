@@ -10,7 +10,7 @@
  * configuration `metal:authToken`, or METAL_AUTH_TOKEN. Refresh and destroy
  * run without the program, so they need one of the last two.
  */
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 import {
   MetalClient,
   MetalWaitError,

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { LinuxKitResource } from "../dynamic";
+import { LinuxKitResource } from "../dynamic/dynamic";
 
 export interface MetalDeviceArgs {
   /** Metal project the machine belongs to. A change replaces the machine. */

@@ -8,7 +8,7 @@ import {
   viewOf,
   type FleetState,
 } from "../../fleet";
-import { containsUnknown } from "../unknowns";
+import { containsUnknown } from "../dynamic/unknowns";
 import { jsonSafe, runFleetRollout } from "../fleet/fleet-rollout";
 import { MetalCredentials, type ProviderConfigRequest } from "./metal-credentials";
 import {
@@ -16,7 +16,7 @@ import {
   type MetalDeviceTemplate,
   type MetalFleetHealth,
   type MetalFleetMachine,
-} from "./metal-fleet-adapter";
+} from "../../fleet/adapters/metal-fleet-adapter";
 
 /** The stack configuration this provider process was given (see `configure`), as MetalDevice reads it. */
 const credentials = new MetalCredentials();

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-import { usePluginTokens } from "../dynamic";
+import { usePluginTokens } from "../dynamic/dynamic";
 import { IMAGE_INPUTS } from "./schema-types";
 
 /** An object input that may arrive as one Output: the same object with one Output per field. */

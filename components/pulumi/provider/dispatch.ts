@@ -6,7 +6,7 @@
  * name, as the TypeScript classes fill it in their constructors.
  */
 import { loadProvider, type ProviderName } from "../providers";
-import { PLUGIN_TOKENS } from "../dynamic";
+import { PLUGIN_TOKENS } from "../dynamic/dynamic";
 
 export interface CustomEntry {
   provider: ProviderName;

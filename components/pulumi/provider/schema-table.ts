@@ -12,7 +12,7 @@ import type { ImageOutputs } from "../image/image-provider";
 import type { MetalDeviceInputs, MetalDeviceOutputs } from "../metal/metal-device-inputs";
 import type { MetalFleetInputs, MetalFleetOutputs } from "../metal/metal-fleet-provider";
 import type { LocalMachineArgs } from "../qemu/local-machine";
-import type { QemuVmInputs, QemuVmOutputs } from "../qemu/qemu-vm-provider";
+import type { QemuVmInputs, QemuVmOutputs } from "../qemu/qemu-vm-inputs";
 import {
   any,
   bool,

@@ -3,13 +3,13 @@
  * health checks, artifacts, fleet slots. Each is held by the compiler to
  * the TypeScript type it mirrors (every key, no extra key).
  */
-import type { FleetForward } from "../../fleet/qemu-adapter";
+import type { FleetForward } from "../../fleet/adapters/qemu-adapter";
 import type { PortForward } from "../../qemu/qemu-args";
 import type { Readiness } from "../../qemu/readiness";
 import type { ImageArtifact } from "../image/image-provider";
 import type { FleetHealth } from "../fleet/qemu-fleet-inputs";
 import type { FleetMachineSummary } from "../fleet/qemu-fleet-provider";
-import type { MetalFleetHealth } from "../metal/metal-fleet-adapter";
+import type { MetalFleetHealth } from "../../fleet/adapters/metal-fleet-adapter";
 import type { MetalFleetMachineSummary } from "../metal/metal-fleet-provider";
 import type { ImageArgs } from "../image/image";
 import type { ImageInputs } from "../image/image-inputs";

@@ -6,7 +6,7 @@
  * Python dict or a YAML map reaches the provider as written), so this is
  * where every language gets the same errors.
  */
-import { UNKNOWN } from "../unknowns";
+import { UNKNOWN } from "../dynamic/unknowns";
 import type { Property, PropertySpec } from "./schema-dsl";
 import { TYPES } from "./schema-types";
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { LinuxKitResource } from "../dynamic";
+import { LinuxKitResource } from "../dynamic/dynamic";
 
 import type { QemuAccelChoice } from "../../qemu/accel";
 import type { PortForward } from "../../qemu/qemu-args";
