@@ -58,7 +58,9 @@ describe("generated SDKs", () => {
   });
 
   it("the Go SDK builds and vets", () => {
-    const env = { ...process.env, GOWORK: "off", GOFLAGS: "-mod=mod" };
+    // Go as scripts/install-pulumi.sh finds it (the official tarball's place if not on PATH).
+    const PATH = `${process.env.PATH ?? ""}:/usr/local/go/bin:/usr/lib/go/bin`;
+    const env = { ...process.env, PATH, GOWORK: "off", GOFLAGS: "-mod=mod" };
     const cwd = path.join(repoRoot, "sdk", "go");
     execFileSync("go", ["build", "./..."], { cwd, env, stdio: "pipe" });
     execFileSync("go", ["vet", "./..."], { cwd, env, stdio: "pipe" });
