@@ -27,6 +27,10 @@ import path from "node:path";
 import { isoBiosToolTime, linuxKitToolsPresent, rawBiosToolTime } from "./linuxkit-tools";
 import { measure, medians, type Measured } from "./measure";
 import { repoRoot } from "../test/helpers/paths";
+import { loadSpecFiles } from "../components/config";
+import { imageFields } from "../components/config/locations";
+import { pushFromEngine } from "../test/helpers/oci-push";
+import { TestRegistry } from "../test/helpers/registry";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const CLI = path.join(repoRoot, "bin", "pulumi-linuxkit.js");
@@ -52,6 +56,8 @@ interface Case {
   args?: string[];
   /** Extra environment of our build. */
   env?: NodeJS.ProcessEnv;
+  /** Leave out `--no-cache` (a cache-repo hit is a previous build). */
+  reuse?: boolean;
 }
 
 const fmt = (s: number): string => `${s.toFixed(2)} s`;
@@ -62,7 +68,7 @@ function ours(c: Case, dir: string): Measured {
     [
       CLI,
       "build",
-      "--no-cache",
+      ...(c.reuse ? [] : ["--no-cache"]),
       ...(c.args ?? []),
       "--format",
       c.format,
@@ -187,6 +193,93 @@ async function buildTable(work: string): Promise<void> {
   }
 }
 
+/**
+ * Builds with no engine (DOCKER_HOST at nothing, `--source registry`), the
+ * nginx-like images served by Debian's docker-registry on loopback as a
+ * Docker Hub mirror: cold (empty OCI cache each run) and warm (cache
+ * filled), both with the tree cache off so every run applies the layers;
+ * the engine build with the same settings beside them.
+ */
+async function registryTable(work: string): Promise<void> {
+  const hub = await TestRegistry.start();
+  try {
+    const { spec } = await loadSpecFiles([NGINX]);
+    for (const ref of new Set(imageFields(spec).map(([, r]) => r))) {
+      const [repo, tag] = ref.split(":") as [string, string];
+      await pushFromEngine({ base: `http://${hub.host}` }, ref, repo, tag);
+    }
+    const oci = path.join(work, "oci");
+    const env = {
+      PULUMI_LINUXKIT_EXPORT_CACHE: "0",
+      PULUMI_LINUXKIT_REGISTRY_MIRRORS: `http://${hub.host}`,
+      PULUMI_LINUXKIT_OCI_CACHE: oci,
+    };
+    const noEngine = { ...env, DOCKER_HOST: "unix:///nonexistent/docker.sock" };
+    const repoArgs = ["--source", "registry", "--cache-repo", `${hub.host}/bench/builds`];
+    const cases: [string, Case, boolean][] = [
+      [
+        "engine (images in it)",
+        { label: "", yaml: NGINX, format: "kernel+initrd", args: ["--source", "docker"], env },
+        false,
+      ],
+      [
+        "registry, cold (empty OCI cache)",
+        {
+          label: "",
+          yaml: NGINX,
+          format: "kernel+initrd",
+          args: ["--source", "registry"],
+          env: noEngine,
+        },
+        true,
+      ],
+      [
+        "registry, warm (OCI cache filled)",
+        {
+          label: "",
+          yaml: NGINX,
+          format: "kernel+initrd",
+          args: ["--source", "registry"],
+          env: noEngine,
+        },
+        false,
+      ],
+    ];
+    cases.push([
+      "cache-repo hit (empty OCI cache and output folder)",
+      {
+        label: "",
+        yaml: NGINX,
+        format: "kernel+initrd",
+        args: repoArgs,
+        env: noEngine,
+        reuse: true,
+      },
+      true,
+    ]);
+    const rows: string[][] = [];
+    for (const [label, c, cold] of cases) {
+      const dir = path.join(work, "reg-out");
+      ours(c, dir); // warm-up (fills the OCI cache for the warm row, pushes to the cache repo)
+      const runs: Measured[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        if (cold) await rm(oci, { recursive: true, force: true });
+        if (c.reuse) await rm(dir, { recursive: true, force: true });
+        runs.push(ours(c, dir));
+      }
+      const m = medians(runs);
+      rows.push([label, "kernel+initrd", fmt(m.wall), fmt(m.cpu), `${m.rssMiB.toFixed(0)} MiB`]);
+      process.stderr.write(`[speed-bench] ${rows.at(-1)!.join(" | ")}\n`);
+    }
+    console.log(
+      `\nnginx-like.yml without an engine (\`build --no-cache --source registry\`, loopback docker-registry as Docker Hub mirror, tree cache off), median of ${RUNS} fresh processes`,
+    );
+    printTable(["source", "format", "wall", "CPU", "peak RSS"], rows);
+  } finally {
+    await hub.stop();
+  }
+}
+
 function pulumiTable(): void {
   const index = path.join(repoRoot, "dist", "components", "index.js");
   const providers = path.join(repoRoot, "dist", "components", "pulumi", "providers.js");
@@ -225,8 +318,9 @@ function printTable(header: string[], rows: string[][]): void {
 async function main(): Promise<void> {
   const work = await mkdtemp(path.join(os.tmpdir(), "lk-speed-bench-"));
   try {
-    await buildTable(work);
-    pulumiTable();
+    if (process.env.BENCH_ONLY !== "registry") await buildTable(work);
+    await registryTable(work);
+    if (process.env.BENCH_ONLY !== "registry") pulumiTable();
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -25,7 +25,7 @@ APT_PACKAGES=(
   squashfs-tools                             # kernel+squashfs
   ovmf                                       # booting EFI formats under qemu
   ipxe-qemu                                  # qemu's iPXE ROMs: network boot (Metal e2e)
-  docker-registry apache2-utils              # registry pull tests (registry + htpasswd -B)
+  docker-registry apache2-utils openssl      # registry tests (registry + htpasswd -B; token-auth certificate)
   fdisk gdisk                                # tests cross-check partition tables
   faketime                                   # tests run tools under another wall clock (libfaketime)
   ca-certificates curl git

@@ -3,11 +3,14 @@ import path from "node:path";
 import { parseCommandArgs } from "./argv";
 import { LinuxKitError } from "../errors/errors";
 import { DEFAULT_GZIP_LEVEL, gzipLevelHint } from "../formats/blocks/gzip-level";
+import { checkSourceKind } from "../sources/choose-source";
+import { pullProgressPrinter } from "./pull-progress";
 
-export const BUILD_USAGE = `usage: pulumi-linuxkit build [--format F]... [--dir DIR] [--name NAME] [--size SIZE] [--gzip-level N] [--pull] [--no-cache] FILE.yml [MORE.yml...]
+export const BUILD_USAGE = `usage: pulumi-linuxkit build [--format F]... [--dir DIR] [--name NAME] [--size SIZE] [--gzip-level N] [--pull] [--no-cache] [--source docker|registry|auto] [--arch ARCH] [--cache-repo REPO] FILE.yml [MORE.yml...]
 
 Builds a LinuxKit image from one or more YAML files (later files append to
-earlier ones; kernel settings are last-wins), with images from the Docker engine.
+earlier ones; kernel settings are last-wins), with images from the Docker
+engine or straight from their registries.
 
   --format F    output format, may repeat (default: the formats of the YAML's
                 \`outputs:\` section if it has one, else kernel+initrd)
@@ -17,7 +20,15 @@ earlier ones; kernel settings are last-wins), with images from the Docker engine
   --gzip-level N
                 gzip level of the initrd, 0 (store) to 9 (smallest); default ${DEFAULT_GZIP_LEVEL}
   --pull        pull images even when the engine has them
-  --no-cache    build even when an identical previous build is present`;
+  --no-cache    build even when an identical previous build is present
+  --source S    where images come from: docker (the engine), registry (their
+                registries, into the OCI cache ~/.cache/pulumi-linuxkit/oci; no
+                engine), auto (default: the engine when one answers, else registry)
+  --arch ARCH   the platform picked from multi-platform images (registry): amd64 (default)
+  --cache-repo REPO
+                a registry repository of finished builds (e.g. ghcr.io/acme/lk-builds):
+                a build of the same content there is pulled instead of built; a new
+                build is pushed there`;
 
 /** Parses `1G`, `512M`, `1024` (MiB) into MiB. */
 export function parseSizeMiB(text: string): number {
@@ -61,12 +72,17 @@ export async function buildCommand(args: string[], out: (line: string) => void):
       "gzip-level": { type: "string" },
       pull: { type: "boolean" },
       "no-cache": { type: "boolean" },
+      source: { type: "string" },
+      arch: { type: "string" },
+      "cache-repo": { type: "string" },
     },
     BUILD_USAGE,
   );
   if (positionals.length === 0) {
     throw new LinuxKitError("USAGE", "build needs at least one YAML file", { hint: BUILD_USAGE });
   }
+  const sourceKind =
+    values.source === undefined ? undefined : checkSourceKind(values.source, "--source");
   const gzipLevel =
     values["gzip-level"] === undefined ? undefined : parseGzipLevel(values["gzip-level"]);
   // Loaded here, not at the top: `build --help` and `help` need neither.
@@ -93,15 +109,16 @@ export async function buildCommand(args: string[], out: (line: string) => void):
     gzipLevel,
     pull: values.pull,
     noCache: values["no-cache"],
+    sourceKind,
+    arch: values.arch,
+    cacheRepo: values["cache-repo"],
+    cachedTagsWhenUnreachable: true,
     log: out,
-    onPullProgress: (p) => {
-      if (/Pulling from|Downloaded newer|Status:/.test(p.status))
-        out(`Pull image: ${p.ref}: ${p.status}`);
-    },
+    onPullProgress: pullProgressPrinter(out),
   });
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   out(
-    `${result.cached ? "Reused" : "Built"} ${result.artifacts.length} artifact(s) in ${secs}s (key ${result.cacheKey.slice(0, 12)})`,
+    `${result.fromCacheRepo ? "Fetched" : result.cached ? "Reused" : "Built"} ${result.artifacts.length} artifact(s) in ${secs}s (key ${result.cacheKey.slice(0, 12)})`,
   );
   return 0;
 }

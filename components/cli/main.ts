@@ -13,6 +13,8 @@ const runQemuModule = (): typeof import("./run-qemu-command") =>
   require("./run-qemu-command") as typeof import("./run-qemu-command");
 const serveModule = (): typeof import("./serve-command") =>
   require("./serve-command") as typeof import("./serve-command");
+const cacheModule = (): typeof import("./cache-command") =>
+  require("./cache-command") as typeof import("./cache-command");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const PACKAGE_NAME = "pulumi-linuxkit";
@@ -23,6 +25,7 @@ Commands:
   build      build a LinuxKit image from YAML (like \`linuxkit build\`)
   run qemu   boot a built image under qemu (like \`linuxkit run qemu\`)
   serve      serve a build folder over HTTP (like \`linuxkit serve\`)
+  cache      list, remove, prune, export or import the registry source's image cache
   version    print the version
   help       show this help (also \`<command> --help\`)
 
@@ -30,7 +33,9 @@ ${buildModule().BUILD_USAGE}
 
 ${runQemuModule().RUN_QEMU_USAGE}
 
-${serveModule().SERVE_USAGE}`;
+${serveModule().SERVE_USAGE}
+
+${cacheModule().CACHE_USAGE}`;
 
 /** Prints a user error without a stack; anything else is a bug and keeps its stack. */
 export function reportError(e: unknown, err: (line: string) => void): number {
@@ -105,6 +110,9 @@ export async function main(argv: string[]): Promise<number> {
       case "serve":
         if (wantsHelp(rest)) return (out(serveModule().SERVE_USAGE), 0);
         return await serveModule().serveCommand(rest, out, err);
+      case "cache":
+        if (wantsHelp(rest)) return (out(cacheModule().CACHE_USAGE), 0);
+        return await cacheModule().cacheCommand(rest, out);
       case undefined:
       case "help":
       case "--help":

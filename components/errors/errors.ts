@@ -11,6 +11,7 @@ export type LinuxKitErrorCode =
   | "IMAGE_NOT_FOUND"
   | "IMAGE_PULL"
   | "DOCKER_UNREACHABLE"
+  | "REGISTRY_UNREACHABLE"
   | "FILE_SOURCE"
   | "PATH_ESCAPE"
   | "GCP_ARGS"

@@ -7,6 +7,7 @@ import { checkGzipLevel, DEFAULT_GZIP_LEVEL } from "../formats/blocks/gzip-level
 import { checkFormatTools, resolveFormats, writeResolvedFormats } from "../formats/table";
 import type { Artifact, FormatContext, OutputFormat } from "../formats/blocks/types";
 import { assembleRootfs } from "../rootfs/assemble";
+import { chooseImageSource, type SourceKind } from "../sources/choose-source";
 import { DockerImageSource } from "../sources/docker-image-source";
 import { ExportCachingSource } from "../sources/export-cache";
 import type { ImageSource, PullProgress, ResolvedImage } from "../sources/image-source";
@@ -65,6 +66,24 @@ export interface BuildRequest {
   noCache?: boolean;
   /** Aborting stops the build between and inside stages; nothing is published. */
   signal?: AbortSignal;
+  /** Where images come from when no `source` is given: `docker`, `registry` or `auto` (default). */
+  sourceKind?: SourceKind;
+  /** The architecture images are chosen for from a multi-platform index (registry source). Default amd64. */
+  arch?: string;
+  /** The registry source's OCI cache folder (default ~/.cache/pulumi-linuxkit/oci). */
+  ociCacheDir?: string;
+  /**
+   * Registry source: when a tag's registry is unreachable, build from the
+   * digest the cache last pulled for it, with a warning (the command line
+   * does; the Pulumi Image does not).
+   */
+  cachedTagsWhenUnreachable?: boolean;
+  /**
+   * A registry repository (`host/path`) holding finished builds by content
+   * key: looked up before building (a hit is pulled instead of built), and
+   * pushed to after a build. See cache-repo.ts.
+   */
+  cacheRepo?: string;
   source?: ImageSource;
   log?: (line: string) => void;
   onPullProgress?: (p: PullProgress) => void;
@@ -90,6 +109,8 @@ export interface BuildResult {
   outputDir: string;
   /** True when a previous build with the same key was reused and nothing was built. */
   cached: boolean;
+  /** True when the artifacts were pulled from the cache repository instead of built. */
+  fromCacheRepo?: boolean;
   artifacts: BuiltArtifact[];
   /** Image reference → content id (image id) used. */
   images: Record<string, string>;
@@ -115,10 +136,122 @@ function withPaths(outputDir: string, m: BuildManifest): BuildResult["artifacts"
  * id (set PULUMI_LINUXKIT_EXPORT_CACHE=0 to always export from the engine).
  */
 export function defaultImageSource(): ImageSource {
-  const docker = new DockerImageSource();
+  return withExportCache(new DockerImageSource());
+}
+
+function withExportCache(source: ImageSource): ImageSource {
   return process.env.PULUMI_LINUXKIT_EXPORT_CACHE === "0"
-    ? docker
-    : new ExportCachingSource(docker);
+    ? source
+    : new ExportCachingSource(source);
+}
+
+/**
+ * The source a request names (`sourceKind`, default auto), said in the
+ * log: the engine, or the registries with an OCI cache. Applied trees are
+ * kept by image id either way (the ids are the same: config digests).
+ */
+export async function requestSource(
+  req: Pick<
+    BuildRequest,
+    "sourceKind" | "arch" | "ociCacheDir" | "cachedTagsWhenUnreachable" | "log"
+  >,
+  options: { quiet?: boolean } = {},
+): Promise<ImageSource> {
+  const chosen = await chooseImageSource(req.sourceKind ?? "auto", {
+    arch: req.arch,
+    cacheDir: req.ociCacheDir,
+    cachedTagsWhenUnreachable: req.cachedTagsWhenUnreachable,
+    onWarning: req.log,
+  });
+  if (!options.quiet) req.log?.(chosen.said);
+  return withExportCache(chosen.source);
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+/** The cache-repo module and a registry client, loaded only for builds that name a cache repo. */
+function cacheRepoParts(): {
+  repoModule: typeof import("./cache-repo");
+  client: import("../sources/registry/registry-client").RegistryClient;
+} {
+  const repoModule = require("./cache-repo") as typeof import("./cache-repo");
+  const { RegistryClient } =
+    require("../sources/registry/registry-client") as typeof import("../sources/registry/registry-client");
+  return { repoModule, client: new RegistryClient() };
+}
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/**
+ * The artifacts of the plan's content key from the cache repository,
+ * published into the output folder with their manifest; undefined when the
+ * repository has none or cannot be read (said, then the build runs).
+ */
+async function fetchFromRepo(
+  req: BuildRequest,
+  plan: BuildPlan,
+  log: (line: string) => void,
+): Promise<BuildManifest | undefined> {
+  const { repoModule, client } = cacheRepoParts();
+  const repo = repoModule.parseCacheRepo(req.cacheRepo!);
+  const where = `${repo.domain}/${repo.path}:${repoModule.cacheRepoTag(plan.cacheKey).slice(0, 15)}…`;
+  const scratch = await createScratchDir(plan.outputDir);
+  try {
+    const stage = path.join(scratch, "out");
+    await mkdir(stage);
+    let records: ArtifactRecord[] | undefined;
+    try {
+      records = await repoModule.fetchFromCacheRepo(client, repo, plan.cacheKey, stage);
+    } catch (e) {
+      log(`warning: cache repo ${where}: ${(e as Error).message}; building instead`);
+      return undefined;
+    }
+    if (records === undefined) {
+      log(`Cache repo: no build of this content in ${repo.domain}/${repo.path}; building`);
+      return undefined;
+    }
+    await removeManifest(plan.outputDir, req.name);
+    const published = await publishStaged(stage, plan.outputDir, records);
+    const manifest: BuildManifest = {
+      version: 1,
+      cacheKey: plan.cacheKey,
+      name: req.name,
+      artifacts: published,
+      images: plan.imageIds,
+      cmdline: plan.cmdline,
+    };
+    await writeManifest(plan.outputDir, manifest);
+    log(`Fetched ${published.length} artifact(s) from cache repo ${where}`);
+    return manifest;
+  } finally {
+    await removeScratchDir(scratch);
+  }
+}
+
+/** Pushes a finished build to the cache repository; a failure is said, not fatal. */
+async function pushToRepo(
+  cacheRepo: string,
+  manifest: BuildManifest,
+  outputDir: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const { repoModule, client } = cacheRepoParts();
+  const repo = repoModule.parseCacheRepo(cacheRepo);
+  try {
+    await repoModule.pushToCacheRepo(
+      client,
+      repo,
+      manifest.cacheKey,
+      outputDir,
+      manifest.artifacts,
+    );
+    log(
+      `Pushed ${manifest.artifacts.length} artifact(s) to cache repo ${repo.domain}/${repo.path}:${repoModule.cacheRepoTag(manifest.cacheKey).slice(0, 15)}…`,
+    );
+  } catch (e) {
+    log(
+      `warning: could not push the build to cache repo ${repo.domain}/${repo.path}: ${(e as Error).message}` +
+        ` (check push rights: \`docker login ${repo.domain}\`)`,
+    );
+  }
 }
 
 /** What a build of a request would produce, known without building. */
@@ -139,11 +272,19 @@ export interface BuildPlan {
  * key, without building. With `offline`, a missing image is an error
  * instead of a pull (previews and diffs must not change anything).
  */
-export async function planBuild(
-  req: BuildRequest,
-  options: { offline?: boolean } = {},
-): Promise<BuildPlan> {
-  return planWith(req, requestFormats(req), req.source ?? defaultImageSource(), options);
+export interface PlanOptions {
+  offline?: boolean;
+  /**
+   * Offline only: image ids to keep for references whose registry cannot
+   * be reached (the ids in state), each said through `onWarning`.
+   */
+  lastKnownIds?: Record<string, string>;
+  onWarning?: (line: string) => void;
+}
+
+export async function planBuild(req: BuildRequest, options: PlanOptions = {}): Promise<BuildPlan> {
+  const formats = requestFormats(req);
+  return planWith(req, formats, req.source ?? (await requestSource(req, { quiet: true })), options);
 }
 
 /** The request's formats (explicit, else `outputs:`, else kernel+initrd), validated. */
@@ -156,7 +297,7 @@ async function planWith(
   req: BuildRequest,
   chosen: readonly OutputFormat[],
   source: ImageSource,
-  options: { offline?: boolean } = {},
+  options: PlanOptions = {},
 ): Promise<BuildPlan> {
   const formats = chosen.map((f) => f.name);
   const specHash = canonicalSpecHash(req.spec);
@@ -165,6 +306,8 @@ async function planWith(
     offline: options.offline,
     locations: req.locations,
     onProgress: req.onPullProgress,
+    lastKnownIds: options.offline ? options.lastKnownIds : undefined,
+    onWarning: options.onWarning,
   });
   const imageIds = Object.fromEntries([...images].map(([ref, img]) => [ref, img.id]));
   const cacheKey = await buildCacheKey({
@@ -240,7 +383,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   await checkFormatTools(formats);
   timer.mark("tools");
 
-  const source = req.source ?? defaultImageSource();
+  const source = req.source ?? (await requestSource(req));
   const plan = await planWith(req, formats, source);
   timer.mark("plan");
   const { cacheKey, specHash, images, imageIds, outputDir, cmdline } = plan;
@@ -262,6 +405,23 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
       specHash,
       formats: plan.formats,
     };
+  }
+
+  if (req.cacheRepo !== undefined && !req.noCache) {
+    const fetched = await fetchFromRepo(req, plan, log);
+    if (fetched !== undefined) {
+      return {
+        cacheKey,
+        outputDir,
+        cached: true,
+        fromCacheRepo: true,
+        artifacts: withPaths(outputDir, fetched),
+        images: imageIds,
+        cmdline,
+        specHash,
+        formats: plan.formats,
+      };
+    }
   }
 
   const scratch = await createScratchDir(outputDir);
@@ -332,6 +492,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     };
     await writeManifest(outputDir, manifest);
     timer.mark("publish");
+    if (req.cacheRepo !== undefined) await pushToRepo(req.cacheRepo, manifest, outputDir, log);
     timer.report();
     return {
       cacheKey,

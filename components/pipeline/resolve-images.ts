@@ -16,6 +16,9 @@ export async function resolveImages(
     offline?: boolean;
     locations?: SpecLocations;
     onProgress?: (p: PullProgress) => void;
+    /** Ids to keep, with a warning, for references whose registry cannot be reached. */
+    lastKnownIds?: Record<string, string>;
+    onWarning?: (line: string) => void;
   },
 ): Promise<Map<string, ResolvedImage>> {
   const resolved = new Map<string, ResolvedImage>();
@@ -31,6 +34,14 @@ export async function resolveImages(
         }),
       );
     } catch (e) {
+      const kept = options.lastKnownIds?.[ref];
+      if (e instanceof LinuxKitError && e.code === "REGISTRY_UNREACHABLE" && kept !== undefined) {
+        options.onWarning?.(
+          `warning: ${field}: ${e.message}; keeping the last digest of ${ref} (${kept}) until it can be checked`,
+        );
+        resolved.set(ref, { ref, id: kept, labels: {} });
+        continue;
+      }
       if (!(e instanceof LinuxKitError) || e.code === "DOCKER_UNREACHABLE") throw e;
       const where = options.locations?.detailsFor(field) ?? { field };
       const uses = options.locations?.imageUses(ref) ?? [];

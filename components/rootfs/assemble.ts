@@ -8,14 +8,11 @@ import type { LinuxKitSpec } from "../config/types";
 import type { BundleContext } from "./bundle-config";
 import { addContainerLayer, type ContainerSection } from "./container-layer";
 import { addFilesLayer, type FilesLayerContext } from "./files-layer";
-import { addImageLayer } from "./image-filter";
+import { addImageLayer, RESOLV_CONF_SYMLINK } from "./image-filter";
 import { addKernelLayer } from "./kernel-layer";
 import { plannedExports, PrefetchingSource } from "./export-prefetch";
-import { FIXED_MTIME } from "../tar/tar-header";
 import { TarSpool } from "../tar/tar-spool";
-
-/** Init images get a resolv.conf that points somewhere writable at boot, as LinuxKit does. */
-export const INIT_RESOLV_CONF = "/run/resolvconf/resolv.conf";
+import { addVolumeLayer } from "./volume-layer";
 
 export interface AssembleInput {
   spec: LinuxKitSpec;
@@ -81,29 +78,13 @@ export async function assembleRootfs(input: AssembleInput): Promise<AssembledRoo
       const image = imageFor(images, ref);
       await addImageLayer(spool, await source.exportRootfs(image), {
         prefix: "",
-        resolvConfSymlink: INIT_RESOLV_CONF,
+        resolvConfSymlink: RESOLV_CONF_SYMLINK,
       });
     }
     if (spec.volumes.length > 0) log("Add volumes:");
     for (const v of spec.volumes) {
       log(`  ${v.name}${v.image ? `: ${v.image}` : ""}`);
-      const base = `containers/volumes/${v.name}`;
-      const dir = { type: "directory" as const, mode: 0o755, uid: 0, gid: 0, mtime: FIXED_MTIME };
-      if (v.image) {
-        if (v.format === "oci") {
-          throw new LinuxKitError("BUILD", `volume ${v.name}: format "oci" is not supported yet`, {
-            field: `volumes (${v.name}).format`,
-            hint: "use format: filesystem (the default) to unpack the image into the volume",
-          });
-        }
-        await addImageLayer(spool, await source.exportRootfs(imageFor(images, v.image)), {
-          prefix: `${base}/lower`,
-        });
-      } else {
-        await spool.addBuffer({ ...dir, name: `${base}/lower` });
-      }
-      await spool.addBuffer({ ...dir, name: `${base}/tmp` });
-      await spool.addBuffer({ ...dir, name: `${base}/merged` });
+      await addVolumeLayer(spool, source, v, v.image ? imageFor(images, v.image) : undefined);
     }
     const extracted = new Map<string, string>();
     const titles: Record<ContainerSection, string> = {

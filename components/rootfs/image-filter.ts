@@ -32,6 +32,12 @@ const RESOLV_CONF = `
 # no resolv.conf configured
 `;
 
+/**
+ * Where init and volume images' `etc/resolv.conf` points: a writable place
+ * at boot (LinuxKit's `resolvconfSymlink`, moby/build/build.go).
+ */
+export const RESOLV_CONF_SYMLINK = "/run/resolvconf/resolv.conf";
+
 /** Files whose content LinuxKit replaces with neutral content (`replace`). */
 const REPLACED: Record<string, string> = { "etc/hosts": HOSTS, "etc/resolv.conf": RESOLV_CONF };
 
@@ -42,7 +48,14 @@ const REPLACED: Record<string, string> = { "etc/hosts": HOSTS, "etc/resolv.conf"
  * `etc/mtab` (its other keys carry a trailing `/` the flattened image's
  * names never have, and a replaced file is not counted as found). So the
  * directories and `etc/hosts`/`etc/resolv.conf` always get these headers,
- * while an image's own `etc/mtab` stays.
+ * while an image's own `etc/mtab` stays. This is LinuxKit's default path
+ * (images from its cache, read layer by layer, names cleaned by
+ * go-containerregistry). `linuxkit build --docker` reads `docker export` of
+ * a created container instead, whose directory names end in `/`: there the
+ * image's own directory headers stay, and Docker's init layer supplies an
+ * `etc/mtab` link (replacing the image's). We follow the default path:
+ * the image, not a container, is the input (bench/linuxkit-parity.ts checks
+ * both against LinuxKit's binary).
  */
 const ENSURED: ReadonlyArray<Omit<NewTarHeader, "size" | "uid" | "gid" | "mtime">> = [
   { name: "dev", type: "directory", mode: 0o755 },

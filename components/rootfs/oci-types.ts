@@ -4,8 +4,12 @@
  * built in the order of the Go structs so the JSON text matches LinuxKit's.
  */
 
-/** The `ociVersion` LinuxKit writes (its vendored runtime-spec, v1.3.0). */
-export const OCI_VERSION = "1.3.0";
+/**
+ * The `ociVersion` LinuxKit writes: the version of the runtime-spec it
+ * vendors (src/cmd/linuxkit/go.mod and vendor/.../specs-go/version.go:
+ * v1.2.1).
+ */
+export const OCI_VERSION = "1.2.1";
 
 export interface OciIdMapping {
   containerID: number;

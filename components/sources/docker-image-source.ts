@@ -170,7 +170,7 @@ export class DockerImageSource implements ImageSource {
           hint:
             `check the credentials for ${domain}: \`docker login ${domain}\` writes them to the Docker ` +
             "config file ($DOCKER_CONFIG/config.json, default ~/.docker/config.json), which the build reads " +
-            "(credential helpers are not consulted)",
+            "(its credHelpers and credsStore helpers too)",
           cause: e,
         },
       );

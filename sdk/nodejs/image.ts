@@ -49,6 +49,10 @@ export class Image extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly artifacts: pulumi.Output<outputs.ImageArtifact[]>;
     /**
+     * A registry repository of finished builds: a build of the same content there is pulled instead of built, and new builds are pushed there. Not part of the content.
+     */
+    declare public readonly cacheRepo: pulumi.Output<string | undefined>;
+    /**
      * Kernel command line from the configuration.
      */
     declare public /*out*/ readonly cmdline: pulumi.Output<string>;
@@ -101,6 +105,10 @@ export class Image extends pulumi.CustomResource {
      */
     declare public readonly outputDir: pulumi.Output<string>;
     /**
+     * Where images come from: `docker` (the engine DOCKER_HOST names), `registry` (straight from their registries into an OCI cache, no engine), or `auto` (default: the engine when one answers, else the registries). Changing it alone changes nothing.
+     */
+    declare public readonly source: pulumi.Output<string | undefined>;
+    /**
      * sha256 of the canonical resolved configuration.
      */
     declare public /*out*/ readonly specHash: pulumi.Output<string>;
@@ -117,6 +125,7 @@ export class Image extends pulumi.CustomResource {
         opts = opts || {};
         if (!opts.id) {
             resourceInputs["arch"] = args?.arch;
+            resourceInputs["cacheRepo"] = args?.cacheRepo;
             resourceInputs["config"] = args?.config;
             resourceInputs["configFiles"] = args?.configFiles;
             resourceInputs["configYaml"] = args?.configYaml;
@@ -125,6 +134,7 @@ export class Image extends pulumi.CustomResource {
             resourceInputs["gzipLevel"] = args?.gzipLevel;
             resourceInputs["name"] = args?.name;
             resourceInputs["outputDir"] = args?.outputDir;
+            resourceInputs["source"] = args?.source;
             resourceInputs["artifactDir"] = undefined /*out*/;
             resourceInputs["artifacts"] = undefined /*out*/;
             resourceInputs["cmdline"] = undefined /*out*/;
@@ -137,6 +147,7 @@ export class Image extends pulumi.CustomResource {
             resourceInputs["arch"] = undefined /*out*/;
             resourceInputs["artifactDir"] = undefined /*out*/;
             resourceInputs["artifacts"] = undefined /*out*/;
+            resourceInputs["cacheRepo"] = undefined /*out*/;
             resourceInputs["cmdline"] = undefined /*out*/;
             resourceInputs["config"] = undefined /*out*/;
             resourceInputs["configFiles"] = undefined /*out*/;
@@ -150,6 +161,7 @@ export class Image extends pulumi.CustomResource {
             resourceInputs["kernel"] = undefined /*out*/;
             resourceInputs["name"] = undefined /*out*/;
             resourceInputs["outputDir"] = undefined /*out*/;
+            resourceInputs["source"] = undefined /*out*/;
             resourceInputs["specHash"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
@@ -165,6 +177,10 @@ export interface ImageArgs {
      * Target architecture. Default and only value for now: `amd64`.
      */
     arch?: pulumi.Input<string | undefined>;
+    /**
+     * A registry repository of finished builds: a build of the same content there is pulled instead of built, and new builds are pushed there. Not part of the content.
+     */
+    cacheRepo?: pulumi.Input<string | undefined>;
     /**
      * A LinuxKit configuration as an object (same fields as the YAML). Values may be secrets (e.g. `files[].contents`): they stay encrypted in state and never show in diffs or logs.
      */
@@ -197,4 +213,8 @@ export interface ImageArgs {
      * Folder for artifacts; each content version gets its own subfolder named by its content hash. Default `.linuxkit/images`, relative to the program folder. A change replaces the image.
      */
     outputDir?: pulumi.Input<string | undefined>;
+    /**
+     * Where images come from: `docker` (the engine DOCKER_HOST names), `registry` (straight from their registries into an OCI cache, no engine), or `auto` (default: the engine when one answers, else the registries). Changing it alone changes nothing.
+     */
+    source?: pulumi.Input<string | undefined>;
 }

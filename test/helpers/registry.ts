@@ -18,6 +18,8 @@ const run = promisify(execFile);
 export interface RegistryOptions {
   /** Require this user and password (htpasswd, bcrypt). Default: no auth. */
   credentials?: { username: string; password: string };
+  /** Raw `auth:` section of the registry config (e.g. token auth); overrides `credentials`. */
+  authSection?: string;
 }
 
 export class TestRegistry {
@@ -44,6 +46,7 @@ export class TestRegistry {
       await writeFile(path.join(dir, "htpasswd"), stdout.trim() + "\n");
       auth = `auth:\n  htpasswd:\n    realm: test-realm\n    path: ${path.join(dir, "htpasswd")}\n`;
     }
+    if (options.authSection !== undefined) auth = options.authSection;
     const config =
       `version: 0.1\nlog:\n  level: warn\n` +
       `storage:\n  filesystem:\n    rootdirectory: ${path.join(dir, "data")}\n  delete:\n    enabled: true\n` +

@@ -27,6 +27,21 @@ export interface ImageInputs {
   diskSizeMiB?: number;
   /** gzip level of the initrd (0-9); undefined: the build's default. */
   gzipLevel?: number;
+  /**
+   * Where images come from: `docker` (the engine), `registry` (straight
+   * from their registries, no engine), or `auto` (undefined: the engine
+   * when one answers, else the registries). Not part of the content: the
+   * same images give the same artifacts either way.
+   */
+  source?: string;
+  /** A registry repository of finished builds: pulled on a hit instead of building, pushed after a build. */
+  cacheRepo?: string;
+  /**
+   * Set by the Image component: true during `pulumi preview` (the program's
+   * dry run). A registry out of reach is then a warning with the last ids
+   * kept; during `up` it fails the diff. Never part of the content.
+   */
+  dryRun?: boolean;
 }
 
 /**
@@ -82,6 +97,9 @@ export function buildRequestFor(inputs: ImageInputs, parsed: ParsedSpec): BuildR
     formats: chooseFormats(inputs.formats, parsed.spec).formats,
     diskSizeMiB: inputs.diskSizeMiB,
     gzipLevel: inputs.gzipLevel,
+    sourceKind: inputs.source as BuildRequest["sourceKind"],
+    arch: inputs.arch,
+    cacheRepo: inputs.cacheRepo,
   };
 }
 

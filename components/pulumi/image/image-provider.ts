@@ -7,6 +7,8 @@ import { LinuxKitError } from "../../errors/errors";
 import { validateFormats } from "../../formats/table";
 import { checkGzipLevel, DEFAULT_GZIP_LEVEL } from "../../formats/blocks/gzip-level";
 import { canonicalJson } from "../../config";
+import { checkSourceKind } from "../../sources/choose-source";
+import { parseCacheRepo } from "../../pipeline/cache-repo";
 import {
   buildRequestFor,
   configProperty,
@@ -44,6 +46,15 @@ export interface ImageOutputs extends Omit<ImageInputs, "configYaml" | "configFi
   initrd?: string;
   /** The gzip level the build used (the input, else the default then). */
   gzipLevel?: number;
+}
+
+/**
+ * A line for the person running `pulumi preview`/`up`: the engine shows
+ * what a provider plugin writes to stderr in its output (a dynamic
+ * provider has no other channel to the engine's diagnostics).
+ */
+function say(line: string): void {
+  process.stderr.write(`${line}\n`);
 }
 
 /** The level state written before `gzipLevel` was recorded was built with. */
@@ -101,6 +112,8 @@ function outputsFrom(inputs: ImageInputs, result: Awaited<ReturnType<typeof buil
   };
   if (inputs.diskSizeMiB !== undefined) out.diskSizeMiB = inputs.diskSizeMiB;
   out.gzipLevel = inputs.gzipLevel ?? DEFAULT_GZIP_LEVEL;
+  if (inputs.source !== undefined) out.source = inputs.source;
+  if (inputs.cacheRepo !== undefined) out.cacheRepo = inputs.cacheRepo;
   const kernel = byName(`${inputs.name}-kernel`);
   const initrd = byName(`${inputs.name}-initrd.img`);
   if (kernel !== undefined) out.kernel = kernel;
@@ -136,6 +149,20 @@ export const imageProvider = {
         reason: `arch "${inputs.arch}" is not supported: use one of ${SUPPORTED_ARCHES.join(", ")}`,
       });
     }
+    if (inputs.source !== undefined) {
+      try {
+        checkSourceKind(inputs.source);
+      } catch (e) {
+        failures.push(...failuresFrom(e, "source"));
+      }
+    }
+    if (inputs.cacheRepo !== undefined) {
+      try {
+        parseCacheRepo(inputs.cacheRepo, "cacheRepo");
+      } catch (e) {
+        failures.push(...failuresFrom(e, "cacheRepo"));
+      }
+    }
     if (inputs.gzipLevel !== undefined) {
       try {
         checkGzipLevel(inputs.gzipLevel);
@@ -157,9 +184,15 @@ export const imageProvider = {
     try {
       plan = await planBuild(buildRequestFor(news, await parseImageConfig(news)), {
         offline: true,
+        // A registry out of reach during a preview keeps the ids in state
+        // (said as a warning); during `up` the diff fails naming the registry.
+        lastKnownIds: news.dryRun === true ? olds.images : undefined,
+        onWarning: (line) => say(`Image ${news.name}: ${line}`),
       });
     } catch (e) {
       if (!(e instanceof LinuxKitError)) throw e;
+      // Pulumi shows an error's message only: keep the hint in it.
+      if (e.code === "REGISTRY_UNREACHABLE") throw new Error(e.describe(), { cause: e });
       // An image not in the engine yet (the build will pull it) or a
       // configuration that no longer parses: either way the build must run.
       return {
@@ -180,7 +213,14 @@ export const imageProvider = {
     if (!samePath(olds.outputDir, news.outputDir)) replaces.push("outputDir");
     if (canonicalJson(olds.formats) !== canonicalJson(plan.formats)) replaces.push("formats");
     if (plan.specHash !== olds.specHash) replaces.push(configProperty(news));
-    if (canonicalJson(plan.imageIds) !== canonicalJson(olds.images)) replaces.push("images");
+    if (canonicalJson(plan.imageIds) !== canonicalJson(olds.images)) {
+      replaces.push("images");
+      for (const [ref, id] of Object.entries(plan.imageIds)) {
+        const was = olds.images?.[ref];
+        if (was !== undefined && was !== id)
+          say(`Image ${news.name}: ${ref} moved: ${was} → ${id}`);
+      }
+    }
     if (replaces.length === 0) replaces.push("fileSources");
     return { changes: true, replaces };
   },

@@ -41,6 +41,21 @@ export interface ImageArgs {
    * the image.
    */
   gzipLevel?: pulumi.Input<number>;
+  /**
+   * Where images come from: `"docker"` (the Docker engine DOCKER_HOST
+   * names), `"registry"` (straight from their registries into an OCI cache,
+   * no engine; a tag moved upstream shows in `pulumi preview`), or
+   * `"auto"` (default: the engine when one answers, else the registries).
+   * Changing it alone changes nothing: the same images build the same bytes.
+   */
+  source?: pulumi.Input<"docker" | "registry" | "auto">;
+  /**
+   * A registry repository of finished builds (`ghcr.io/acme/lk-builds`):
+   * before building, a build of the same content there is pulled instead;
+   * after a build, the artifacts are pushed there (credentials as for
+   * images). Not part of the content.
+   */
+  cacheRepo?: pulumi.Input<string>;
 }
 
 /**
@@ -88,6 +103,9 @@ export class Image extends LinuxKitResource {
         arch: args.arch ?? "amd64",
         diskSizeMiB: args.diskSizeMiB,
         gzipLevel: args.gzipLevel,
+        source: args.source,
+        cacheRepo: args.cacheRepo,
+        dryRun: pulumi.runtime.isDryRun(),
         contentHash: undefined,
         specHash: undefined,
         artifactDir: undefined,

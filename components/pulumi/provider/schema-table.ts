@@ -227,7 +227,7 @@ export const RESOURCES: Record<string, ResourceSpec> = {
       arch: required(IMAGE_INPUTS.arch),
       formats: required(IMAGE_INPUTS.formats),
       gzipLevel: required(int("The gzip level the build used.")),
-    } satisfies Record<keyof ImageOutputs, Property>,
+    } satisfies Record<Exclude<keyof ImageOutputs, "dryRun">, Property>,
   },
   "linuxkit:qemu:Vm": {
     kind: "resource",

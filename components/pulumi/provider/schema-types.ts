@@ -50,10 +50,16 @@ export const IMAGE_INPUTS = {
   ),
   arch: str("Target architecture. Default and only value for now: `amd64`."),
   diskSizeMiB: int("Disk size in MiB for disk formats. A change replaces the image."),
+  source: str(
+    "Where images come from: `docker` (the engine DOCKER_HOST names), `registry` (straight from their registries into an OCI cache, no engine), or `auto` (default: the engine when one answers, else the registries). Changing it alone changes nothing.",
+  ),
+  cacheRepo: str(
+    "A registry repository of finished builds: a build of the same content there is pulled instead of built, and new builds are pushed there. Not part of the content.",
+  ),
   gzipLevel: int(
     "gzip level of the initrd (and of the gcp format's tar.gz), 0 to 9. Default 1, the fastest; 6 or 9 give smaller files. A change replaces the image.",
   ),
-} satisfies Record<keyof ImageInputs, Property>;
+} satisfies Record<Exclude<keyof ImageInputs, "dryRun">, Property>;
 
 /** The TypeScript API's Image arguments have the provider's input names, no more, no fewer. */
 type SameKeys<A, B> = [keyof A] extends [keyof B]
@@ -61,7 +67,8 @@ type SameKeys<A, B> = [keyof A] extends [keyof B]
     ? true
     : false
   : false;
-const imageArgsMatch: SameKeys<ImageArgs, ImageInputs> = true;
+// `dryRun` is the TypeScript class's own (from pulumi.runtime.isDryRun()), not an argument.
+const imageArgsMatch: SameKeys<ImageArgs, Omit<ImageInputs, "dryRun">> = true;
 void imageArgsMatch;
 
 export const TYPES: Record<string, ObjectTypeSpec> = {

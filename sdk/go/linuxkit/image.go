@@ -21,6 +21,8 @@ type Image struct {
 	ArtifactDir pulumi.StringOutput `pulumi:"artifactDir"`
 	// Every artifact with its path, sha256 and size.
 	Artifacts ImageArtifactArrayOutput `pulumi:"artifacts"`
+	// A registry repository of finished builds: a build of the same content there is pulled instead of built, and new builds are pushed there. Not part of the content.
+	CacheRepo pulumi.StringPtrOutput `pulumi:"cacheRepo"`
 	// Kernel command line from the configuration.
 	Cmdline pulumi.StringOutput `pulumi:"cmdline"`
 	// A LinuxKit configuration as an object (same fields as the YAML). Values may be secrets (e.g. `files[].contents`): they stay encrypted in state and never show in diffs or logs.
@@ -47,6 +49,8 @@ type Image struct {
 	Name pulumi.StringOutput `pulumi:"name"`
 	// Folder for artifacts; each content version gets its own subfolder named by its content hash. Default `.linuxkit/images`, relative to the program folder. A change replaces the image.
 	OutputDir pulumi.StringOutput `pulumi:"outputDir"`
+	// Where images come from: `docker` (the engine DOCKER_HOST names), `registry` (straight from their registries into an OCI cache, no engine), or `auto` (default: the engine when one answers, else the registries). Changing it alone changes nothing.
+	Source pulumi.StringPtrOutput `pulumi:"source"`
 	// sha256 of the canonical resolved configuration.
 	SpecHash pulumi.StringOutput `pulumi:"specHash"`
 }
@@ -93,6 +97,8 @@ func (ImageState) ElementType() reflect.Type {
 type imageArgs struct {
 	// Target architecture. Default and only value for now: `amd64`.
 	Arch *string `pulumi:"arch"`
+	// A registry repository of finished builds: a build of the same content there is pulled instead of built, and new builds are pushed there. Not part of the content.
+	CacheRepo *string `pulumi:"cacheRepo"`
 	// A LinuxKit configuration as an object (same fields as the YAML). Values may be secrets (e.g. `files[].contents`): they stay encrypted in state and never show in diffs or logs.
 	Config interface{} `pulumi:"config"`
 	// LinuxKit YAML files, merged in order as `linuxkit build a.yml b.yml` does. Relative to the program folder.
@@ -109,12 +115,16 @@ type imageArgs struct {
 	Name *string `pulumi:"name"`
 	// Folder for artifacts; each content version gets its own subfolder named by its content hash. Default `.linuxkit/images`, relative to the program folder. A change replaces the image.
 	OutputDir *string `pulumi:"outputDir"`
+	// Where images come from: `docker` (the engine DOCKER_HOST names), `registry` (straight from their registries into an OCI cache, no engine), or `auto` (default: the engine when one answers, else the registries). Changing it alone changes nothing.
+	Source *string `pulumi:"source"`
 }
 
 // The set of arguments for constructing a Image resource.
 type ImageArgs struct {
 	// Target architecture. Default and only value for now: `amd64`.
 	Arch pulumi.StringPtrInput
+	// A registry repository of finished builds: a build of the same content there is pulled instead of built, and new builds are pushed there. Not part of the content.
+	CacheRepo pulumi.StringPtrInput
 	// A LinuxKit configuration as an object (same fields as the YAML). Values may be secrets (e.g. `files[].contents`): they stay encrypted in state and never show in diffs or logs.
 	Config pulumi.Input
 	// LinuxKit YAML files, merged in order as `linuxkit build a.yml b.yml` does. Relative to the program folder.
@@ -131,6 +141,8 @@ type ImageArgs struct {
 	Name pulumi.StringPtrInput
 	// Folder for artifacts; each content version gets its own subfolder named by its content hash. Default `.linuxkit/images`, relative to the program folder. A change replaces the image.
 	OutputDir pulumi.StringPtrInput
+	// Where images come from: `docker` (the engine DOCKER_HOST names), `registry` (straight from their registries into an OCI cache, no engine), or `auto` (default: the engine when one answers, else the registries). Changing it alone changes nothing.
+	Source pulumi.StringPtrInput
 }
 
 func (ImageArgs) ElementType() reflect.Type {
@@ -235,6 +247,11 @@ func (o ImageOutput) Artifacts() ImageArtifactArrayOutput {
 	return o.ApplyT(func(v *Image) ImageArtifactArrayOutput { return v.Artifacts }).(ImageArtifactArrayOutput)
 }
 
+// A registry repository of finished builds: a build of the same content there is pulled instead of built, and new builds are pushed there. Not part of the content.
+func (o ImageOutput) CacheRepo() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Image) pulumi.StringPtrOutput { return v.CacheRepo }).(pulumi.StringPtrOutput)
+}
+
 // Kernel command line from the configuration.
 func (o ImageOutput) Cmdline() pulumi.StringOutput {
 	return o.ApplyT(func(v *Image) pulumi.StringOutput { return v.Cmdline }).(pulumi.StringOutput)
@@ -298,6 +315,11 @@ func (o ImageOutput) Name() pulumi.StringOutput {
 // Folder for artifacts; each content version gets its own subfolder named by its content hash. Default `.linuxkit/images`, relative to the program folder. A change replaces the image.
 func (o ImageOutput) OutputDir() pulumi.StringOutput {
 	return o.ApplyT(func(v *Image) pulumi.StringOutput { return v.OutputDir }).(pulumi.StringOutput)
+}
+
+// Where images come from: `docker` (the engine DOCKER_HOST names), `registry` (straight from their registries into an OCI cache, no engine), or `auto` (default: the engine when one answers, else the registries). Changing it alone changes nothing.
+func (o ImageOutput) Source() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Image) pulumi.StringPtrOutput { return v.Source }).(pulumi.StringPtrOutput)
 }
 
 // sha256 of the canonical resolved configuration.

@@ -84,6 +84,8 @@ func (o ImageArtifactArrayOutput) Index(i pulumi.IntInput) ImageArtifactOutput {
 type ImageSettings struct {
 	// Target architecture. Default and only value for now: `amd64`.
 	Arch *string `pulumi:"arch"`
+	// A registry repository of finished builds: a build of the same content there is pulled instead of built, and new builds are pushed there. Not part of the content.
+	CacheRepo *string `pulumi:"cacheRepo"`
 	// A LinuxKit configuration as an object (same fields as the YAML). Values may be secrets (e.g. `files[].contents`): they stay encrypted in state and never show in diffs or logs.
 	Config interface{} `pulumi:"config"`
 	// LinuxKit YAML files, merged in order as `linuxkit build a.yml b.yml` does. Relative to the program folder.
@@ -100,6 +102,8 @@ type ImageSettings struct {
 	Name *string `pulumi:"name"`
 	// Folder for artifacts; each content version gets its own subfolder named by its content hash. Default `.linuxkit/images`, relative to the program folder. A change replaces the image.
 	OutputDir *string `pulumi:"outputDir"`
+	// Where images come from: `docker` (the engine DOCKER_HOST names), `registry` (straight from their registries into an OCI cache, no engine), or `auto` (default: the engine when one answers, else the registries). Changing it alone changes nothing.
+	Source *string `pulumi:"source"`
 }
 
 // ImageSettingsInput is an input type that accepts ImageSettingsArgs and ImageSettingsOutput values.
@@ -117,6 +121,8 @@ type ImageSettingsInput interface {
 type ImageSettingsArgs struct {
 	// Target architecture. Default and only value for now: `amd64`.
 	Arch pulumi.StringPtrInput `pulumi:"arch"`
+	// A registry repository of finished builds: a build of the same content there is pulled instead of built, and new builds are pushed there. Not part of the content.
+	CacheRepo pulumi.StringPtrInput `pulumi:"cacheRepo"`
 	// A LinuxKit configuration as an object (same fields as the YAML). Values may be secrets (e.g. `files[].contents`): they stay encrypted in state and never show in diffs or logs.
 	Config pulumi.Input `pulumi:"config"`
 	// LinuxKit YAML files, merged in order as `linuxkit build a.yml b.yml` does. Relative to the program folder.
@@ -133,6 +139,8 @@ type ImageSettingsArgs struct {
 	Name pulumi.StringPtrInput `pulumi:"name"`
 	// Folder for artifacts; each content version gets its own subfolder named by its content hash. Default `.linuxkit/images`, relative to the program folder. A change replaces the image.
 	OutputDir pulumi.StringPtrInput `pulumi:"outputDir"`
+	// Where images come from: `docker` (the engine DOCKER_HOST names), `registry` (straight from their registries into an OCI cache, no engine), or `auto` (default: the engine when one answers, else the registries). Changing it alone changes nothing.
+	Source pulumi.StringPtrInput `pulumi:"source"`
 }
 
 func (ImageSettingsArgs) ElementType() reflect.Type {
@@ -165,6 +173,11 @@ func (o ImageSettingsOutput) ToImageSettingsOutputWithContext(ctx context.Contex
 // Target architecture. Default and only value for now: `amd64`.
 func (o ImageSettingsOutput) Arch() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v ImageSettings) *string { return v.Arch }).(pulumi.StringPtrOutput)
+}
+
+// A registry repository of finished builds: a build of the same content there is pulled instead of built, and new builds are pushed there. Not part of the content.
+func (o ImageSettingsOutput) CacheRepo() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ImageSettings) *string { return v.CacheRepo }).(pulumi.StringPtrOutput)
 }
 
 // A LinuxKit configuration as an object (same fields as the YAML). Values may be secrets (e.g. `files[].contents`): they stay encrypted in state and never show in diffs or logs.
@@ -205,6 +218,11 @@ func (o ImageSettingsOutput) Name() pulumi.StringPtrOutput {
 // Folder for artifacts; each content version gets its own subfolder named by its content hash. Default `.linuxkit/images`, relative to the program folder. A change replaces the image.
 func (o ImageSettingsOutput) OutputDir() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v ImageSettings) *string { return v.OutputDir }).(pulumi.StringPtrOutput)
+}
+
+// Where images come from: `docker` (the engine DOCKER_HOST names), `registry` (straight from their registries into an OCI cache, no engine), or `auto` (default: the engine when one answers, else the registries). Changing it alone changes nothing.
+func (o ImageSettingsOutput) Source() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ImageSettings) *string { return v.Source }).(pulumi.StringPtrOutput)
 }
 
 func init() {

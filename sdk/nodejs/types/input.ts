@@ -14,6 +14,10 @@ export interface ImageSettingsArgs {
      */
     arch?: pulumi.Input<string | undefined>;
     /**
+     * A registry repository of finished builds: a build of the same content there is pulled instead of built, and new builds are pushed there. Not part of the content.
+     */
+    cacheRepo?: pulumi.Input<string | undefined>;
+    /**
      * A LinuxKit configuration as an object (same fields as the YAML). Values may be secrets (e.g. `files[].contents`): they stay encrypted in state and never show in diffs or logs.
      */
     config?: any | undefined;
@@ -45,6 +49,10 @@ export interface ImageSettingsArgs {
      * Folder for artifacts; each content version gets its own subfolder named by its content hash. Default `.linuxkit/images`, relative to the program folder. A change replaces the image.
      */
     outputDir?: pulumi.Input<string | undefined>;
+    /**
+     * Where images come from: `docker` (the engine DOCKER_HOST names), `registry` (straight from their registries into an OCI cache, no engine), or `auto` (default: the engine when one answers, else the registries). Changing it alone changes nothing.
+     */
+    source?: pulumi.Input<string | undefined>;
 }
 export namespace metal {
     /**

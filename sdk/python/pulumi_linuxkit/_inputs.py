@@ -27,6 +27,10 @@ class ImageSettingsArgsDict(TypedDict):
     """
     Target architecture. Default and only value for now: `amd64`.
     """
+    cache_repo: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    A registry repository of finished builds: a build of the same content there is pulled instead of built, and new builds are pushed there. Not part of the content.
+    """
     config: NotRequired[Any]
     """
     A LinuxKit configuration as an object (same fields as the YAML). Values may be secrets (e.g. `files[].contents`): they stay encrypted in state and never show in diffs or logs.
@@ -59,11 +63,16 @@ class ImageSettingsArgsDict(TypedDict):
     """
     Folder for artifacts; each content version gets its own subfolder named by its content hash. Default `.linuxkit/images`, relative to the program folder. A change replaces the image.
     """
+    source: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Where images come from: `docker` (the engine DOCKER_HOST names), `registry` (straight from their registries into an OCI cache, no engine), or `auto` (default: the engine when one answers, else the registries). Changing it alone changes nothing.
+    """
 
 @pulumi.input_type
 class ImageSettingsArgs:
     def __init__(__self__, *,
                  arch: pulumi.Input[Optional[_builtins.str]] = None,
+                 cache_repo: pulumi.Input[Optional[_builtins.str]] = None,
                  config: Optional[Any] = None,
                  config_files: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  config_yaml: pulumi.Input[Optional[_builtins.str]] = None,
@@ -71,11 +80,13 @@ class ImageSettingsArgs:
                  formats: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  gzip_level: pulumi.Input[Optional[_builtins.int]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
-                 output_dir: pulumi.Input[Optional[_builtins.str]] = None):
+                 output_dir: pulumi.Input[Optional[_builtins.str]] = None,
+                 source: pulumi.Input[Optional[_builtins.str]] = None):
         """
         How to build an Image (the inputs of `linuxkit:index:Image`).
 
         :param pulumi.Input[_builtins.str] arch: Target architecture. Default and only value for now: `amd64`.
+        :param pulumi.Input[_builtins.str] cache_repo: A registry repository of finished builds: a build of the same content there is pulled instead of built, and new builds are pushed there. Not part of the content.
         :param Any config: A LinuxKit configuration as an object (same fields as the YAML). Values may be secrets (e.g. `files[].contents`): they stay encrypted in state and never show in diffs or logs.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] config_files: LinuxKit YAML files, merged in order as `linuxkit build a.yml b.yml` does. Relative to the program folder.
         :param pulumi.Input[_builtins.str] config_yaml: LinuxKit YAML text. Set exactly one of `configYaml`, `configFiles`, `config`. `files[].source` paths in it are relative to the program folder.
@@ -84,9 +95,12 @@ class ImageSettingsArgs:
         :param pulumi.Input[_builtins.int] gzip_level: gzip level of the initrd (and of the gcp format's tar.gz), 0 to 9. Default 1, the fastest; 6 or 9 give smaller files. A change replaces the image.
         :param pulumi.Input[_builtins.str] name: Base name of the artifacts (`<name>-kernel`, ...). Default: the resource name. A change replaces the image.
         :param pulumi.Input[_builtins.str] output_dir: Folder for artifacts; each content version gets its own subfolder named by its content hash. Default `.linuxkit/images`, relative to the program folder. A change replaces the image.
+        :param pulumi.Input[_builtins.str] source: Where images come from: `docker` (the engine DOCKER_HOST names), `registry` (straight from their registries into an OCI cache, no engine), or `auto` (default: the engine when one answers, else the registries). Changing it alone changes nothing.
         """
         if arch is not None:
             pulumi.set(__self__, "arch", arch)
+        if cache_repo is not None:
+            pulumi.set(__self__, "cache_repo", cache_repo)
         if config is not None:
             pulumi.set(__self__, "config", config)
         if config_files is not None:
@@ -103,6 +117,8 @@ class ImageSettingsArgs:
             pulumi.set(__self__, "name", name)
         if output_dir is not None:
             pulumi.set(__self__, "output_dir", output_dir)
+        if source is not None:
+            pulumi.set(__self__, "source", source)
 
     @_builtins.property
     @pulumi.getter
@@ -115,6 +131,18 @@ class ImageSettingsArgs:
     @arch.setter
     def arch(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "arch", value)
+
+    @_builtins.property
+    @pulumi.getter(name="cacheRepo")
+    def cache_repo(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        A registry repository of finished builds: a build of the same content there is pulled instead of built, and new builds are pushed there. Not part of the content.
+        """
+        return pulumi.get(self, "cache_repo")
+
+    @cache_repo.setter
+    def cache_repo(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "cache_repo", value)
 
     @_builtins.property
     @pulumi.getter
@@ -211,5 +239,17 @@ class ImageSettingsArgs:
     @output_dir.setter
     def output_dir(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "output_dir", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def source(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Where images come from: `docker` (the engine DOCKER_HOST names), `registry` (straight from their registries into an OCI cache, no engine), or `auto` (default: the engine when one answers, else the registries). Changing it alone changes nothing.
+        """
+        return pulumi.get(self, "source")
+
+    @source.setter
+    def source(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "source", value)
 
 

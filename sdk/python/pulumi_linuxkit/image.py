@@ -21,6 +21,7 @@ __all__ = ['ImageArgs', 'Image']
 class ImageArgs:
     def __init__(__self__, *,
                  arch: pulumi.Input[Optional[_builtins.str]] = None,
+                 cache_repo: pulumi.Input[Optional[_builtins.str]] = None,
                  config: Optional[Any] = None,
                  config_files: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  config_yaml: pulumi.Input[Optional[_builtins.str]] = None,
@@ -28,11 +29,13 @@ class ImageArgs:
                  formats: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  gzip_level: pulumi.Input[Optional[_builtins.int]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
-                 output_dir: pulumi.Input[Optional[_builtins.str]] = None):
+                 output_dir: pulumi.Input[Optional[_builtins.str]] = None,
+                 source: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a Image resource.
 
         :param pulumi.Input[_builtins.str] arch: Target architecture. Default and only value for now: `amd64`.
+        :param pulumi.Input[_builtins.str] cache_repo: A registry repository of finished builds: a build of the same content there is pulled instead of built, and new builds are pushed there. Not part of the content.
         :param Any config: A LinuxKit configuration as an object (same fields as the YAML). Values may be secrets (e.g. `files[].contents`): they stay encrypted in state and never show in diffs or logs.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] config_files: LinuxKit YAML files, merged in order as `linuxkit build a.yml b.yml` does. Relative to the program folder.
         :param pulumi.Input[_builtins.str] config_yaml: LinuxKit YAML text. Set exactly one of `configYaml`, `configFiles`, `config`. `files[].source` paths in it are relative to the program folder.
@@ -41,9 +44,12 @@ class ImageArgs:
         :param pulumi.Input[_builtins.int] gzip_level: gzip level of the initrd (and of the gcp format's tar.gz), 0 to 9. Default 1, the fastest; 6 or 9 give smaller files. A change replaces the image.
         :param pulumi.Input[_builtins.str] name: Base name of the artifacts (`<name>-kernel`, ...). Default: the resource name. A change replaces the image.
         :param pulumi.Input[_builtins.str] output_dir: Folder for artifacts; each content version gets its own subfolder named by its content hash. Default `.linuxkit/images`, relative to the program folder. A change replaces the image.
+        :param pulumi.Input[_builtins.str] source: Where images come from: `docker` (the engine DOCKER_HOST names), `registry` (straight from their registries into an OCI cache, no engine), or `auto` (default: the engine when one answers, else the registries). Changing it alone changes nothing.
         """
         if arch is not None:
             pulumi.set(__self__, "arch", arch)
+        if cache_repo is not None:
+            pulumi.set(__self__, "cache_repo", cache_repo)
         if config is not None:
             pulumi.set(__self__, "config", config)
         if config_files is not None:
@@ -60,6 +66,8 @@ class ImageArgs:
             pulumi.set(__self__, "name", name)
         if output_dir is not None:
             pulumi.set(__self__, "output_dir", output_dir)
+        if source is not None:
+            pulumi.set(__self__, "source", source)
 
     @_builtins.property
     @pulumi.getter
@@ -72,6 +80,18 @@ class ImageArgs:
     @arch.setter
     def arch(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "arch", value)
+
+    @_builtins.property
+    @pulumi.getter(name="cacheRepo")
+    def cache_repo(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        A registry repository of finished builds: a build of the same content there is pulled instead of built, and new builds are pushed there. Not part of the content.
+        """
+        return pulumi.get(self, "cache_repo")
+
+    @cache_repo.setter
+    def cache_repo(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "cache_repo", value)
 
     @_builtins.property
     @pulumi.getter
@@ -169,6 +189,18 @@ class ImageArgs:
     def output_dir(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "output_dir", value)
 
+    @_builtins.property
+    @pulumi.getter
+    def source(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Where images come from: `docker` (the engine DOCKER_HOST names), `registry` (straight from their registries into an OCI cache, no engine), or `auto` (default: the engine when one answers, else the registries). Changing it alone changes nothing.
+        """
+        return pulumi.get(self, "source")
+
+    @source.setter
+    def source(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "source", value)
+
 
 @pulumi.type_token("linuxkit:index:Image")
 class Image(pulumi.CustomResource):
@@ -177,6 +209,7 @@ class Image(pulumi.CustomResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  arch: pulumi.Input[Optional[_builtins.str]] = None,
+                 cache_repo: pulumi.Input[Optional[_builtins.str]] = None,
                  config: Optional[Any] = None,
                  config_files: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  config_yaml: pulumi.Input[Optional[_builtins.str]] = None,
@@ -185,6 +218,7 @@ class Image(pulumi.CustomResource):
                  gzip_level: pulumi.Input[Optional[_builtins.int]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  output_dir: pulumi.Input[Optional[_builtins.str]] = None,
+                 source: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
         A LinuxKit image built from YAML with images from the local Docker engine. `pulumi up` builds it; it is rebuilt (and replaced) only when its content changes: the configuration, an image behind a tag, or a `files[].source` file.
@@ -192,6 +226,7 @@ class Image(pulumi.CustomResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] arch: Target architecture. Default and only value for now: `amd64`.
+        :param pulumi.Input[_builtins.str] cache_repo: A registry repository of finished builds: a build of the same content there is pulled instead of built, and new builds are pushed there. Not part of the content.
         :param Any config: A LinuxKit configuration as an object (same fields as the YAML). Values may be secrets (e.g. `files[].contents`): they stay encrypted in state and never show in diffs or logs.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] config_files: LinuxKit YAML files, merged in order as `linuxkit build a.yml b.yml` does. Relative to the program folder.
         :param pulumi.Input[_builtins.str] config_yaml: LinuxKit YAML text. Set exactly one of `configYaml`, `configFiles`, `config`. `files[].source` paths in it are relative to the program folder.
@@ -200,6 +235,7 @@ class Image(pulumi.CustomResource):
         :param pulumi.Input[_builtins.int] gzip_level: gzip level of the initrd (and of the gcp format's tar.gz), 0 to 9. Default 1, the fastest; 6 or 9 give smaller files. A change replaces the image.
         :param pulumi.Input[_builtins.str] name: Base name of the artifacts (`<name>-kernel`, ...). Default: the resource name. A change replaces the image.
         :param pulumi.Input[_builtins.str] output_dir: Folder for artifacts; each content version gets its own subfolder named by its content hash. Default `.linuxkit/images`, relative to the program folder. A change replaces the image.
+        :param pulumi.Input[_builtins.str] source: Where images come from: `docker` (the engine DOCKER_HOST names), `registry` (straight from their registries into an OCI cache, no engine), or `auto` (default: the engine when one answers, else the registries). Changing it alone changes nothing.
         """
         ...
     @overload
@@ -226,6 +262,7 @@ class Image(pulumi.CustomResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  arch: pulumi.Input[Optional[_builtins.str]] = None,
+                 cache_repo: pulumi.Input[Optional[_builtins.str]] = None,
                  config: Optional[Any] = None,
                  config_files: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  config_yaml: pulumi.Input[Optional[_builtins.str]] = None,
@@ -234,6 +271,7 @@ class Image(pulumi.CustomResource):
                  gzip_level: pulumi.Input[Optional[_builtins.int]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  output_dir: pulumi.Input[Optional[_builtins.str]] = None,
+                 source: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -244,6 +282,7 @@ class Image(pulumi.CustomResource):
             __props__ = ImageArgs.__new__(ImageArgs)
 
             __props__.__dict__["arch"] = arch
+            __props__.__dict__["cache_repo"] = cache_repo
             __props__.__dict__["config"] = config
             __props__.__dict__["config_files"] = config_files
             __props__.__dict__["config_yaml"] = config_yaml
@@ -252,6 +291,7 @@ class Image(pulumi.CustomResource):
             __props__.__dict__["gzip_level"] = gzip_level
             __props__.__dict__["name"] = name
             __props__.__dict__["output_dir"] = output_dir
+            __props__.__dict__["source"] = source
             __props__.__dict__["artifact_dir"] = None
             __props__.__dict__["artifacts"] = None
             __props__.__dict__["cmdline"] = None
@@ -285,6 +325,7 @@ class Image(pulumi.CustomResource):
         __props__.__dict__["arch"] = None
         __props__.__dict__["artifact_dir"] = None
         __props__.__dict__["artifacts"] = None
+        __props__.__dict__["cache_repo"] = None
         __props__.__dict__["cmdline"] = None
         __props__.__dict__["config"] = None
         __props__.__dict__["config_files"] = None
@@ -298,6 +339,7 @@ class Image(pulumi.CustomResource):
         __props__.__dict__["kernel"] = None
         __props__.__dict__["name"] = None
         __props__.__dict__["output_dir"] = None
+        __props__.__dict__["source"] = None
         __props__.__dict__["spec_hash"] = None
         return Image(resource_name, opts=opts, __props__=__props__)
 
@@ -324,6 +366,14 @@ class Image(pulumi.CustomResource):
         Every artifact with its path, sha256 and size.
         """
         return pulumi.get(self, "artifacts")
+
+    @_builtins.property
+    @pulumi.getter(name="cacheRepo")
+    def cache_repo(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        A registry repository of finished builds: a build of the same content there is pulled instead of built, and new builds are pushed there. Not part of the content.
+        """
+        return pulumi.get(self, "cache_repo")
 
     @_builtins.property
     @pulumi.getter
@@ -428,6 +478,14 @@ class Image(pulumi.CustomResource):
         Folder for artifacts; each content version gets its own subfolder named by its content hash. Default `.linuxkit/images`, relative to the program folder. A change replaces the image.
         """
         return pulumi.get(self, "output_dir")
+
+    @_builtins.property
+    @pulumi.getter
+    def source(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Where images come from: `docker` (the engine DOCKER_HOST names), `registry` (straight from their registries into an OCI cache, no engine), or `auto` (default: the engine when one answers, else the registries). Changing it alone changes nothing.
+        """
+        return pulumi.get(self, "source")
 
     @_builtins.property
     @pulumi.getter(name="specHash")

@@ -17,7 +17,7 @@ import type { OutputFormat } from "../../../components/formats/blocks/types";
 import { findBootMedia, findOvmf } from "../../../components/qemu/boot-media";
 import { buildQemuArgs, type BootMedia } from "../../../components/qemu/qemu-args";
 import { hostKernel, runQemu } from "../../helpers/formats/disk-boot";
-import { writeTar } from "../../helpers/formats/tar-fixture";
+import { writeTar } from "../../helpers/tar-kit";
 import { withTmpDir } from "../../helpers/formats/tmp";
 
 const MARKER = "LINUXKIT-ISO-BOOT-OK";

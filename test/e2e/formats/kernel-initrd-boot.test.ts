@@ -12,7 +12,7 @@ import { kernelInitrdFormat } from "../../../components/formats/writers/kernel-i
 import { findOnPath } from "../../../components/formats/blocks/tools";
 import { run } from "../../helpers/formats/run";
 import { hostKernel, runQemu } from "../../helpers/formats/disk-boot";
-import { writeTar } from "../../helpers/formats/tar-fixture";
+import { writeTar } from "../../helpers/tar-kit";
 import { withTmpDir } from "../../helpers/formats/tmp";
 import { makeUcodeCpio } from "../../helpers/formats/ucode";
 

@@ -22,7 +22,7 @@ import type { PullProgress } from "../../../components/sources/image-source";
 import { imageProvider, type ImageOutputs } from "../../../components/pulumi/image/image-provider";
 import type { ImageInputs } from "../../../components/pulumi/image/image-inputs";
 import { docker, TestRegistry, writeDockerConfig } from "../../helpers/registry";
-import { readTar, tarBuffer } from "../../unit/rootfs/helpers/tar";
+import { readTar, tarBuffer } from "../../helpers/tar-kit";
 
 const USER = "lk-user";
 const PASSWORD = "s3cret-pass";

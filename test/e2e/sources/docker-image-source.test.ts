@@ -15,7 +15,7 @@ import Docker from "dockerode";
 
 import { LinuxKitError } from "../../../components/errors/errors";
 import { DockerImageSource } from "../../../components/sources/docker-image-source";
-import { readTar, tarBuffer } from "../../unit/rootfs/helpers/tar";
+import { readTar, tarBuffer } from "../../helpers/tar-kit";
 import { waitUntil } from "../../helpers/wait";
 
 const run = promisify(execFile);

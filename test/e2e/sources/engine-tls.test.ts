@@ -18,7 +18,7 @@ import { promisify } from "node:util";
 
 import { DockerImageSource, endpointOf } from "../../../components/sources/docker-image-source";
 import { engineAddress } from "../../../components/sources/engine-host";
-import { readTar } from "../../unit/rootfs/helpers/tar";
+import { readTar } from "../../helpers/tar-kit";
 
 const run = promisify(execFile);
 const BUSYBOX = "linuxkit-test/busybox:test";

@@ -31,7 +31,7 @@ import { build } from "../../../components/pipeline/pipeline";
 import { parseSpec } from "../../../components/config";
 import { DockerImageSource } from "../../../components/sources/docker-image-source";
 import { ensureTestImages } from "../../helpers/boot";
-import { readTar, type ReadEntry } from "../../unit/rootfs/helpers/tar";
+import { type ReadEntry, readTar } from "../../helpers/tar-kit";
 
 const run = promisify(execFile);
 const IMAGE = `pulumi-linuxkit-e2e/golden:t${process.pid}`;

@@ -9,7 +9,7 @@ import { copyFile, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { findOnPath } from "../../../components/formats/blocks/tools";
 import { runQemuUntilExit } from "../qemu-launch";
-import { writeTar, type FixtureEntry } from "./tar-fixture";
+import { type TestEntry, writeTar } from "../tar-kit";
 
 export const INIT_STARTED = "LINUXKIT-TEST: init started";
 export const BOOT_COMPLETE = "LINUXKIT-TEST: boot complete";
@@ -70,13 +70,13 @@ export const MINIMAL_INIT = [
  */
 export async function writeMinimalBootTar(
   tarPath: string,
-  opts: { cmdline?: string; extra?: FixtureEntry[] } = {},
+  opts: { cmdline?: string; extra?: TestEntry[] } = {},
 ): Promise<void> {
   const kernel = await hostKernel();
   const busybox = await findOnPath("busybox", "/bin:/usr/bin");
   if (kernel === undefined || busybox === undefined)
     throw new Error("needs a host kernel and busybox");
-  const entries: FixtureEntry[] = [
+  const entries: TestEntry[] = [
     { name: "bin", type: "directory" },
     { name: "bin/busybox", type: "file", mode: 0o755, data: await readFile(busybox) },
     { name: "boot", type: "directory" },

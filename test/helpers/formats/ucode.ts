@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { run } from "./run";
-import { pseudoRandom } from "./tar-fixture";
+import { pseudoRandom } from "../tar-kit";
 
 /** Bytes of a newc cpio holding kernel/x86/microcode/GenuineIntel.bin (built in `dir`). */
 export async function makeUcodeCpio(dir: string): Promise<Buffer> {

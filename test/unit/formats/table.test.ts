@@ -11,7 +11,8 @@ import {
   writeFormats,
 } from "../../../components/formats/table";
 import { findOnPath, requireTool } from "../../../components/formats/blocks/tools";
-import { rootfsEntries, writeTar } from "../../helpers/formats/tar-fixture";
+import { writeTar } from "../../helpers/tar-kit";
+import { rootfsEntries } from "../../helpers/formats/sample-rootfs";
 import { withTmpDir } from "../../helpers/formats/tmp";
 
 describe("formats table", () => {

@@ -20,12 +20,12 @@ import {
   gnuExtract,
   names,
   pseudoRandom,
+  type ReadEntry,
   sha256,
   spoolBytes,
   spoolEntries,
   withSpool,
-  type ReadEntry,
-} from "./helpers/tar";
+} from "../../helpers/tar-kit";
 
 const IDS: Record<string, number> = { sshd: 101, dhcpcd: 102 };
 

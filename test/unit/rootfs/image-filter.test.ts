@@ -6,17 +6,17 @@ import { describe, it } from "node:test";
 import { addImageLayer } from "../../../components/rootfs/image-filter";
 import { FIXED_MTIME } from "../../../components/tar/tar-header";
 import {
-  INPUT_MTIME,
   byName,
   gnuExtract,
+  INPUT_MTIME,
   names,
+  type ReadEntry,
   spoolBytes,
   spoolEntries,
   tarStream,
-  withSpool,
-  type ReadEntry,
   type TestEntry,
-} from "./helpers/tar";
+  withSpool,
+} from "../../helpers/tar-kit";
 
 /** LinuxKit's replacement /etc/hosts (moby/build/image.go). */
 const HOSTS = `127.0.0.1       localhost
@@ -134,7 +134,7 @@ describe("addImageLayer: Docker's injected files", () => {
   it("keeps every other entry as it is, mtime included", async () => {
     const m = byName(await layer(DOCKER_EXPORT, { prefix: "" }));
     assert.equal(m.get("etc/passwd")?.data.toString(), "root:x:0:0::/root:/bin/sh\n");
-    assert.equal(m.get("etc/passwd")?.header.mtime.getTime(), INPUT_MTIME.getTime());
+    assert.equal(m.get("etc/passwd")?.header.mtime.getTime(), INPUT_MTIME * 1000);
     assert.equal(m.get("bin/busybox")?.header.mode, 0o755);
     assert.equal(m.get("bin/sh")?.header.type, "link");
     assert.equal(m.get("bin/sh")?.header.linkname, "bin/busybox");
@@ -201,14 +201,28 @@ describe("addImageLayer: ensured paths", () => {
       assert.equal(e.header.mtime.getTime(), FIXED_MTIME * 1000, e.header.name);
   });
 
-  it("leaves an image's own etc/mtab alone (apart from the mtime)", async () => {
+  it("leaves an image's own etc/mtab alone (apart from the mtime): its 0777 mode, owner and target stay", async () => {
     const m = byName(
-      await layer([{ name: "etc/mtab", type: "symlink", linkname: "../proc/self/mounts" }], {
-        prefix: "",
-      }),
+      await layer(
+        [
+          {
+            name: "etc/mtab",
+            type: "symlink",
+            linkname: "../proc/self/mounts",
+            mode: 0o777,
+            uid: 4,
+            gid: 4,
+          },
+        ],
+        { prefix: "" },
+      ),
     );
-    assert.equal(m.get("etc/mtab")?.header.linkname, "../proc/self/mounts");
-    assert.equal(m.get("etc/mtab")?.header.mtime.getTime(), 0);
+    const h = m.get("etc/mtab")?.header;
+    assert.deepEqual(
+      [h?.type, h?.mode, h?.uid, h?.gid, h?.linkname],
+      ["symlink", 0o777, 4, 4, "../proc/self/mounts"],
+    );
+    assert.equal(h?.mtime.getTime(), 0);
   });
 });
 

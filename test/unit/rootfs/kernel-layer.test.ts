@@ -13,16 +13,16 @@ import {
   gnuExtract,
   names,
   pseudoRandom,
+  type ReadEntry,
   sha256,
   spoolBytes,
   spoolEntries,
   tarBuffer,
   tarStream,
+  type TestEntry,
   withSpool,
   withTmpDir,
-  type ReadEntry,
-  type TestEntry,
-} from "./helpers/tar";
+} from "../../helpers/tar-kit";
 
 const run = promisify(execFile);
 

@@ -55,6 +55,12 @@ function assertSpecError(fn: () => unknown, message: RegExp, field?: string): vo
 }
 
 describe("ociConfig: LinuxKit defaults", () => {
+  it('writes ociVersion "1.2.1", the runtime-spec LinuxKit vendors (go.mod: runtime-spec v1.2.1)', () => {
+    const { config } = ociConfig(entry(), SYSCTL_IMAGE, CTX);
+    assert.equal(config.ociVersion, "1.2.1");
+    assert.match(serializeOciConfig(config), /^\{\n {4}"ociVersion": "1\.2\.1",\n/);
+  });
+
   it("writes LinuxKit's exact config.json for a bare entry (golden)", () => {
     const { config, readonly } = ociConfig(entry(), SYSCTL_IMAGE, CTX);
     assert.equal(serializeOciConfig(config), golden("bare-config.json.golden"));

@@ -15,7 +15,7 @@ import Docker from "dockerode";
 import { LinuxKitError } from "../../../components/errors/errors";
 import { DockerImageSource, endpointOf } from "../../../components/sources/docker-image-source";
 import type { PullProgress } from "../../../components/sources/image-source";
-import { readTar } from "../rootfs/helpers/tar";
+import { readTar } from "../../helpers/tar-kit";
 import { FakeEngine, fakeImage } from "./helpers/fake-engine";
 
 const ID1 = `sha256:${"11".repeat(32)}`;

@@ -16,12 +16,12 @@ import { gzipSync } from "node:zlib";
 import { applyLayers, type LayerBlob } from "../../../components/sources/layer-apply";
 import { SavedImage } from "../../../components/sources/saved-image";
 import {
+  type ReadEntry,
   readTar,
   tarBuffer,
-  withTmpDir,
-  type ReadEntry,
   type TestEntry,
-} from "../rootfs/helpers/tar";
+  withTmpDir,
+} from "../../helpers/tar-kit";
 
 function blob(name: string, bytes: Buffer): LayerBlob {
   return { name, open: async () => Readable.from([bytes]) };

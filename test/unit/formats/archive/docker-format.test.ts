@@ -15,12 +15,13 @@ import {
 } from "../../../../components/formats/writers/docker";
 import { formatTable, PLANNED_FORMATS } from "../../../../components/formats/table";
 import type { Artifact } from "../../../../components/formats/blocks/types";
-import { rootfsEntries, writeTar, type FixtureEntry } from "../../../helpers/formats/tar-fixture";
+import { type TestEntry, writeTar } from "../../../helpers/tar-kit";
+import { rootfsEntries } from "../../../helpers/formats/sample-rootfs";
 import { withTmpDir } from "../../../helpers/formats/tmp";
 
 const haveDocker = spawnSync("docker", ["info"], { stdio: "ignore" }).status === 0;
 
-function entries(): FixtureEntry[] {
+function entries(): TestEntry[] {
   return [
     ...rootfsEntries(),
     { name: "bin", type: "directory" as const },

@@ -16,22 +16,20 @@ import {
 import { collector } from "../../../helpers/formats/collect";
 import { parseNewc, type ParsedEntry } from "../../../helpers/formats/newc-parse";
 import { cpioList, run } from "../../../helpers/formats/run";
+import { INPUT_MTIME, type TestEntry, writeTar } from "../../../helpers/tar-kit";
 import {
   expectedCpioNames,
-  FIXTURE_MTIME,
   HELLO,
   LARGE,
   LONG_FILE,
   rootfsEntries,
   UNICODE_FILE,
-  writeTar,
-  type FixtureEntry,
-} from "../../../helpers/formats/tar-fixture";
+} from "../../../helpers/formats/sample-rootfs";
 import { withTmpDir } from "../../../helpers/formats/tmp";
 
 async function convert(
   dir: string,
-  entries: FixtureEntry[],
+  entries: TestEntry[],
   skip?: (name: string) => boolean,
   dirSlash = true,
 ): Promise<Buffer> {
@@ -77,7 +75,7 @@ describe("tarToCpio", () => {
         assert.equal(x.devMinor, 0);
         assert.equal(x.nameSize, Buffer.byteLength(x.name) + 1, `${x.name} namesize`);
       }
-      for (const x of entries) assert.equal(x.mtime, FIXTURE_MTIME, `${x.name} mtime`);
+      for (const x of entries) assert.equal(x.mtime, INPUT_MTIME, `${x.name} mtime`);
       assert.equal(get(e, "a-dir").mode, S_IFDIR | 0o755);
       assert.equal(get(e, "a-dir").nlink, 2);
       assert.equal(get(e, "a-dir/large.bin").mode, S_IFREG | 0o600);
@@ -164,7 +162,7 @@ describe("tarToCpio", () => {
         assert.ok((await readFile(p)).equals(data), `${name} contents`);
         const st = await lstat(p);
         assert.equal(st.mode & 0o7777, mode, `${name} mode`);
-        assert.equal(Math.floor(st.mtimeMs / 1000), FIXTURE_MTIME, `${name} mtime`);
+        assert.equal(Math.floor(st.mtimeMs / 1000), INPUT_MTIME, `${name} mtime`);
       }
       if (process.getuid?.() === 0) {
         const st = await lstat(path.join(root, "a-dir/setuid"));
@@ -206,7 +204,7 @@ describe("tarToCpio", () => {
   for (const dirSlash of [true, false]) {
     it(`accepts ./-prefixed names and directory names ${dirSlash ? "with" : "without"} a trailing slash`, async () => {
       await withTmpDir(async (dir) => {
-        const entries: FixtureEntry[] = [
+        const entries: TestEntry[] = [
           { name: "./", type: "directory" },
           { name: "./etc", type: "directory", mode: 0o700 },
           { name: "./etc/hosts", type: "file", data: Buffer.from("127.0.0.1 localhost\n") },

@@ -12,7 +12,7 @@ import {
 } from "../../../../components/formats/blocks/parallel-gzip";
 import { crc32 } from "../../../../components/formats/blocks/crc32";
 import { run } from "../../../helpers/formats/run";
-import { pseudoRandom } from "../../../helpers/formats/tar-fixture";
+import { pseudoRandom } from "../../../helpers/tar-kit";
 
 async function gzipOf(
   input: Buffer,

@@ -9,14 +9,13 @@ import { tarFormat } from "../../../../components/formats/writers/tar";
 import { tarKernelInitrdFormat } from "../../../../components/formats/writers/tar-kernel-initrd";
 import type { FormatContext, OutputFormat } from "../../../../components/formats/blocks/types";
 import { cpioList, run } from "../../../helpers/formats/run";
+import { INPUT_MTIME, writeTar } from "../../../helpers/tar-kit";
 import {
   CMDLINE,
   expectedCpioNames,
-  FIXTURE_MTIME,
   KERNEL,
   rootfsEntries,
-  writeTar,
-} from "../../../helpers/formats/tar-fixture";
+} from "../../../helpers/formats/sample-rootfs";
 import { withTmpDir } from "../../../helpers/formats/tmp";
 import { makeUcodeCpio } from "../../../helpers/formats/ucode";
 
@@ -84,7 +83,7 @@ describe("tar-kernel-initrd", () => {
       for (const m of members) {
         assert.equal(m.header.type, "file");
         assert.equal(m.header.mode, 0o644);
-        assert.equal(m.header.mtime.getTime() / 1000, FIXTURE_MTIME);
+        assert.equal(m.header.mtime.getTime() / 1000, INPUT_MTIME);
         assert.deepEqual([m.header.uid, m.header.gid], [0, 0]);
       }
       const [kernel, initrd, cmdline, ucodeMember] = members;

@@ -11,7 +11,8 @@ import { describe, it } from "node:test";
 import { makeBootPayload } from "../../../../components/formats/blocks/boot-payload";
 import { formatTable, writeFormats } from "../../../../components/formats/table";
 import type { Artifact, FormatContext } from "../../../../components/formats/blocks/types";
-import { rootfsEntries, writeTar } from "../../../helpers/formats/tar-fixture";
+import { writeTar } from "../../../helpers/tar-kit";
+import { rootfsEntries } from "../../../helpers/formats/sample-rootfs";
 import { withTmpDir } from "../../../helpers/formats/tmp";
 import { makeUcodeCpio } from "../../../helpers/formats/ucode";
 

@@ -8,20 +8,19 @@ import { kernelInitrdFormat } from "../../../../components/formats/writers/kerne
 import type { Artifact, FormatContext } from "../../../../components/formats/blocks/types";
 import { parseNewc } from "../../../helpers/formats/newc-parse";
 import { cpioList, run } from "../../../helpers/formats/run";
+import { type TestEntry, writeTar } from "../../../helpers/tar-kit";
 import {
   CMDLINE,
   expectedCpioNames,
   KERNEL,
   rootfsEntries,
-  writeTar,
-  type FixtureEntry,
-} from "../../../helpers/formats/tar-fixture";
+} from "../../../helpers/formats/sample-rootfs";
 import { withTmpDir } from "../../../helpers/formats/tmp";
 import { makeUcodeCpio } from "../../../helpers/formats/ucode";
 
 async function build(
   dir: string,
-  entries: FixtureEntry[],
+  entries: TestEntry[],
   options: FormatContext["options"] = {},
 ): Promise<Artifact[]> {
   const tarPath = path.join(dir, "rootfs.tar");

@@ -15,20 +15,15 @@ import { kernelSquashfsFormat } from "../../../../components/formats/writers/ker
 import { formatTable, PLANNED_FORMATS } from "../../../../components/formats/table";
 import { findOnPath } from "../../../../components/formats/blocks/tools";
 import type { Artifact } from "../../../../components/formats/blocks/types";
-import {
-  CMDLINE,
-  KERNEL,
-  rootfsEntries,
-  writeTar,
-  type FixtureEntry,
-} from "../../../helpers/formats/tar-fixture";
+import { type TestEntry, writeTar } from "../../../helpers/tar-kit";
+import { CMDLINE, KERNEL, rootfsEntries } from "../../../helpers/formats/sample-rootfs";
 import { withTmpDir } from "../../../helpers/formats/tmp";
 
 const haveTools =
   spawnSync("mksquashfs", ["-version"]).status === 0 &&
   spawnSync("unsquashfs", ["-help"]).error === undefined;
 
-function entries(): FixtureEntry[] {
+function entries(): TestEntry[] {
   return [
     ...rootfsEntries(),
     { name: "odd", type: "directory" as const, mode: 0o750, uid: 7, gid: 8 },
@@ -36,9 +31,9 @@ function entries(): FixtureEntry[] {
   ].sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
-function modeString(e: FixtureEntry): string {
+function modeString(e: TestEntry): string {
   const mode = e.mode ?? (e.type === "directory" ? 0o755 : e.type === "symlink" ? 0o777 : 0o644);
-  const kind: Record<FixtureEntry["type"], string> = {
+  const kind: Record<NonNullable<TestEntry["type"]>, string> = {
     file: "-",
     link: "-",
     directory: "d",
@@ -54,7 +49,7 @@ function modeString(e: FixtureEntry): string {
   special(2, 0o4000, "s");
   special(5, 0o2000, "s");
   special(8, 0o1000, "t");
-  return kind[e.type] + bits.join("");
+  return kind[e.type ?? "file"] + bits.join("");
 }
 
 interface Listed {

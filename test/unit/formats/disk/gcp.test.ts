@@ -13,7 +13,7 @@ import {
 } from "../../../../components/formats/writers/gcp";
 import { findOnPath } from "../../../../components/formats/blocks/tools";
 import { run } from "../../../helpers/formats/run";
-import { pseudoRandom } from "../../../helpers/formats/tar-fixture";
+import { pseudoRandom } from "../../../helpers/tar-kit";
 import { withTmpDir } from "../../../helpers/formats/tmp";
 
 const MTIME = 1704164645;

@@ -16,7 +16,7 @@ import {
 import { parseMbr } from "../../../../components/formats/blocks/mbr";
 import { findOnPath } from "../../../../components/formats/blocks/tools";
 import { run } from "../../../helpers/formats/run";
-import { pseudoRandom } from "../../../helpers/formats/tar-fixture";
+import { pseudoRandom } from "../../../helpers/tar-kit";
 import { withTmpDir } from "../../../helpers/formats/tmp";
 
 const SECTORS = 40960; // 20 MiB

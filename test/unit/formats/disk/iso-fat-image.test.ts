@@ -13,7 +13,7 @@ import {
   makeFatImage,
 } from "../../../../components/formats/blocks/fat-image";
 import { fatFile, fatInfo, fatListing } from "../../../helpers/formats/iso-inspect";
-import { pseudoRandom } from "../../../helpers/formats/tar-fixture";
+import { pseudoRandom } from "../../../helpers/tar-kit";
 import { withTmpDir } from "../../../helpers/formats/tmp";
 import { toolClockSkipReason, withToolClock } from "../../../helpers/formats/tool-clock";
 

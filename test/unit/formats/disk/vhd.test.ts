@@ -17,7 +17,7 @@ import {
   vhdChecksum,
 } from "../../../../components/formats/writers/vhd";
 import { run } from "../../../helpers/formats/run";
-import { pseudoRandom } from "../../../helpers/formats/tar-fixture";
+import { pseudoRandom } from "../../../helpers/tar-kit";
 import { withTmpDir } from "../../../helpers/formats/tmp";
 import { toolClockSkipReason, withToolClock } from "../../../helpers/formats/tool-clock";
 

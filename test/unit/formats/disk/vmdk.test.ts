@@ -12,7 +12,7 @@ import {
   vmdkCid,
 } from "../../../../components/formats/writers/vmdk";
 import { run } from "../../../helpers/formats/run";
-import { pseudoRandom } from "../../../helpers/formats/tar-fixture";
+import { pseudoRandom } from "../../../helpers/tar-kit";
 import { withTmpDir } from "../../../helpers/formats/tmp";
 
 const OPTIONS = "adapter_type=lsilogic,subformat=streamOptimized,compat6=on";

@@ -18,7 +18,8 @@ import { isoEfiInitrdFormat } from "../../../../components/formats/writers/iso-e
 import { kernelInitrdFormat } from "../../../../components/formats/writers/kernel-initrd";
 import { formatTable, PLANNED_FORMATS, writeFormats } from "../../../../components/formats/table";
 import type { Artifact, OutputFormat } from "../../../../components/formats/blocks/types";
-import { CMDLINE, KERNEL, rootfsEntries, writeTar } from "../../../helpers/formats/tar-fixture";
+import { writeTar } from "../../../helpers/tar-kit";
+import { CMDLINE, KERNEL, rootfsEntries } from "../../../helpers/formats/sample-rootfs";
 import { withTmpDir } from "../../../helpers/formats/tmp";
 import {
   elTorito,

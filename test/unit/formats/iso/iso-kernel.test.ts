@@ -13,6 +13,7 @@ import { describe, it } from "node:test";
 import { formatTable, PLANNED_FORMATS } from "../../../../components/formats/table";
 import { kernelIsoFormat, xorrisoWord } from "../../../../components/formats/writers/iso-kernel";
 import type { Artifact } from "../../../../components/formats/blocks/types";
+import { type TestEntry, writeTar } from "../../../helpers/tar-kit";
 import {
   CMDLINE,
   HELLO,
@@ -21,9 +22,7 @@ import {
   LONG_FILE,
   rootfsEntries,
   UNICODE_FILE,
-  writeTar,
-  type FixtureEntry,
-} from "../../../helpers/formats/tar-fixture";
+} from "../../../helpers/formats/sample-rootfs";
 import { withTmpDir } from "../../../helpers/formats/tmp";
 import { isoFile, isoTree, pvdInfo } from "../../../helpers/formats/iso-inspect";
 
@@ -37,7 +36,7 @@ const ODD_NAMES = [
   "odd/$dollar *star?",
 ];
 
-function entries(): FixtureEntry[] {
+function entries(): TestEntry[] {
   return [
     ...rootfsEntries(),
     { name: "odd", type: "directory" as const, mode: 0o750, uid: 7, gid: 8 },

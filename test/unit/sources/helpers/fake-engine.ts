@@ -11,7 +11,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 
-import { tarBuffer } from "../../rootfs/helpers/tar";
+import { tarBuffer } from "../../../helpers/tar-kit";
 
 /** An image the fake engine has: its inspect JSON and its `docker save` archive. */
 export interface FakeImage {

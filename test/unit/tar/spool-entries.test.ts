@@ -17,7 +17,7 @@ import { readTarEntries } from "../../../components/tar/tar-read";
 import { isBootFile } from "../../../components/formats/blocks/boot-files";
 import { completeHeader, type TarHeader } from "../../../components/tar/tar-header";
 import type { TarSpool } from "../../../components/tar/tar-spool";
-import { pseudoRandom, spoolBytes, withSpool } from "./helpers/tar";
+import { pseudoRandom, spoolBytes, withSpool } from "../../helpers/tar-kit";
 
 const MTIME = 1_600_000_000.75; // not a whole second: tar keeps seconds
 

@@ -5,7 +5,7 @@ import type tar from "tar-stream";
 
 import { forEachTarEntry, fromTarHeader } from "../../../components/tar/tar-entry";
 import { FIXED_MTIME, normaliseName, type TarHeader } from "../../../components/tar/tar-header";
-import { chunked, collect, tarBuffer, tarStream } from "./helpers/tar";
+import { chunked, collect, tarBuffer, tarStream } from "../../helpers/tar-kit";
 
 describe("normaliseName", () => {
   const cases: [string, string][] = [

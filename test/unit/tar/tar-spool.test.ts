@@ -19,7 +19,7 @@ import {
   spoolEntries,
   withSpool,
   withTmpDir,
-} from "./helpers/tar";
+} from "../../helpers/tar-kit";
 
 const MTIME = 1_600_000_000;
 

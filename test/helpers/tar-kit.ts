@@ -1,4 +1,9 @@
-/** Real tar bytes for the root filesystem tests: built with tar-stream, read back with tar-stream and GNU tar. */
+/**
+ * The one tar fixture kit of the tests: real tar bytes built with
+ * tar-stream (every entry at one fixed mtime), read back with tar-stream
+ * or GNU tar, and the small helpers around them. Sample root filesystems
+ * for the format tests live in `formats/sample-rootfs.ts`.
+ */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -9,26 +14,27 @@ import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import tar from "tar-stream";
 
-import { TarSpool } from "../../../../components/tar/tar-spool";
+import { TarSpool } from "../../components/tar/tar-spool";
 
 const run = promisify(execFile);
 
-/** One entry of a test tar. */
+/** One entry of a test tar; `type` defaults to a regular file. */
 export interface TestEntry {
   name: string;
-  type?: tar.Header["type"];
+  type?: "file" | "directory" | "symlink" | "link" | "character-device" | "block-device" | "fifo";
   mode?: number;
   uid?: number;
   gid?: number;
-  mtime?: Date;
+  /** Seconds since the epoch; default {@link INPUT_MTIME}. */
+  mtime?: number;
   data?: Buffer | string;
   linkname?: string;
   devmajor?: number;
   devminor?: number;
 }
 
-/** The mtime test inputs carry unless told otherwise: 2024-01-02T03:04:05Z. */
-export const INPUT_MTIME = new Date(1704164645 * 1000);
+/** The mtime, in seconds, of every test entry unless told otherwise: 2024-01-02T03:04:05Z. */
+export const INPUT_MTIME = 1704164645;
 
 /**
  * tar-stream replaces a falsy mode with 0644/0755; a file type bit is
@@ -55,7 +61,7 @@ export async function tarBuffer(entries: TestEntry[]): Promise<Buffer> {
           mode: mode === 0 ? MODE_ZERO : mode,
           uid: e.uid ?? 0,
           gid: e.gid ?? 0,
-          mtime: e.mtime ?? INPUT_MTIME,
+          mtime: new Date((e.mtime ?? INPUT_MTIME) * 1000),
           linkname: e.linkname,
           devmajor: e.devmajor,
           devminor: e.devminor,
@@ -69,6 +75,42 @@ export async function tarBuffer(entries: TestEntry[]): Promise<Buffer> {
   pack.finalize();
   await collected;
   return Buffer.concat(chunks);
+}
+
+/**
+ * Rewrites `tarBuf` in place so directory names lose their trailing slash,
+ * as Go's archive/tar writes them (tar-stream always adds one). Handles
+ * plain ustar headers only, which is all the fixtures need for this.
+ */
+export function stripDirectorySlashes(tarBuf: Buffer): Buffer {
+  for (let off = 0; off + 512 <= tarBuf.length;) {
+    const header = tarBuf.subarray(off, off + 512);
+    if (header.every((b) => b === 0)) break;
+    const size = parseInt(
+      header.toString("latin1", 124, 136).replace(/\0.*$/, "").trim() || "0",
+      8,
+    );
+    const nameEnd = header.indexOf(0);
+    if (header[156] === 0x35 && nameEnd > 0 && header[nameEnd - 1] === 0x2f) {
+      header[nameEnd - 1] = 0;
+      header.fill(0x20, 148, 156);
+      let sum = 0;
+      for (const b of header) sum += b;
+      header.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "latin1");
+    }
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  return tarBuf;
+}
+
+/** Writes a tar of `entries` to `file`; `dirSlash: false` writes directory names as Go does. */
+export async function writeTar(
+  file: string,
+  entries: TestEntry[],
+  opts: { dirSlash?: boolean } = {},
+): Promise<void> {
+  const bytes = await tarBuffer(entries);
+  await writeFile(file, opts.dirSlash === false ? stripDirectorySlashes(bytes) : bytes);
 }
 
 /** A node Readable of a tar holding `entries`, delivered in small chunks. */
@@ -115,7 +157,7 @@ export async function collect(stream: Readable): Promise<Buffer> {
 
 /** Runs `use` with a fresh temporary directory, removed afterwards. */
 export async function withTmpDir<T>(use: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "lk-rootfs-"));
+  const dir = await mkdtemp(path.join(os.tmpdir(), "lk-tar-"));
   try {
     return await use(dir);
   } finally {
