@@ -34,6 +34,7 @@ APT_PACKAGES=(
   libvirt-dev pkg-config gcc python3-dev python3-venv  # Redfish tests: libvirt-python is built in a venv
   faketime                                   # tests run tools under another wall clock (libfaketime)
   ca-certificates curl git
+  python3 python3-venv                       # Python programs using the provider plugin (tests, bench)
 )
 
 missing=()
@@ -78,4 +79,17 @@ bash scripts/setup-redfish-emulator.sh >/dev/null
 log "installing the Pulumi CLI"
 PULUMI_BIN="$(bash scripts/install-pulumi.sh | tail -n 1)"
 echo "$PULUMI_BIN" > .pulumi-bin-path
+
+# YAML and Python programs use the linuxkit provider plugin through these
+# language hosts: the official CLI ships them; the project's own CLI gets
+# them built from Go modules (cached beside the CLI's build).
+if [ -x "$PULUMI_BIN/pulumi-language-yaml" ] && [ -x "$PULUMI_BIN/pulumi-language-python" ]; then :
+elif [ "$PULUMI_BIN" -ef .tools/pulumi/bin ]; then
+  log "installing the Pulumi YAML and Python language hosts"
+  bash scripts/install-language-hosts.sh "$PULUMI_BIN"
+else
+  log "warning: $PULUMI_BIN has no YAML/Python language host: YAML and Python programs need the official Pulumi CLI"
+fi
+log "installing Pulumi's Python SDK (venv)"
+bash scripts/install-python-sdk.sh >/dev/null
 log "ready (Pulumi CLI in $PULUMI_BIN)"

@@ -5,6 +5,7 @@
  * on. The token travels only in the `X-Auth-Token` header and is scrubbed
  * from anything the client throws.
  */
+import { progress } from "../progress";
 import { MetalApiError, MetalWaitError } from "./metal-errors";
 import type {
   MetalClientOptions,
@@ -148,12 +149,19 @@ export class MetalClient {
     want: string[],
     opts: { timeoutMs: number; pollMs?: number; fail?: string[] },
   ): Promise<MetalDevice> {
+    let lastState: string | undefined;
     const deadline = Date.now() + opts.timeoutMs;
     const fail = opts.fail ?? ["failed"];
     const pollMs = opts.pollMs ?? 5000;
     for (;;) {
       const device = await this.getDevice(id);
       if (device === undefined) throw new MetalWaitError("gone", id, want);
+      if (device.state !== lastState) {
+        progress(
+          `device ${id}: ${device.state}${want.includes(device.state) ? "" : ` (waiting for ${want.join(" or ")})`}`,
+        );
+        lastState = device.state;
+      }
       if (want.includes(device.state)) return device;
       if (fail.includes(device.state)) throw new MetalWaitError("failed", id, want, device);
       const left = deadline - Date.now();

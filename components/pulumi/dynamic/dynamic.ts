@@ -57,6 +57,10 @@ export abstract class LinuxKitResource extends pulumi.CustomResource {
     props: pulumi.Inputs,
     opts?: pulumi.CustomResourceOptions,
   ) {
+    if (pluginTokens) {
+      super(PLUGIN_TOKENS[provider], name, props, opts);
+      return;
+    }
     super(
       `pulumi-nodejs:dynamic/linuxkit:${type}`,
       name,
@@ -64,4 +68,27 @@ export abstract class LinuxKitResource extends pulumi.CustomResource {
       opts,
     );
   }
+}
+
+/**
+ * The provider plugin's type token of each implementation: what
+ * {@link LinuxKitResource} registers once {@link usePluginTokens} was
+ * called. The plugin does so before it constructs a component (e.g.
+ * `linuxkit:qemu:LocalMachine`), so the component's children are the
+ * plugin's own resources, served by the same process.
+ */
+export const PLUGIN_TOKENS = {
+  image: "linuxkit:index:Image",
+  qemuVm: "linuxkit:qemu:Vm",
+  qemuFleet: "linuxkit:qemu:Fleet",
+  metalDevice: "linuxkit:metal:Device",
+  metalFleet: "linuxkit:metal:Fleet",
+  metalArtifacts: "linuxkit:metal:ArtifactFiles",
+} as const satisfies Record<ProviderName, string>;
+
+let pluginTokens = false;
+
+/** Registers resources under the plugin's tokens from now on (the plugin process only). */
+export function usePluginTokens(): void {
+  pluginTokens = true;
 }

@@ -7,6 +7,7 @@ import {
   type RolloutPolicy,
   type Target,
 } from "../../fleet";
+import { progress } from "../../progress";
 
 /**
  * The value as JSON would carry it (undefined fields dropped). The provider
@@ -41,7 +42,11 @@ export interface FleetRun<M, O> {
  */
 export async function runFleetRollout<M, O>(run: FleetRun<M, O>): Promise<O> {
   try {
-    const final = await rollout(run.adapter, run.state, run.target, run.policy, run.hooks);
+    const hooks: RolloutHooks<M> = {
+      ...run.hooks,
+      log: run.hooks?.log ?? ((line) => progress(`${run.label}: ${line}`)),
+    };
+    const final = await rollout(run.adapter, run.state, run.target, run.policy, hooks);
     return jsonSafe(run.outputs(final));
   } catch (e) {
     if (!(e instanceof RolloutError)) throw e;

@@ -20,6 +20,7 @@ import {
   type ImageInputs,
 } from "./image-inputs";
 import { containsUnknown } from "../dynamic/unknowns";
+import { progress } from "../../progress";
 
 /** One artifact as the Image resource reports it. */
 export interface ImageArtifact {
@@ -131,7 +132,8 @@ function outputsFrom(inputs: ImageInputs, result: Awaited<ReturnType<typeof buil
 
 async function buildImage(inputs: ImageInputs): Promise<ImageOutputs> {
   const parsed = await parseImageConfig(inputs);
-  return outputsFrom(inputs, await build(buildRequestFor(inputs, parsed)));
+  progress(`building ${inputs.name} (${inputs.arch})`);
+  return outputsFrom(inputs, await build({ ...buildRequestFor(inputs, parsed), log: progress }));
 }
 
 /**

@@ -1,7 +1,8 @@
 import { rmdir } from "node:fs/promises";
 
 import { notReadyMessage, startDetachedVm, stopDetachedVm, vmAlive } from "../../qemu/detached-vm";
-import { waitUntilReady } from "../../qemu/readiness";
+import { waitUntilReady, type Readiness } from "../../qemu/readiness";
+import { progress } from "../../progress";
 import { sweepDeadVmDirs } from "../../qemu/vm-process";
 import { DEFAULT_ARCH } from "../../arch";
 import {
@@ -15,6 +16,17 @@ import {
 } from "./qemu-vm-inputs";
 
 const INPUT_KEYS = Object.keys(QEMU_VM_INPUTS) as (keyof QemuVmInputs)[];
+
+/** What a readiness wait waits for, in words. */
+function describeReadiness(r: Readiness): string {
+  const parts: string[] = [];
+  if (r.consolePattern !== undefined) parts.push(`console /${r.consolePattern}/`);
+  if (r.httpPath !== undefined)
+    parts.push(`HTTP GET ${r.httpPath} on guest port ${r.tcpPort ?? 80}`);
+  else if (r.tcpPort !== undefined) parts.push(`guest TCP port ${r.tcpPort}`);
+  if (parts.length === 0) return "qemu running";
+  return `${parts.join(", ")} (up to ${r.timeoutSeconds ?? 120} s)`;
+}
 
 /**
  * The QemuVm resource's provider: create starts a detached qemu and waits
@@ -54,6 +66,8 @@ export const qemuVmProvider = {
       forwards: inputs.forwards,
     });
     const instanceId = vm.instanceId;
+    progress(`qemu started (pid ${vm.pid}, ${vm.accelUsed}); console: ${vm.consoleLog}`);
+    progress(`waiting for readiness: ${describeReadiness(inputs.readiness)}`);
     // Paths as given (relative to the program folder by default), so state
     // does not depend on where the project is checked out.
     const outs: QemuVmOutputs = { ...inputs, ...vm, status: "running" };
@@ -72,6 +86,7 @@ export const qemuVmProvider = {
       err.reasons = [problem];
       throw err;
     }
+    progress(`VM ${inputs.name} is ready`);
     return { id: instanceId, outs };
   },
 

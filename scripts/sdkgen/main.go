@@ -1,0 +1,103 @@
+// Command sdkgen writes the linuxkit SDKs from schema.json with Pulumi's own
+// code generators (github.com/pulumi/pulumi/pkg/v3/codegen/{nodejs,python,go}),
+// the code `pulumi package gen-sdk` runs inside each language host. The CLI
+// built here from Go modules has no Node.js, Python or Go host that
+// implements GeneratePackage, so scripts/gen-sdks.sh builds this instead.
+//
+//	sdkgen SCHEMA OUT_DIR LANGUAGE...
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/blang/semver"
+
+	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
+	"github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
+	"github.com/pulumi/pulumi/pkg/v3/codegen/python"
+	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
+)
+
+const tool = "pulumi-linuxkit sdkgen"
+
+// noPackages is the loader for a schema that refers to no other package:
+// any reference to one is an error naming it.
+type noPackages struct{}
+
+func (noPackages) LoadPackage(pkg string, _ *semver.Version) (*schema.Package, error) {
+	return nil, fmt.Errorf("the linuxkit schema may not refer to package %q", pkg)
+}
+
+func (noPackages) LoadPackageV2(_ context.Context, d *schema.PackageDescriptor) (*schema.Package, error) {
+	return nil, fmt.Errorf("the linuxkit schema may not refer to package %q", d.Name)
+}
+
+func (noPackages) LoadPackageReference(pkg string, _ *semver.Version) (schema.PackageReference, error) {
+	return nil, fmt.Errorf("the linuxkit schema may not refer to package %q", pkg)
+}
+
+func (noPackages) LoadPackageReferenceV2(
+	_ context.Context, d *schema.PackageDescriptor,
+) (schema.PackageReference, error) {
+	return nil, fmt.Errorf("the linuxkit schema may not refer to package %q", d.Name)
+}
+
+func main() {
+	if len(os.Args) < 4 {
+		fmt.Fprintln(os.Stderr, "usage: sdkgen SCHEMA OUT_DIR LANGUAGE...")
+		os.Exit(2)
+	}
+	if err := run(os.Args[1], os.Args[2], os.Args[3:]); err != nil {
+		fmt.Fprintln(os.Stderr, "sdkgen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(schemaFile, out string, languages []string) error {
+	raw, err := os.ReadFile(schemaFile)
+	if err != nil {
+		return err
+	}
+	for _, lang := range languages {
+		// Each generator imports its own language section: bind afresh.
+		var spec schema.PackageSpec
+		if err := json.Unmarshal(raw, &spec); err != nil {
+			return fmt.Errorf("%s: %w", schemaFile, err)
+		}
+		pkg, diags, err := schema.BindSpec(spec, noPackages{}, schema.ValidationOptions{})
+		if err != nil {
+			return err
+		}
+		if diags.HasErrors() {
+			return fmt.Errorf("%s: %s", schemaFile, diags.Error())
+		}
+		var files map[string][]byte
+		switch lang {
+		case "nodejs":
+			files, err = nodejs.GeneratePackage(tool, pkg, nil, nil, false, noPackages{})
+		case "python":
+			files, err = python.GeneratePackage(tool, pkg, nil, noPackages{})
+		case "go":
+			files, err = gogen.GeneratePackage(tool, pkg, nil)
+		default:
+			return fmt.Errorf("no generator for %q (nodejs, python, go)", lang)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", lang, err)
+		}
+		for name, data := range files {
+			p := filepath.Join(out, lang, name)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
