@@ -42,14 +42,21 @@ export async function rollout<M>(
   const start: FleetState<M> = { slots: initial.slots };
   if (initial.surge !== undefined) start.surge = initial.surge;
   const run = new WaveRunner(adapter, start, hooks);
-  await run.stopLeftoverSurge();
-  for (;;) {
-    const wave = nextWave(viewOf(run.state), target, policy);
-    if (wave.length === 0) {
-      await run.save({ slots: run.state.slots });
-      return run.state;
+  try {
+    await run.stopLeftoverSurge();
+    for (;;) {
+      const wave = nextWave(viewOf(run.state), target, policy);
+      if (wave.length === 0) {
+        await run.save({ slots: run.state.slots });
+        return run.state;
+      }
+      await run.wave(wave, target.image);
     }
-    await run.wave(wave, target.image);
+  } catch (e) {
+    if (e instanceof RolloutError) throw e;
+    // An API or host error (a stop that failed, a journal that could not be written):
+    // the state as it stands goes with it, so nothing started so far is forgotten.
+    throw RolloutError.interrupted<M>(e, run.state);
   }
 }
 
@@ -142,7 +149,14 @@ class WaveRunner<M> {
     }
 
     const results = await Promise.all(
-      started.map(async (s) => ({ s, problem: await this.adapter.health(s.machine) })),
+      started.map(async (s) => ({
+        s,
+        problem: await this.adapter
+          .health(s.machine)
+          .catch(
+            (e: unknown) => `could not be checked: ${e instanceof Error ? e.message : String(e)}`,
+          ),
+      })),
     );
     for (const { s, problem } of results.sort((a, b) => a.s.step.slot - b.s.step.slot)) {
       if (problem === undefined) await this.healthy(s, image);

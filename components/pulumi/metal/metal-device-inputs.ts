@@ -115,8 +115,10 @@ export function deviceDiff(
   const changed = changedKeys(olds, news);
   const replaces: string[] = changed.filter((k) => REPLACING.includes(k));
   if (olds.state === "failed") replaces.push("state");
+  // A device recorded before it was active (the API stopped answering): update waits for it.
+  const unfinished = olds.state !== undefined && olds.state !== "active";
   return {
-    changes: changed.length > 0 || replaces.length > 0,
+    changes: changed.length > 0 || replaces.length > 0 || unfinished,
     replaces,
     deleteBeforeReplace: false,
   };

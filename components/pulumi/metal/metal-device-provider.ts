@@ -10,6 +10,8 @@
  * configuration `metal:authToken`, or METAL_AUTH_TOKEN. Refresh and destroy
  * run without the program, so they need one of the last two.
  */
+import path from "node:path";
+
 import { LinuxKitError } from "../../errors";
 import {
   MetalClient,
@@ -28,6 +30,12 @@ import {
   type MetalDeviceOutputs,
 } from "./metal-device-inputs";
 import { MetalCredentials, type ProviderConfigRequest } from "./metal-credentials";
+import {
+  clearPending,
+  createDeviceOnce,
+  DEFAULT_PENDING_DIR,
+  userTags,
+} from "../../metal/pending-creates";
 
 export {
   METAL_API_URL_CONFIG,
@@ -78,7 +86,12 @@ function outputsOf(inputs: MetalDeviceInputs, d: MetalDevice): MetalDeviceOutput
   return outs;
 }
 
-/** Waits for `active`; a device that fails or times out is recorded as created-but-failed. */
+/**
+ * Waits for `active`. Any failure once the device exists (it failed, timed
+ * out, or the API stopped answering) is recorded as created-but-failed, with
+ * its id: the engine keeps it in state, so the device is never orphaned,
+ * and the next `up` resumes the wait (or replaces a failed device).
+ */
 async function waitActive(
   client: MetalClient,
   inputs: MetalDeviceInputs,
@@ -91,22 +104,26 @@ async function waitActive(
       pollMs: inputs.pollSeconds * 1000,
     });
   } catch (e) {
-    if (e instanceof MetalWaitError && e.reason !== "gone") {
-      const err = forEngine(e, doing) as Error & {
-        id?: string;
-        properties?: MetalDeviceOutputs;
-        reasons?: string[];
-      };
-      err.id = id;
-      err.properties = outputsOf(
-        inputs,
-        e.device ?? { id, hostname: inputs.hostname, state: "failed" },
-      );
-      err.reasons = [e.message];
-      throw err;
-    }
-    throw forEngine(e, doing);
+    if (e instanceof MetalWaitError && e.reason === "gone") throw forEngine(e, doing);
+    const last =
+      e instanceof MetalWaitError && e.device !== undefined
+        ? e.device
+        : {
+            id,
+            hostname: inputs.hostname,
+            state: e instanceof MetalWaitError ? "failed" : "unknown",
+          };
+    throw recorded(forEngine(e, doing), id, outputsOf(inputs, last));
   }
+}
+
+/** `err` as the engine records a created-but-failed resource: with its id and properties. */
+function recorded(err: Error, id: string, properties: MetalDeviceOutputs): Error {
+  const e = err as Error & { id?: string; properties?: MetalDeviceOutputs; reasons?: string[] };
+  e.id = id;
+  e.properties = properties;
+  e.reasons = [err.message];
+  return e;
 }
 
 export const metalDeviceProvider = {
@@ -127,9 +144,11 @@ export const metalDeviceProvider = {
   async create(inputs: MetalDeviceInputs) {
     let client: MetalClient;
     let created: MetalDevice;
+    let tag: string;
+    const pendingDir = path.resolve(DEFAULT_PENDING_DIR);
     try {
       client = clientFor(inputs);
-      created = await client.createDevice(inputs.projectId, {
+      ({ device: created, tag } = await createDeviceOnce(client, pendingDir, inputs.projectId, {
         hostname: inputs.hostname,
         plan: inputs.plan,
         metro: inputs.metro,
@@ -139,17 +158,22 @@ export const metalDeviceProvider = {
         ...(inputs.userData === undefined ? {} : { userdata: inputs.userData }),
         ...(inputs.tags === undefined ? {} : { tags: inputs.tags }),
         ...(inputs.billingCycle === undefined ? {} : { billing_cycle: inputs.billingCycle }),
-      });
+      }));
     } catch (e) {
       throw forEngine(e, `creating Metal device ${inputs.hostname}`);
     }
-    const device = await waitActive(
-      client,
-      inputs,
-      created.id,
-      `Metal device ${inputs.hostname} (${created.id})`,
-    );
-    return { id: created.id, outs: outputsOf(inputs, device) };
+    try {
+      const device = await waitActive(
+        client,
+        inputs,
+        created.id,
+        `Metal device ${inputs.hostname} (${created.id})`,
+      );
+      return { id: created.id, outs: outputsOf(inputs, device) };
+    } finally {
+      // Recorded now (as created, or created-but-failed with its id) or gone.
+      await clearPending(pendingDir, tag);
+    }
   },
 
   async update(id: string, olds: MetalDeviceOutputs, newsIn: MetalDeviceInputs) {
@@ -205,7 +229,9 @@ export const metalDeviceProvider = {
       ...outputsOf(props, device),
       ...(device.ipxe_script_url === undefined ? {} : { ipxeScriptUrl: device.ipxe_script_url }),
       ...(device.always_pxe === undefined ? {} : { alwaysPxe: device.always_pxe }),
-      ...(device.tags === undefined || props.tags === undefined ? {} : { tags: device.tags }),
+      ...(device.tags === undefined || props.tags === undefined
+        ? {}
+        : { tags: userTags(device.tags) }),
     };
     return { id, props: live };
   },

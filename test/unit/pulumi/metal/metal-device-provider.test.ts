@@ -5,6 +5,9 @@
  * becomes active, and where the token comes from.
  */
 import assert from "node:assert/strict";
+import { mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 
 import type { MetalDeviceInputs } from "../../../../components/pulumi/metal/metal-device-inputs";
@@ -19,6 +22,8 @@ let inputs: MetalDeviceInputs;
 
 before(async () => {
   api = await startFakeMetalApi({ advance: "gets" });
+  // In-flight create records go below the program folder (the provider's cwd).
+  process.chdir(await mkdtemp(path.join(os.tmpdir(), "lk-metal-device-")));
 });
 after(() => api.close());
 beforeEach(async () => {
