@@ -1,9 +1,12 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { spawn } from "node:child_process";
 
 import { LinuxKitError } from "../errors";
 import { chooseAccel, type QemuAccelChoice } from "../qemu/accel";
 import { findBootMedia, findOvmf } from "../qemu/boot-media";
-import { buildQemuArgs, type PortForward } from "../qemu/qemu-args";
+import { buildQemuArgs, kernelMachineConfig, type PortForward } from "../qemu/qemu-args";
 import { parseCommandArgs } from "./argv";
 
 export const RUN_QEMU_USAGE = `usage: pulumi-linuxkit run qemu [--accel auto|kvm|tcg] [--mem MB] [--cpus N] [--publish HOST:GUEST]... [--uefi] [--cmdline-append TEXT] PREFIX
@@ -78,7 +81,15 @@ export async function runQemuCommand(args: string[]): Promise<number> {
       hint: "e.g. --cpus 2",
     });
   }
+  // The command line may hold secrets: qemu reads it from a 0600 file, not its arguments (`ps`).
+  const machineConfig = kernelMachineConfig(media);
+  const scratch = await mkdtemp(path.join(os.tmpdir(), "lk-run-qemu-"));
+  const machineConfigFile = path.join(scratch, "qemu.machine.cfg");
+  if (machineConfig !== undefined) {
+    await writeFile(machineConfigFile, machineConfig, { mode: 0o600 });
+  }
   const qemuArgs = buildQemuArgs({
+    machineConfigFile,
     media,
     accel: chooseAccel(accelChoice),
     memoryMiB,
@@ -87,7 +98,7 @@ export async function runQemuCommand(args: string[]): Promise<number> {
     forwards: (values.publish ?? []).map(parsePublish),
     ovmfCode: ovmf,
   });
-  return new Promise((resolve, reject) => {
+  return new Promise<number>((resolve, reject) => {
     const child = spawn("qemu-system-x86_64", qemuArgs, { stdio: "inherit" });
     // qemu is this command's VM: a signal to us stops it too, never leaving it behind.
     const forward = (signal: NodeJS.Signals) => () =>
@@ -104,5 +115,5 @@ export async function runQemuCommand(args: string[]): Promise<number> {
       ),
     );
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-  });
+  }).finally(() => rm(scratch, { recursive: true, force: true }));
 }

@@ -10,7 +10,10 @@ import {
   processStartTime,
   type ProcessIdentity,
 } from "./process-identity";
-import { buildQemuArgs, type BootMedia, type PortForward } from "./qemu-args";
+import { buildQemuArgs, kernelMachineConfig, type BootMedia, type PortForward } from "./qemu-args";
+
+/** The 0600 file in a VM's folder that gives qemu its kernel, initrd and command line. */
+export const MACHINE_CONFIG_FILE = "qemu.machine.cfg";
 import { qmpCommands } from "./qmp-client";
 
 export interface LaunchRequest {
@@ -46,9 +49,16 @@ export function vmFiles(vmDir: string): { consoleLog: string; qmpSocket: string;
  * started it. Resolves once qemu has daemonized and written its pidfile.
  */
 export async function launchVm(req: LaunchRequest): Promise<RunningVm> {
-  await mkdir(req.vmDir, { recursive: true });
+  await mkdir(req.vmDir, { recursive: true, mode: 0o700 });
   const files = vmFiles(req.vmDir);
+  // The command line may hold secrets: qemu reads it from a 0600 file, not from its arguments.
+  const machineConfig = kernelMachineConfig(req.media);
+  const machineConfigFile = path.join(req.vmDir, MACHINE_CONFIG_FILE);
+  if (machineConfig !== undefined) {
+    await writeFile(machineConfigFile, machineConfig, { mode: 0o600 });
+  }
   const args = buildQemuArgs({
+    machineConfigFile,
     name: req.marker,
     media: req.media,
     accel: req.accel,

@@ -1,8 +1,8 @@
 /**
- * Where the Metal providers find the API token and endpoint. The token is
- * read when a provider runs — from an `authToken` input (seen by create and
- * update only), the secret stack setting `metal:authToken`, or
- * METAL_AUTH_TOKEN — and never stored in state, not even encrypted.
+ * Where the Metal providers find the API token and endpoint: an `authToken`
+ * input (stored as a secret output, so every operation gets it back from
+ * the engine), the secret stack setting `metal:authToken`, or
+ * METAL_AUTH_TOKEN, read when a provider runs.
  */
 import { LinuxKitError } from "../../errors";
 import { MetalClient } from "../../metal/metal-client";
@@ -41,7 +41,7 @@ export class MetalCredentials {
     if (token === undefined || token === "") {
       throw new LinuxKitError("METAL_API", "no Metal API token", {
         field: "authToken",
-        hint: `run \`pulumi config set --secret ${METAL_TOKEN_CONFIG} <token>\` or set ${METAL_TOKEN_ENV} (refresh and destroy need one of them; an authToken input is only seen by create and update)`,
+        hint: `give the resource an authToken (as a secret), run \`pulumi config set --secret ${METAL_TOKEN_CONFIG} <token>\`, or set ${METAL_TOKEN_ENV}`,
       });
     }
     const baseDelayMs = Number(process.env[METAL_RETRY_BASE_MS_ENV]);

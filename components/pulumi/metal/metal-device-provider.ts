@@ -4,11 +4,10 @@
  * plus a reboot (the machine and its IPs stay); plan, metro or project
  * replace it.
  *
- * The API token is never stored in state (not even as a secret: the SDK's
- * debug trace prints resource outputs). It is read when the provider runs,
- * from the `authToken` input (create and update only), the secret stack
- * configuration `metal:authToken`, or METAL_AUTH_TOKEN. Refresh and destroy
- * run without the program, so they need one of the last two.
+ * The API token comes from the `authToken` input (kept as a secret output,
+ * so the engine hands it back, encrypted in state, to refresh and destroy,
+ * which run without the program), the secret stack configuration
+ * `metal:authToken`, or METAL_AUTH_TOKEN, in that order.
  */
 import path from "node:path";
 
@@ -67,16 +66,14 @@ function forEngine(e: unknown, doing: string): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
-function withoutToken(i: MetalDeviceInputs): Omit<MetalDeviceInputs, "authToken"> {
-  const copy: Partial<MetalDeviceInputs> = { ...i };
-  delete copy.authToken;
-  return copy as Omit<MetalDeviceInputs, "authToken">;
-}
-
-/** What is stored: the inputs and the device's facts, never the token. */
+/**
+ * What is stored: the inputs and the device's facts. An `authToken` input
+ * is kept (the resource marks it a secret output, so state holds it
+ * encrypted): refresh and destroy get it back from the engine.
+ */
 function outputsOf(inputs: MetalDeviceInputs, d: MetalDevice): MetalDeviceOutputs {
   const outs: MetalDeviceOutputs = {
-    ...withoutToken(inputs),
+    ...inputs,
     deviceId: d.id,
     state: d.state,
     hostname: d.hostname ?? inputs.hostname,
@@ -210,7 +207,7 @@ export const metalDeviceProvider = {
       device = await waitActive(client, news, id, doing);
     }
     if (device === undefined) {
-      return { outs: { ...olds, ...withoutToken(news), deviceId: id, state: olds.state } };
+      return { outs: { ...olds, ...news, deviceId: id, state: olds.state } };
     }
     return { outs: outputsOf(news, device) };
   },
