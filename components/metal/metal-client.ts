@@ -79,6 +79,7 @@ export class MetalClient {
 
   constructor(opts: MetalClientOptions) {
     this.apiUrl = (opts.apiUrl ?? DEFAULT_METAL_API_URL).replace(/\/+$/, "");
+    checkApiUrl(this.apiUrl);
     this.#token = opts.authToken;
     this.#attempts = Math.max(1, opts.retry?.attempts ?? 5);
     this.#baseDelayMs = Math.max(0, opts.retry?.baseDelayMs ?? 1000);
@@ -236,6 +237,8 @@ export class MetalClient {
           },
           body: call.body === undefined ? undefined : JSON.stringify(call.body),
           signal: AbortSignal.timeout(this.#requestTimeoutMs),
+          // Never followed: fetch would send X-Auth-Token on to wherever a 307 points.
+          redirect: "manual",
         });
         text = await res.text();
       } catch (e) {
@@ -243,6 +246,18 @@ export class MetalClient {
         last = { status: 0, errors: [reason] };
         if (attempt < attempts) await sleep(this.#backoff(attempt));
         continue;
+      }
+      if (res.status >= 300 && res.status < 400) {
+        const to = res.headers.get("location");
+        let where = "elsewhere";
+        try {
+          where = to === null ? where : new URL(to, this.apiUrl).origin;
+        } catch {
+          /* an unreadable Location: say nothing more */
+        }
+        throw new MetalApiError(what, res.status, [`the API redirected to ${where}`], {
+          hint: `redirects are not followed (the token would go with them): set apiUrl to the API's final address${where === "elsewhere" ? "" : ` (${where}...)`}`,
+        });
       }
       if (res.ok || call.accept?.includes(res.status)) {
         return { status: res.status, json: text === "" ? undefined : parseJson(text, what) };
@@ -267,6 +282,31 @@ export class MetalClient {
   #backoff(attempt: number): number {
     return this.#baseDelayMs * 2 ** (attempt - 1);
   }
+}
+
+/** Loopback hosts, where plain http exposes the token to no network. */
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/** Refuses an API root the token must not be sent to: not a URL, or plain http off this machine. */
+function checkApiUrl(apiUrl: string): void {
+  let u: URL;
+  try {
+    u = new URL(apiUrl);
+  } catch {
+    throw new MetalApiError("configuration", 0, [`apiUrl is not a URL`], {
+      hint: "set apiUrl (or metal:apiUrl, METAL_API_URL) to the API root, e.g. https://api.example.com/metal/v1",
+    });
+  }
+  if (u.protocol === "https:") return;
+  if (u.protocol === "http:" && LOOPBACK.test(u.hostname)) return;
+  throw new MetalApiError(
+    "configuration",
+    0,
+    [`the Metal API must be reached over https, not ${u.protocol}//${u.host}`],
+    {
+      hint: "set apiUrl to an https:// address (plain http is only accepted on loopback, e.g. a local test API): the token would travel in clear",
+    },
+  );
 }
 
 function parseJson(text: string, what: string): unknown {
