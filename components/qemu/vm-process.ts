@@ -1,8 +1,9 @@
 import { execFile } from "node:child_process";
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { LinuxKitError } from "../errors";
+import { removeVmDir } from "./owned-dirs";
 import type { QemuAccel } from "./accel";
 import {
   isSameProcess,
@@ -76,7 +77,7 @@ export async function launchVm(req: LaunchRequest): Promise<RunningVm> {
     await startDaemon(args);
   } catch (e) {
     // qemu never ran: leave no state folder behind.
-    await rm(req.vmDir, { recursive: true, force: true });
+    await removeVmDir(req.vmDir);
     throw e;
   }
   const pid = Number((await readFile(files.pidFile, "utf8")).trim());
@@ -193,7 +194,7 @@ export async function sweepDeadVmDirs(
         stopRunning,
       );
     }
-    await rm(dir, { recursive: true, force: true });
+    await removeVmDir(dir);
     removed.push(dir);
   }
   return removed;

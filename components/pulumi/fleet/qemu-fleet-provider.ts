@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, rm, rmdir } from "node:fs/promises";
+import { mkdir, rmdir } from "node:fs/promises";
 import path from "node:path";
 
 import {
@@ -12,6 +12,7 @@ import {
   type FleetState,
 } from "../../fleet";
 import { qemuFleetAdapter, type QemuFleetMachine } from "../../fleet/qemu-adapter";
+import { removeFleetDir } from "../../qemu/owned-dirs";
 import { sweepDeadVmDirs } from "../../qemu/vm-process";
 import { containsUnknown } from "../unknowns";
 import { jsonSafe, runFleetRollout } from "./fleet-rollout";
@@ -212,7 +213,8 @@ export const qemuFleetProvider = {
     await stopAll(adapterFor(inputs, props.fleetDir), await currentState(props));
     // Anything the state lost track of (a run killed between starting a machine and journaling it).
     await sweepDeadVmDirs(abs, "m", inputs.shutdownTimeoutSeconds);
-    await rm(abs, { recursive: true, force: true });
+    // Never recursive: fleetDir comes from state, which may have been tampered with.
+    await removeFleetDir(abs);
     await rmdir(path.resolve(props.stateDir)).catch(() => undefined);
   },
 };
