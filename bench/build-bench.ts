@@ -15,9 +15,9 @@ import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 
 import { build } from "../components/pipeline/pipeline";
-import { initrdChunks } from "../components/formats/boot/initrd";
-import { tarToCpio } from "../components/formats/archive/newc-cpio";
-import { scanTar } from "../components/formats/archive/tar-scan";
+import { initrdChunks } from "../components/formats/blocks/initrd";
+import { tarToCpio } from "../components/formats/blocks/newc-cpio";
+import { scanTar } from "../components/tar/tar-scan";
 import { loadSpecFiles } from "../components/config";
 import { repoRoot } from "../test/helpers/paths";
 

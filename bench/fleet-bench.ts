@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 
 import { rollout, stopAll, type FleetState } from "../components/fleet";
-import { qemuFleetAdapter, type QemuFleetMachine } from "../components/fleet/qemu-adapter";
+import { qemuFleetAdapter, type QemuFleetMachine } from "../components/fleet/adapters/qemu-adapter";
 import { loadSpecFiles } from "../components/config";
 import { build } from "../components/pipeline/pipeline";
 import { FleetProbe, freePortRange, webYaml } from "../test/helpers/fleet-web";

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { build } from "../components/pipeline/pipeline";
-import { isLinuxKitError } from "../components/errors";
+import { isLinuxKitError } from "../components/errors/errors";
 import { checkFormatTools, formatNames, formatTable } from "../components/formats/table";
 import { loadSpecFiles } from "../components/config";
 

@@ -14,7 +14,7 @@ export { QemuVm, type QemuVmArgs } from "./pulumi/qemu/qemu-vm";
 export { LocalMachine, type LocalMachineArgs } from "./pulumi/qemu/local-machine";
 export { QemuFleet, type QemuFleetArgs } from "./pulumi/fleet/qemu-fleet";
 export type { BuildRequest, BuildResult } from "./pipeline/pipeline";
-export { LinuxKitError, LinuxKitErrors } from "./errors";
+export { LinuxKitError, LinuxKitErrors } from "./errors/errors";
 export type { LinuxKitSpec } from "./config/types";
 
 /* eslint-disable @typescript-eslint/no-require-imports */

@@ -27,6 +27,7 @@ APT_PACKAGES=(
   ipxe-qemu                                  # qemu's iPXE ROMs: network boot (Metal e2e)
   docker-registry apache2-utils              # registry pull tests (registry + htpasswd -B)
   fdisk gdisk                                # tests cross-check partition tables
+  faketime                                   # tests run tools under another wall clock (libfaketime)
   ca-certificates curl git
 )
 

@@ -5,7 +5,16 @@
  * CI (CI=true) or with --no-skips any skip fails the run, listed by name
  * and reason. Elsewhere skips are listed and allowed.
  *
- *   node dist/test/run-tests.js [--no-skips] TIER...   (unit, images, e2e, integration)
+ * The unit tier's files run two at a time (`--unit-concurrency=N` to
+ * change): each file is its own process, and unit tests use no Docker
+ * engine, no qemu and only ephemeral ports and mkdtemp folders. The other
+ * tiers share the engine, qemu's CPU time and the test images, so their
+ * files run one at a time, after the unit tier rather than beside it: on
+ * a 2-core machine a unit run next to a TCG boot would eat into the boot's
+ * deadline.
+ *
+ *   node dist/test/run-tests.js [--no-skips] [--unit-concurrency=N] TIER...
+ *   (TIER: unit, images, e2e, integration)
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -38,36 +47,74 @@ export function skippedTests(tap: string): string[] {
   return skipped;
 }
 
+/** One `node --test` run: its files and how many of them run at once. */
+interface Batch {
+  files: string[];
+  concurrency: number;
+}
+
+/** The unit tier on its own (files in parallel), then the other tiers, one file at a time. */
+export function batches(filesByTier: Map<string, string[]>, unitConcurrency: number): Batch[] {
+  const unit = filesByTier.get("unit") ?? [];
+  const rest = [...filesByTier].filter(([tier]) => tier !== "unit").flatMap(([, f]) => f);
+  return [
+    { files: unit, concurrency: unitConcurrency },
+    { files: rest, concurrency: 1 },
+  ].filter((b) => b.files.length > 0);
+}
+
+/** Runs one batch; returns its exit code, its TAP report in `tapFile`. */
+function runBatch(batch: Batch, tapFile: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        "--test",
+        `--test-concurrency=${batch.concurrency}`,
+        "--test-reporter=spec",
+        "--test-reporter-destination=stdout",
+        "--test-reporter=tap",
+        `--test-reporter-destination=${tapFile}`,
+        ...batch.files,
+      ],
+      { stdio: "inherit" },
+    );
+    child.on("error", reject);
+    child.on("exit", (c, signal) => resolve(c ?? (signal ? 1 : 0)));
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
   const strict = argv.includes("--no-skips") || process.env.CI === "true";
+  const concurrencyArg = argv.find((a) => a.startsWith("--unit-concurrency="));
+  const unitConcurrency = concurrencyArg === undefined ? 2 : Number(concurrencyArg.split("=")[1]);
   const tiers = argv.filter((a) => !a.startsWith("--"));
   const unknown = tiers.filter((t) => !(TIERS as readonly string[]).includes(t));
-  if (tiers.length === 0 || unknown.length > 0) {
-    process.stderr.write(`usage: run-tests [--no-skips] ${TIERS.join("|")}...\n`);
+  const flags = argv.filter((a) => a.startsWith("--"));
+  const badFlags = flags.filter((a) => a !== "--no-skips" && a !== concurrencyArg);
+  if (
+    tiers.length === 0 ||
+    unknown.length > 0 ||
+    badFlags.length > 0 ||
+    !Number.isInteger(unitConcurrency) ||
+    unitConcurrency < 1
+  ) {
+    process.stderr.write(
+      `usage: run-tests [--no-skips] [--unit-concurrency=N (N >= 1)] ${TIERS.join("|")}...\n`,
+    );
     return 2;
   }
-  const files = tiers.flatMap((t) => testFiles(path.join(__dirname, t)));
+  const filesByTier = new Map(tiers.map((t) => [t, testFiles(path.join(__dirname, t))]));
   const scratch = await mkdtemp(path.join(os.tmpdir(), "lk-tests-"));
-  const tapFile = path.join(scratch, "report.tap");
   try {
-    const code = await new Promise<number>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        [
-          "--test",
-          "--test-concurrency=1",
-          "--test-reporter=spec",
-          "--test-reporter-destination=stdout",
-          "--test-reporter=tap",
-          `--test-reporter-destination=${tapFile}`,
-          ...files,
-        ],
-        { stdio: "inherit" },
-      );
-      child.on("error", reject);
-      child.on("exit", (c, signal) => resolve(c ?? (signal ? 1 : 0)));
-    });
-    const skipped = skippedTests(await readFile(tapFile, "utf8").catch(() => ""));
+    let code = 0;
+    const skipped: string[] = [];
+    for (const [i, batch] of batches(filesByTier, unitConcurrency).entries()) {
+      const tapFile = path.join(scratch, `report-${i}.tap`);
+      const c = await runBatch(batch, tapFile);
+      if (code === 0) code = c;
+      skipped.push(...skippedTests(await readFile(tapFile, "utf8").catch(() => "")));
+    }
     if (skipped.length > 0) {
       const head = strict
         ? `${skipped.length} test(s) skipped, which CI does not allow: install what they need (scripts/setup.sh)`

@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 
 /**
  * LinuxKit's own CLI takes Go-style single-dash long flags (`-format`,

@@ -1,8 +1,8 @@
 import path from "node:path";
 
 import { parseCommandArgs } from "./argv";
-import { LinuxKitError } from "../errors";
-import { DEFAULT_GZIP_LEVEL, gzipLevelHint } from "../formats/gzip-level";
+import { LinuxKitError } from "../errors/errors";
+import { DEFAULT_GZIP_LEVEL, gzipLevelHint } from "../formats/blocks/gzip-level";
 
 export const BUILD_USAGE = `usage: pulumi-linuxkit build [--format F]... [--dir DIR] [--name NAME] [--size SIZE] [--gzip-level N] [--pull] [--no-cache] FILE.yml [MORE.yml...]
 

@@ -1,5 +1,8 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+
 import { removeActiveScratchDirsSync } from "../pipeline/scratch-dir";
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 
 // Each command's module (and what it needs: the Docker client, the YAML
 // parser, the format writers, the qemu runtime) loads only when it runs.
@@ -11,6 +14,8 @@ const runQemuModule = (): typeof import("./run-qemu-command") =>
 const serveModule = (): typeof import("./serve-command") =>
   require("./serve-command") as typeof import("./serve-command");
 /* eslint-enable @typescript-eslint/no-require-imports */
+
+const PACKAGE_NAME = "pulumi-linuxkit";
 
 const usage = (): string => `usage: pulumi-linuxkit <command> [options]
 
@@ -55,10 +60,22 @@ function wantsHelp(args: readonly string[]): boolean {
   return args.some((a) => a === "--help" || a === "-h" || a === "-help");
 }
 
-/** This package's version, from its package.json. */
+/**
+ * This package's version, from its package.json: the nearest one above
+ * this file that names the package, so it is found from dist/, from the
+ * sources run with ts-node, or from an installed copy alike.
+ */
 export function packageVersion(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require("../../../package.json") as { version: string }).version;
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, "package.json");
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === PACKAGE_NAME && pkg.version !== undefined) return pkg.version;
+    }
+    if (path.dirname(dir) === dir) {
+      throw new Error(`no package.json of ${PACKAGE_NAME} above ${__dirname}`);
+    }
+  }
 }
 
 /** The command line entry point; returns the exit code. */

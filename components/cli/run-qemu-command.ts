@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { spawn } from "node:child_process";
 
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import { chooseAccel, type QemuAccelChoice } from "../qemu/accel";
 import { findBootMedia, findOvmf } from "../qemu/boot-media";
 import { buildQemuArgs, kernelMachineConfig, type PortForward } from "../qemu/qemu-args";

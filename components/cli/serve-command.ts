@@ -1,4 +1,4 @@
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import { startFileServer } from "../serve/file-server";
 import { parseCommandArgs } from "./argv";
 

@@ -2,7 +2,7 @@
  * Reading configuration files from disk: `linuxkit build a.yml b.yml`.
  */
 import { readFile } from "node:fs/promises";
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import { mergeDocuments } from "./merge";
 import { analyzeText } from "./parse";
 import type { ParsedSpec } from "./parsed";

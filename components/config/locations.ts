@@ -9,7 +9,7 @@
  * merged configuration: the second file's first service is `services[n]`
  * when the first file had n services.
  */
-import type { LinuxKitErrorDetails } from "../errors";
+import type { LinuxKitErrorDetails } from "../errors/errors";
 import { expandImageRef } from "./image-ref";
 import { fieldPath, indexPath, plainPath } from "./paths";
 import type { LinuxKitSpec, LinuxKitSpecFragment, SourceLocation } from "./types";

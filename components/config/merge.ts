@@ -17,7 +17,7 @@
  * - a bind or `bind` mount whose source has no leading `/` names a volume,
  *   which must exist, and be bound read-only if the volume is `readonly`.
  */
-import type { LinuxKitError } from "../errors";
+import type { LinuxKitError } from "../errors/errors";
 import { resolveContainerIds, resolveId } from "./ids";
 import { SpecLocations, type FieldOrigin } from "./locations";
 import type { ParsedSpec, ParsedSpecDocument } from "./parsed";

@@ -21,7 +21,7 @@
  * camel-case keys its own schema documents); `uidMappings` values
  * (LinuxKit's parser drops them, the keys not matching, and writes zeros).
  */
-import { marshalIndent, goMap, type GoJson } from "../rootfs/go-json";
+import { marshalIndent, goMap, type GoJson } from "./go-json";
 import { writtenFile } from "./files";
 import { goYamlMap, goYamlMarshal, GoYamlMap, type GoYaml } from "./go-yaml";
 import { expandImageRef } from "./image-ref";

@@ -3,7 +3,7 @@
  * document, and the one-step forms that also merge.
  */
 import path from "node:path";
-import type { LinuxKitError } from "../errors";
+import type { LinuxKitError } from "../errors/errors";
 import { SpecLocations } from "./locations";
 import { mergeDocuments } from "./merge";
 import type { ParsedSpec, ParsedSpecDocument } from "./parsed";

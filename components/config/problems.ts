@@ -2,7 +2,7 @@
  * Collects the problems found in one input so all of them are reported
  * together, each with file, position, field and hint.
  */
-import { LinuxKitError, LinuxKitErrors, type LinuxKitErrorCode } from "../errors";
+import { LinuxKitError, LinuxKitErrors, type LinuxKitErrorCode } from "../errors/errors";
 import type { FieldOrigin } from "./locations";
 import { decoratePath, plainPath } from "./paths";
 import type { Position } from "./tree";

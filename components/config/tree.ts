@@ -14,7 +14,7 @@ import {
   parseDocument,
   type Node as YamlNode,
 } from "yaml";
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 
 /** A 1-based line and column in the input text. */
 export interface Position {

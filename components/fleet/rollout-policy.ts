@@ -1,4 +1,4 @@
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 
 /**
  * How fast a fleet moves to a new image. Every fleet in this package speaks

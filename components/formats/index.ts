@@ -7,7 +7,7 @@ export {
   writeAtomic,
   type AtomicOptions,
   type Produce,
-} from "./atomic-file";
+} from "./blocks/atomic-file";
 export {
   BOOT_CMDLINE,
   BOOT_KERNEL,
@@ -15,18 +15,14 @@ export {
   isBootFile,
   splitBootFiles,
   type BootFiles,
-} from "./boot/boot-files";
-export { DEFAULT_GZIP_LEVEL, gzipChunks, initrdChunks, type InitrdOptions } from "./boot/initrd";
-export { cpioChunks, tarToCpio, DEFAULT_BATCH_BYTES, type CpioOptions } from "./archive/newc-cpio";
-export { scanTar, type TarScan, type TarScanOptions } from "./archive/tar-scan";
-export {
-  normalizeTarName,
-  readTarEntries,
-  DEFAULT_HIGH_WATER_MARK,
-  type TarHeader,
-} from "./archive/tar-read";
-export { findOnPath, requireTool } from "./tools";
-export { writeChunksToFile, type WrittenFile } from "./file-sink";
-export { kernelInitrdFormat } from "./boot/kernel-initrd";
-export { tarFormat } from "./archive/tar";
-export { tarKernelInitrdFormat } from "./archive/tar-kernel-initrd";
+} from "./blocks/boot-files";
+export { DEFAULT_GZIP_LEVEL, gzipChunks, initrdChunks, type InitrdOptions } from "./blocks/initrd";
+export { cpioChunks, tarToCpio, DEFAULT_BATCH_BYTES, type CpioOptions } from "./blocks/newc-cpio";
+export { scanTar, type TarScan, type TarScanOptions } from "../tar/tar-scan";
+export { readTarEntries, DEFAULT_HIGH_WATER_MARK } from "../tar/tar-read";
+export { normaliseName, type TarHeader } from "../tar/tar-header";
+export { findOnPath, requireTool } from "./blocks/tools";
+export { writeChunksToFile, type WrittenFile } from "../tar/file-sink";
+export { kernelInitrdFormat } from "./writers/kernel-initrd";
+export { tarFormat } from "./writers/tar";
+export { tarKernelInitrdFormat } from "./writers/tar-kernel-initrd";

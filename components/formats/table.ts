@@ -5,25 +5,25 @@
  * as "not supported yet" rather than unknown.
  */
 import { PLANNED_OUTPUT_FORMATS } from "../config/vocabulary";
-import { isLinuxKitError, LinuxKitError, LinuxKitErrors } from "../errors";
-import { kernelInitrdFormat } from "./boot/kernel-initrd";
-import { tarFormat } from "./archive/tar";
-import { tarKernelInitrdFormat } from "./archive/tar-kernel-initrd";
-import { isoBiosFormat } from "./iso/iso-bios";
-import { isoEfiFormat } from "./iso/iso-efi";
-import { isoEfiInitrdFormat } from "./iso/iso-efi-initrd";
-import { kernelIsoFormat } from "./iso/iso-kernel";
-import { gcpFormat } from "./disk/gcp";
-import { qcow2BiosFormat, qcow2EfiFormat } from "./disk/qcow2";
-import { awsFormat } from "./disk/raw-aws";
-import { rawBiosFormat } from "./disk/raw-bios";
-import { rawEfiFormat } from "./disk/raw-efi";
-import { dynamicVhdFormat, vhdFormat } from "./disk/vhd";
-import { vmdkFormat } from "./disk/vmdk";
-import { kernelSquashfsFormat } from "./boot/kernel-squashfs";
-import { dockerFormat } from "./archive/docker";
-import { requireTool } from "./tools";
-import type { Artifact, FormatContext, OutputFormat } from "./types";
+import { isLinuxKitError, LinuxKitError, LinuxKitErrors } from "../errors/errors";
+import { kernelInitrdFormat } from "./writers/kernel-initrd";
+import { tarFormat } from "./writers/tar";
+import { tarKernelInitrdFormat } from "./writers/tar-kernel-initrd";
+import { isoBiosFormat } from "./writers/iso-bios";
+import { isoEfiFormat } from "./writers/iso-efi";
+import { isoEfiInitrdFormat } from "./writers/iso-efi-initrd";
+import { kernelIsoFormat } from "./writers/iso-kernel";
+import { gcpFormat } from "./writers/gcp";
+import { qcow2BiosFormat, qcow2EfiFormat } from "./writers/qcow2";
+import { awsFormat } from "./writers/raw-aws";
+import { rawBiosFormat } from "./writers/raw-bios";
+import { rawEfiFormat } from "./writers/raw-efi";
+import { dynamicVhdFormat, vhdFormat } from "./writers/vhd";
+import { vmdkFormat } from "./writers/vmdk";
+import { kernelSquashfsFormat } from "./writers/kernel-squashfs";
+import { dockerFormat } from "./writers/docker";
+import { requireTool } from "./blocks/tools";
+import type { Artifact, FormatContext, OutputFormat } from "./blocks/types";
 
 export type {
   Artifact,
@@ -31,7 +31,7 @@ export type {
   FormatOptions,
   OutputFormat,
   ToolRequirement,
-} from "./types";
+} from "./blocks/types";
 
 /** Every implemented format, by name. */
 export const formatTable: ReadonlyMap<string, OutputFormat> = new Map(
@@ -136,9 +136,8 @@ export async function checkFormatTools(formats: readonly OutputFormat[]): Promis
 }
 
 /**
- * Validates `names`, checks their tools, then writes each format in turn.
- * Errors other than LinuxKitErrors and aborts are wrapped as BUILD errors
- * naming the format.
+ * Validates `names`, checks their tools, then writes each format in turn
+ * (see {@link writeResolvedFormats}).
  */
 export async function writeFormats(
   names: readonly string[],
@@ -146,6 +145,18 @@ export async function writeFormats(
 ): Promise<Artifact[]> {
   const formats = resolveFormats(names);
   await checkFormatTools(formats);
+  return writeResolvedFormats(formats, ctx);
+}
+
+/**
+ * Writes each of `formats` (already resolved and their tools checked) in
+ * turn. Errors other than LinuxKitErrors and aborts are wrapped as BUILD
+ * errors naming the format.
+ */
+export async function writeResolvedFormats(
+  formats: readonly OutputFormat[],
+  ctx: FormatContext,
+): Promise<Artifact[]> {
   const artifacts: Artifact[] = [];
   for (const format of formats) {
     ctx.signal?.throwIfAborted();

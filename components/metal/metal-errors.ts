@@ -1,4 +1,4 @@
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 
 import type { MetalDevice } from "./metal-types";
 

@@ -1,11 +1,11 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 
-import { LinuxKitError } from "../errors";
-import { makeBootPayload } from "../formats/boot/boot-payload";
-import { checkGzipLevel, DEFAULT_GZIP_LEVEL } from "../formats/gzip-level";
-import { checkFormatTools, resolveFormats, validateFormats, writeFormats } from "../formats/table";
-import type { Artifact, FormatContext } from "../formats/types";
+import { LinuxKitError } from "../errors/errors";
+import { makeBootPayload } from "../formats/blocks/boot-payload";
+import { checkGzipLevel, DEFAULT_GZIP_LEVEL } from "../formats/blocks/gzip-level";
+import { checkFormatTools, resolveFormats, writeResolvedFormats } from "../formats/table";
+import type { Artifact, FormatContext, OutputFormat } from "../formats/blocks/types";
 import { assembleRootfs } from "../rootfs/assemble";
 import { DockerImageSource } from "../sources/docker-image-source";
 import { ExportCachingSource } from "../sources/export-cache";
@@ -143,8 +143,22 @@ export async function planBuild(
   req: BuildRequest,
   options: { offline?: boolean } = {},
 ): Promise<BuildPlan> {
-  const formats = validateFormats(chooseFormats(req.formats, req.spec).formats);
-  const source = req.source ?? new DockerImageSource();
+  return planWith(req, requestFormats(req), req.source ?? defaultImageSource(), options);
+}
+
+/** The request's formats (explicit, else `outputs:`, else kernel+initrd), validated. */
+function requestFormats(req: BuildRequest): OutputFormat[] {
+  return resolveFormats(chooseFormats(req.formats, req.spec).formats);
+}
+
+/** {@link planBuild} for formats already chosen and validated, from `source`. */
+async function planWith(
+  req: BuildRequest,
+  chosen: readonly OutputFormat[],
+  source: ImageSource,
+  options: { offline?: boolean } = {},
+): Promise<BuildPlan> {
+  const formats = chosen.map((f) => f.name);
   const specHash = canonicalSpecHash(req.spec);
   const images = await resolveImages(req.spec, source, {
     pull: options.offline ? false : req.pull,
@@ -222,12 +236,12 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   const log = req.log ?? (() => undefined);
   const { signal } = req;
   const timer = new StageTimer();
-  const formats = resolveFormats(chooseFormats(req.formats, req.spec).formats);
+  const formats = requestFormats(req);
   await checkFormatTools(formats);
   timer.mark("tools");
 
   const source = req.source ?? defaultImageSource();
-  const plan = await planBuild({ ...req, source });
+  const plan = await planWith(req, formats, source);
   timer.mark("plan");
   const { cacheKey, specHash, images, imageIds, outputDir, cmdline } = plan;
   await mkdir(outputDir, { recursive: true });
@@ -298,7 +312,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
         ctx.boot = await makeBootPayload(ctx, bootDir);
         timer.mark("boot payload");
       }
-      artifacts = await writeFormats(plan.formats, ctx);
+      artifacts = await writeResolvedFormats(formats, ctx);
       timer.mark("formats");
     } finally {
       await assembled.close();

@@ -1,4 +1,4 @@
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import type { ImageSource, PullProgress, ResolvedImage } from "../sources/image-source";
 import type { SpecLocations } from "../config/locations";
 import { imageFields } from "../config/locations";

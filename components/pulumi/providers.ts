@@ -7,6 +7,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 
+import type { ProviderName } from "./dynamic/provider-names";
+
 type Implementation = Required<pulumi.dynamic.ResourceProvider>;
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -17,11 +19,10 @@ const loaders = {
   metalArtifacts: (): unknown => require("./metal/metal-artifacts-provider").metalArtifactsProvider,
   qemuFleet: (): unknown => require("./fleet/qemu-fleet-provider").qemuFleetProvider,
   metalFleet: (): unknown => require("./metal/metal-fleet-provider").metalFleetProvider,
-} satisfies Record<string, () => unknown>;
+} satisfies Record<ProviderName, () => unknown>;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-/** The name a resource class gives {@link LinuxKitResource} (see dynamic.ts). */
-export type ProviderName = keyof typeof loaders;
+export type { ProviderName };
 
 /** The implementation registered under `name`. */
 export function loadProvider(name: string): Implementation {

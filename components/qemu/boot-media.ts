@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import type { BootMedia } from "./qemu-args";
 
 /** Debian's OVMF firmware, first match wins. */

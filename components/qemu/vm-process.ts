@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import { removeVmDir } from "./owned-dirs";
 import type { QemuAccel } from "./accel";
 import {

@@ -1,8 +1,8 @@
 import { createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 
-import { LinuxKitError } from "../errors";
-import type { RootfsReader } from "../formats/archive/rootfs-entries";
+import { LinuxKitError } from "../errors/errors";
+import type { RootfsReader } from "../tar/rootfs-entries";
 import type { ImageSource, ResolvedImage } from "../sources/image-source";
 import type { LinuxKitSpec } from "../config/types";
 import type { BundleContext } from "./bundle-config";
@@ -11,8 +11,8 @@ import { addFilesLayer, type FilesLayerContext } from "./files-layer";
 import { addImageLayer } from "./image-filter";
 import { addKernelLayer } from "./kernel-layer";
 import { plannedExports, PrefetchingSource } from "./export-prefetch";
-import { FIXED_MTIME } from "./tar-entry";
-import { TarSpool } from "./tar-spool";
+import { FIXED_MTIME } from "../tar/tar-header";
+import { TarSpool } from "../tar/tar-spool";
 
 /** Init images get a resolv.conf that points somewhere writable at boot, as LinuxKit does. */
 export const INIT_RESOLV_CONF = "/run/resolvconf/resolv.conf";

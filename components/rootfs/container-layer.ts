@@ -2,8 +2,8 @@ import type { ImageSource, ResolvedImage } from "../sources/image-source";
 import type { ImageEntrySpec } from "../config/types";
 import { addImageLayer } from "./image-filter";
 import { bundleFiles, type BundleContext } from "./bundle-config";
-import { FIXED_MTIME } from "./tar-entry";
-import type { TarSpool } from "./tar-spool";
+import { FIXED_MTIME } from "../tar/tar-header";
+import type { TarSpool } from "../tar/tar-spool";
 
 export type ContainerSection = "onboot" | "onshutdown" | "services";
 

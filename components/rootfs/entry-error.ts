@@ -1,4 +1,4 @@
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 
 /** Which image entry a problem concerns. */
 export interface EntryRef {

@@ -3,10 +3,10 @@ import { stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import type { FileSpec, SourceLocation } from "../config/types";
-import { FIXED_MTIME, normaliseName } from "./tar-entry";
-import type { TarSpool } from "./tar-spool";
+import { completeHeader, FIXED_MTIME, normaliseName } from "../tar/tar-header";
+import type { TarSpool } from "../tar/tar-spool";
 
 export interface FilesLayerContext {
   /** Container name → uid/gid, for `uid: <name>`. */
@@ -153,7 +153,7 @@ export async function addFilesLayer(
       await spool.addBuffer({ ...common, type: "symlink", linkname: f.symlink });
     } else if (source !== undefined) {
       await spool.addStream(
-        { ...common, type: "file", size: source.size },
+        completeHeader({ ...common, type: "file", size: source.size }),
         createReadStream(source.path),
       );
     } else if (f.metadata !== undefined && f.metadata !== "") {

@@ -1,7 +1,8 @@
 import type { Readable } from "node:stream";
 
-import { FIXED_MTIME, forEachTarEntry, type EntryHeader } from "./tar-entry";
-import type { TarSpool } from "./tar-spool";
+import { forEachTarEntry } from "../tar/tar-entry";
+import { FIXED_MTIME, type NewTarHeader, type TarHeader } from "../tar/tar-header";
+import type { TarSpool } from "../tar/tar-spool";
 
 /**
  * Names LinuxKit drops from every image (moby/build/image.go `exclude`):
@@ -43,7 +44,7 @@ const REPLACED: Record<string, string> = { "etc/hosts": HOSTS, "etc/resolv.conf"
  * directories and `etc/hosts`/`etc/resolv.conf` always get these headers,
  * while an image's own `etc/mtab` stays.
  */
-const ENSURED: ReadonlyArray<Omit<EntryHeader, "size" | "uid" | "gid" | "mtime">> = [
+const ENSURED: ReadonlyArray<Omit<NewTarHeader, "size" | "uid" | "gid" | "mtime">> = [
   { name: "dev", type: "directory", mode: 0o755 },
   { name: "dev/pts", type: "directory", mode: 0o755 },
   { name: "dev/shm", type: "directory", mode: 0o755 },
@@ -104,10 +105,10 @@ export async function addImageLayer(
       }
       return;
     }
-    const moved: EntryHeader = {
+    const moved: TarHeader = {
       ...header,
       name: join(prefix, name),
-      linkname: header.type === "link" ? join(prefix, header.linkname ?? "") : header.linkname,
+      linkname: header.type === "link" ? join(prefix, header.linkname) : header.linkname,
     };
     if (name === KEPT_IF_PRESENT) {
       ownMtab = true;

@@ -1,9 +1,10 @@
 import type { Readable } from "node:stream";
 
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import type { KernelSpec } from "../config/types";
-import { FIXED_MTIME, forEachTarEntry, normaliseName } from "./tar-entry";
-import type { TarSpool } from "./tar-spool";
+import { forEachTarEntry } from "../tar/tar-entry";
+import { FIXED_MTIME, normaliseName } from "../tar/tar-header";
+import type { TarSpool } from "../tar/tar-spool";
 
 /** What the kernel image contributed. */
 export interface KernelLayerResult {

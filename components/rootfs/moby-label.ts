@@ -4,7 +4,7 @@
  */
 import { parse as parseYaml } from "yaml";
 
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import { checkImageEntry } from "../config/rules-image";
 import { treeFromValue } from "../config/tree";
 import type { ImageConfigSpec, ImageEntrySpec } from "../config/types";

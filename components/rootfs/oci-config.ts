@@ -4,7 +4,7 @@
  */
 import type { ImageEntrySpec } from "../config/types";
 import { entryError, type EntryRef } from "./entry-error";
-import { goMap, marshalIndent, type GoJson } from "./go-json";
+import { goMap, marshalIndent, type GoJson } from "../config/go-json";
 import { imageConfigFromDocker, mergeImageConfig } from "./image-config";
 import type { ImageInfo } from "./image-info";
 import { ociDevicesAndResources } from "./oci-devices";

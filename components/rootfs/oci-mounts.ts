@@ -5,7 +5,7 @@
  */
 import type { IdMappingSpec, MountSpec } from "../config/types";
 import { entryError, type EntryRef } from "./entry-error";
-import { compareBytes } from "./go-json";
+import { compareBytes } from "../config/go-json";
 import type { OciIdMapping, OciMount } from "./oci-types";
 
 /** A declared volume, as far as mounts care. */

@@ -3,7 +3,7 @@
  */
 import { expandCapabilityKeyword, isCapability, suggestCapability } from "./capabilities";
 import { entryError, type EntryRef } from "./entry-error";
-import { compareBytes } from "./go-json";
+import { compareBytes } from "../config/go-json";
 import type { OciCapabilities, OciRlimit, OciUser } from "./oci-types";
 
 function checkedCapabilities(entry: EntryRef, field: string, list: readonly string[]): string[] {

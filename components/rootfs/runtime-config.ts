@@ -6,7 +6,7 @@
 import { posix } from "node:path";
 
 import type { BindNamespacesSpec, InterfaceSpec, MountSpec, RuntimeSpec } from "../config/types";
-import { marshalIndent, type GoJson } from "./go-json";
+import { marshalIndent, type GoJson } from "../config/go-json";
 
 /** A runtime section with every member present, as LinuxKit writes it. */
 export interface RuntimeJson {

@@ -1,4 +1,4 @@
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 
 interface DockerishError {
   code?: string;

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
 
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 import { registryAuthFor } from "./docker-auth";
 import { engineMessage, engineUnreachable, isEngineUnreachable } from "./docker-errors";
 import type { Engine, ImageInspect } from "./engine";

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-import { LinuxKitError } from "../errors";
+import { LinuxKitError } from "../errors/errors";
 
 /**
  * Where the Docker engine is, read from DOCKER_HOST the way the docker CLI

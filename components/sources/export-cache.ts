@@ -26,6 +26,9 @@ export const DEFAULT_EXPORT_CACHE_BYTES = 2 * 1024 ** 3;
  * size budget. A partial export never enters the cache.
  */
 export class ExportCachingSource implements ImageSource {
+  /** Background work of exports read so far: finishing, renaming and pruning a copy, or removing a discarded one. */
+  private readonly pending = new Set<Promise<void>>();
+
   constructor(
     private readonly inner: ImageSource,
     private readonly dir: string = defaultExportCacheDir(),
@@ -34,6 +37,17 @@ export class ExportCachingSource implements ImageSource {
 
   resolve(ref: string, options?: ResolveOptions): Promise<ResolvedImage> {
     return this.inner.resolve(ref, options);
+  }
+
+  /**
+   * Resolves once the background work of every export started so far is
+   * done: a complete copy is in the cache (and the budget applied), a
+   * failed or abandoned one is removed. Reading an export to its end does
+   * not wait for its copy; callers that need the cache settled (tests,
+   * a process about to exit) await this.
+   */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all(this.pending);
   }
 
   /**
@@ -66,18 +80,30 @@ export class ExportCachingSource implements ImageSource {
     let failed = false;
     // Not `source.readableEnded`: sources need not be Node streams (streamx has no such field).
     let ended = false;
-    const fail = (e: Error): void => {
+    const discard = (): void => {
       failed = true;
       copy.destroy();
-      void rm(tmp, { force: true });
-      out.destroy(e);
     };
-    source.on("error", fail);
-    copy.on("error", () => {
-      // the cache is an optimisation: a full disk only loses the copy
-      failed = true;
-      void rm(tmp, { force: true });
+    // Every outcome ends with the copy closed: then it enters the cache or is removed.
+    const settled = new Promise<void>((resolve) => {
+      copy.on("close", () => {
+        const work =
+          failed || !ended
+            ? rm(tmp, { force: true })
+            : rename(tmp, file)
+                .then(() => this.prune())
+                .catch(() => rm(tmp, { force: true }));
+        void work.catch(() => undefined).then(resolve);
+      });
     });
+    this.pending.add(settled);
+    void settled.then(() => this.pending.delete(settled));
+    source.on("error", (e: Error) => {
+      discard();
+      out.destroy(e);
+    });
+    // the cache is an optimisation: a full disk only loses the copy
+    copy.on("error", discard);
     source.on("data", (chunk: Buffer) => {
       if (!failed) copy.write(chunk);
       if (!out.write(chunk)) {
@@ -88,19 +114,12 @@ export class ExportCachingSource implements ImageSource {
     source.on("end", () => {
       ended = true;
       out.end();
-      if (failed) return;
-      copy.end(() => {
-        void rename(tmp, file)
-          .then(() => this.prune())
-          .catch(() => rm(tmp, { force: true }));
-      });
+      if (!failed) copy.end();
     });
     out.on("close", () => {
       if (!ended) {
-        failed = true;
+        discard();
         source.destroy();
-        copy.destroy();
-        void rm(tmp, { force: true });
       }
     });
     return out;

@@ -3,8 +3,8 @@ import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 
-import { forEachTarEntry } from "../rootfs/tar-entry";
-import { TarSpool } from "../rootfs/tar-spool";
+import { forEachTarEntry } from "../tar/tar-entry";
+import { TarSpool } from "../tar/tar-spool";
 
 /** One layer of an image: a tar (plain or gzip'd) in the OCI layer format. */
 export interface LayerBlob {

@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 
-import { forEachTarEntry } from "../rootfs/tar-entry";
+import { forEachTarEntry } from "../tar/tar-entry";
 import type { LayerBlob } from "./layer-apply";
 
 /** One image in a `docker save` archive's manifest.json. */

@@ -21,11 +21,11 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 
 import { build } from "../../components/pipeline/pipeline";
-import { isoBiosFormat } from "../../components/formats/iso/iso-bios";
-import { isoEfiFormat } from "../../components/formats/iso/iso-efi";
-import { isoEfiInitrdFormat } from "../../components/formats/iso/iso-efi-initrd";
-import { kernelIsoFormat } from "../../components/formats/iso/iso-kernel";
-import type { Artifact, OutputFormat } from "../../components/formats/types";
+import { isoBiosFormat } from "../../components/formats/writers/iso-bios";
+import { isoEfiFormat } from "../../components/formats/writers/iso-efi";
+import { isoEfiInitrdFormat } from "../../components/formats/writers/iso-efi-initrd";
+import { kernelIsoFormat } from "../../components/formats/writers/iso-kernel";
+import type { Artifact, OutputFormat } from "../../components/formats/blocks/types";
 import { findOvmf } from "../../components/qemu/boot-media";
 import { loadSpecFiles } from "../../components/config";
 import { ensureTestImages, killQemuMentioning, tail } from "../helpers/boot";

@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import {
   mkdir,
   mkdtemp,
@@ -42,27 +43,18 @@ import {
   type ResolveOptions,
 } from "../../components/sources";
 import { ensureTestImages } from "../helpers/boot";
+import { fixture } from "../helpers/paths";
 
 const execFileAsync = promisify(execFile);
 
 /** A tag only this test process uses, moved between two test images. */
 const PROBE = `linuxkit-test/cache-probe:t${process.pid}`;
 
-const YAML = `kernel:
-  image: linuxkit-test/kernel:test
-  cmdline: "console=ttyS0"
-init:
-  - linuxkit-test/init:test
-services:
-  - name: probe
-    image: ${PROBE}
-files:
-  - path: etc/greeting
-    contents: "hello"
-    mode: "0644"
-  - path: etc/app.conf
-    source: ./app.conf
-`;
+/** The fixture with its service on {@link PROBE}, the tag the tests move. */
+const YAML = readFileSync(fixture("builds", "cache-probe.yml"), "utf8").replace(
+  "linuxkit-test/cache-probe:test",
+  PROBE,
+);
 
 let work: string;
 let projects = 0;

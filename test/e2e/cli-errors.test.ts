@@ -4,6 +4,7 @@
  * never a stack trace, and nothing is written to the output directory.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -12,23 +13,8 @@ import { after, before, describe, it } from "node:test";
 import { runCli } from "../helpers/cli";
 import { fixture } from "../helpers/paths";
 
-const GOOD = `kernel:
-  image: linuxkit-test/kernel:test
-  cmdline: "console=ttyS0"
-init:
-  - linuxkit-test/init:test
-  - linuxkit-test/runc:test
-onboot:
-  - name: sysctl
-    image: linuxkit-test/sysctl:test
-    readonly: true
-services:
-  - name: httpd
-    image: linuxkit-test/httpd:test
-files:
-  - path: etc/motd
-    contents: "hello"
-`;
+/** A YAML that builds; the tests below break it one way each. */
+const GOOD = readFileSync(fixture("builds", "httpd-motd.yml"), "utf8");
 
 let work: string;
 

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, readFileSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -133,23 +133,7 @@ for (const name of ["nginx-like", "docker-sshd-like"]) {
 }
 
 describe("files[].source: only the bytes count", () => {
-  const YAML = `kernel:
-  image: linuxkit-test/kernel:test
-  cmdline: "console=ttyS0"
-init:
-  - linuxkit-test/init:test
-  - linuxkit-test/runc:test
-onboot:
-  - name: sysctl
-    image: linuxkit-test/sysctl:test
-    readonly: true
-files:
-  - path: etc/app/app.conf
-    source: ./app.conf
-  - path: etc/app/motd
-    contents: "hello\\n"
-    mode: "0644"
-`;
+  const YAML = readFileSync(fixture("builds", "app-conf-source.yml"), "utf8");
 
   async function project(dir: string, mode: number, mtime: Date): Promise<string> {
     await mkdir(dir, { recursive: true });

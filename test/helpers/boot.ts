@@ -1,18 +1,27 @@
 /**
- * Booting built artifacts under qemu for e2e tests: always TCG (KVM guests
- * hang on the test machines), the serial console captured through a pipe
- * into a string (and optionally a file), qemu killed on timeout and in
- * every `finally`. The qemu command line is the product's own
- * (`buildQemuArgs`), so the tests boot exactly what `run qemu` would.
+ * Booting built artifacts' kernel and initrd under qemu for e2e tests, with
+ * the product's own qemu command line (`buildQemuArgs`, TCG, console on
+ * stdio), so the tests boot exactly what `run qemu` would; started, watched
+ * and stopped by the one launcher, `qemu-launch.ts`. Also the tests' other
+ * boot-time helpers: free ports, HTTP with retries, qemu started by the CLI.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 
 import { buildQemuArgs, type PortForward } from "../../components/qemu/qemu-args";
 import { repoRoot } from "./paths";
+import {
+  launchQemu,
+  runQemuUntilExit,
+  type QemuGuest,
+  type QemuLaunchOptions,
+  type QemuRunResult,
+} from "./qemu-launch";
+
+export { describeExit, type QemuExit } from "./qemu-launch";
 
 const execFileAsync = promisify(execFile);
 
@@ -29,169 +38,36 @@ export interface BootOptions {
   consoleFile?: string;
 }
 
-export interface QemuExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
+/** A guest booting in the background; always `stop()` it in a `finally`. */
+export type BootedGuest = QemuGuest;
 
-/** Every qemu a test started and has not seen exit: killed if the test process exits first. */
-const running = new Set<ChildProcess>();
-process.on("exit", () => {
-  for (const child of running) child.kill("SIGKILL");
-});
+export type BootResult = QemuRunResult;
 
-/**
- * A qemu guest booting in the background. Its console is `console`;
- * `waitFor` waits for console lines; `stop` kills it (idempotent). Always
- * `stop()` in a `finally`.
- */
-export class BootedGuest {
-  private text = "";
-  private readonly child: ChildProcess;
-  private readonly listeners = new Set<() => void>();
-  private exitInfo: QemuExit | undefined;
-  /** Resolves when qemu has exited, by itself or killed. */
-  readonly exited: Promise<QemuExit>;
-  readonly startedAt = Date.now();
-
-  constructor(options: BootOptions) {
-    const args = buildQemuArgs({
-      media: {
-        kind: "kernel+initrd",
-        kernel: options.kernel,
-        initrd: options.initrd,
-        cmdline: options.cmdline,
-      },
-      accel: "tcg",
-      memoryMiB: options.memoryMiB ?? 1024,
-      console: { kind: "stdio" },
-      forwards: options.forwards,
-    });
-    this.child = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "pipe", "pipe"] });
-    running.add(this.child);
-    const append = (d: Buffer): void => {
-      this.text += d.toString("utf8");
-      for (const l of this.listeners) l();
-    };
-    this.child.stdout?.on("data", append);
-    this.child.stderr?.on("data", append);
-    this.exited = new Promise((resolve) => {
-      const done = (info: QemuExit): void => {
-        if (this.exitInfo) return;
-        this.exitInfo = info;
-        running.delete(this.child);
-        if (options.consoleFile) writeFileSync(options.consoleFile, this.text);
-        for (const l of this.listeners) l();
-        resolve(info);
-      };
-      this.child.on("error", (e) => {
-        this.text += `\n[qemu could not start: ${e.message}]\n`;
-        done({ code: null, signal: null });
-      });
-      this.child.on("close", (code, signal) => done({ code, signal }));
-    });
-  }
-
-  /** The console so far (serial output and qemu's own messages), CR removed. */
-  get console(): string {
-    return this.text.replace(/\r/g, "");
-  }
-
-  get hasExited(): boolean {
-    return this.exitInfo !== undefined;
-  }
-
-  get elapsedSeconds(): number {
-    return (Date.now() - this.startedAt) / 1000;
-  }
-
-  /**
-   * Resolves once every pattern matched some console line; rejects when
-   * qemu exits first or after `timeoutMs`, naming what is still missing.
-   */
-  waitFor(patterns: readonly (string | RegExp)[], timeoutMs: number): Promise<void> {
-    const res = patterns.map((p) => (typeof p === "string" ? new RegExp(p) : p));
-    const missing = (): RegExp[] => {
-      const lines = this.console.split("\n");
-      return res.filter((re) => !lines.some((line) => re.test(line)));
-    };
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        const left = missing();
-        if (left.length === 0) finish();
-        else if (this.exitInfo)
-          finish(
-            new Error(
-              `qemu exited (${describeExit(this.exitInfo)}) before ${left.join(", ")} appeared`,
-            ),
-          );
-      };
-      const finish = (error?: Error): void => {
-        this.listeners.delete(check);
-        clearTimeout(timer);
-        if (error) reject(error);
-        else resolve();
-      };
-      const timer = setTimeout(
-        () =>
-          finish(
-            new Error(
-              `after ${timeoutMs / 1000} s still no console line matching ${missing().join(", ")}`,
-            ),
-          ),
-        timeoutMs,
-      );
-      this.listeners.add(check);
-      check();
-    });
-  }
-
-  /** Waits for qemu to exit by itself; kills it after `timeoutMs` (then `timedOut` is true). */
-  async waitForExit(timeoutMs: number): Promise<QemuExit & { timedOut: boolean }> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<"timeout">(
-      (resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)),
-    );
-    try {
-      const first = await Promise.race([this.exited, timeout]);
-      if (first !== "timeout") return { ...first, timedOut: false };
-      return { ...(await this.stop()), timedOut: true };
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Kills qemu (SIGKILL: the guest's state does not matter) and waits until it is gone. */
-  async stop(): Promise<QemuExit> {
-    if (!this.exitInfo) this.child.kill("SIGKILL");
-    return this.exited;
-  }
+/** The launch of a kernel+initrd boot: the product's qemu arguments with TCG and a stdio console. */
+function launchOptions(options: BootOptions): QemuLaunchOptions {
+  const args = buildQemuArgs({
+    media: {
+      kind: "kernel+initrd",
+      kernel: options.kernel,
+      initrd: options.initrd,
+      cmdline: options.cmdline,
+    },
+    accel: "tcg",
+    memoryMiB: options.memoryMiB ?? 1024,
+    console: { kind: "stdio" },
+    forwards: options.forwards,
+  });
+  return { args, consoleFile: options.consoleFile };
 }
 
 /** Starts qemu; the caller must `stop()` it in a `finally`. */
 export function startGuest(options: BootOptions): BootedGuest {
-  return new BootedGuest(options);
-}
-
-export interface BootResult extends QemuExit {
-  console: string;
-  timedOut: boolean;
-  seconds: number;
+  return launchQemu(launchOptions(options));
 }
 
 /** Boots, waits for the guest to power off (or `timeoutMs`), returns the console. qemu never outlives it. */
-export async function bootUntilExit(options: BootOptions, timeoutMs: number): Promise<BootResult> {
-  const guest = startGuest(options);
-  try {
-    const exit = await guest.waitForExit(timeoutMs);
-    return { ...exit, console: guest.console, seconds: guest.elapsedSeconds };
-  } finally {
-    await guest.stop();
-  }
-}
-
-export function describeExit(e: QemuExit): string {
-  return e.signal ? `signal ${e.signal}` : `exit code ${e.code}`;
+export function bootUntilExit(options: BootOptions, timeoutMs: number): Promise<BootResult> {
+  return runQemuUntilExit(launchOptions(options), timeoutMs);
 }
 
 /** A TCP port on 127.0.0.1 nobody listens on right now. */

@@ -5,10 +5,12 @@
  * http URL; the host's loopback is 10.0.2.2), iPXE fetches and runs that
  * script. Two serial ports, as on Metal: ttyS1 (the Metal console) is
  * captured as `console`, ttyS0 into a file. Always TCG; `-no-reboot`, so a
- * guest that powers off or reboots ends the run.
+ * guest that powers off or reboots ends the run. Started and stopped by
+ * the one launcher (`qemu-launch.ts`).
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+
+import { runQemuUntilExit } from "./qemu-launch";
 
 export interface NetworkBootOptions {
   /** URL DHCP gives iPXE as the boot file. */
@@ -31,11 +33,6 @@ export interface NetworkBootResult {
   timedOut: boolean;
   seconds: number;
 }
-
-const running = new Set<ChildProcess>();
-process.on("exit", () => {
-  for (const child of running) child.kill("SIGKILL");
-});
 
 /** The qemu arguments of a diskless network boot. */
 export function networkBootArgs(o: NetworkBootOptions): string[] {
@@ -69,39 +66,15 @@ export async function bootFromNetwork(
   o: NetworkBootOptions,
   timeoutMs: number,
 ): Promise<NetworkBootResult> {
-  const started = Date.now();
-  const child = spawn("qemu-system-x86_64", networkBootArgs(o), {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  running.add(child);
-  let text = "";
-  child.stdout?.on("data", (d: Buffer) => (text += d.toString("utf8")));
-  child.stderr?.on("data", (d: Buffer) => (text += d.toString("utf8")));
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill("SIGKILL");
-  }, timeoutMs);
+  const r = await runQemuUntilExit(
+    { args: networkBootArgs(o), consoleFile: o.consoleFile },
+    timeoutMs,
+  );
+  let ttyS0 = "";
   try {
-    const code = await new Promise<number | null>((resolve) => {
-      child.on("error", (e) => {
-        text += `\n[qemu could not start: ${e.message}]\n`;
-        resolve(null);
-      });
-      child.on("close", (c) => resolve(c));
-    });
-    const console = text.replace(/\r/g, "");
-    if (o.consoleFile) writeFileSync(o.consoleFile, console);
-    let ttyS0 = "";
-    try {
-      ttyS0 = readFileSync(o.ttyS0File, "utf8");
-    } catch {
-      /* never written */
-    }
-    return { console, ttyS0, code, timedOut, seconds: (Date.now() - started) / 1000 };
-  } finally {
-    clearTimeout(timer);
-    child.kill("SIGKILL");
-    running.delete(child);
+    ttyS0 = readFileSync(o.ttyS0File, "utf8");
+  } catch {
+    /* never written */
   }
+  return { console: r.console, ttyS0, code: r.code, timedOut: r.timedOut, seconds: r.seconds };
 }

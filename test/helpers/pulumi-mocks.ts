@@ -34,3 +34,35 @@ export async function recordResources(
 export function unwrap<T>(o: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => o.apply((v) => resolve(v)));
 }
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a mixin's base takes any arguments
+type ComponentClass = new (...args: any[]) => pulumi.ComponentResource;
+
+/**
+ * `Base` with its `registerOutputs` calls recorded (the documented hook a
+ * component reports its outputs through), so a test can await the values a
+ * component registered instead of reading the mock monitor's internals.
+ */
+export function recordingOutputs<C extends ComponentClass>(
+  Base: C,
+): { Component: C; outputsOf(component: pulumi.ComponentResource): Promise<unknown> } {
+  const seen = new Map<pulumi.ComponentResource, Promise<unknown>>();
+  class Recording extends Base {
+    protected override registerOutputs(
+      outputs?: pulumi.Inputs | Promise<pulumi.Inputs> | pulumi.Output<pulumi.Inputs>,
+    ): void {
+      // The first call counts, as in the SDK (its own later call, without outputs, is ignored).
+      if (!seen.has(this)) seen.set(this, unwrap(pulumi.output(outputs ?? {})));
+      super.registerOutputs(outputs);
+    }
+  }
+  return {
+    Component: Recording,
+    outputsOf(component) {
+      const outputs = seen.get(component);
+      if (outputs === undefined)
+        return Promise.reject(new Error(`${component.constructor.name} registered no outputs`));
+      return outputs;
+    },
+  };
+}

@@ -3,10 +3,10 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 
 import { policyProblems } from "../../fleet";
-import type { FleetForward } from "../../fleet/qemu-adapter";
+import type { FleetForward } from "../../fleet/adapters/qemu-adapter";
 import type { QemuAccelChoice } from "../../qemu/accel";
 import { readinessProblems, type Readiness } from "../../qemu/readiness";
-import { containsUnknown } from "../unknowns";
+import { containsUnknown } from "../dynamic/unknowns";
 
 /** When a fleet machine counts as healthy. At least one check is advised. */
 export interface FleetHealth {

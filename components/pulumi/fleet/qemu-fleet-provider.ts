@@ -11,10 +11,10 @@ import {
   writeJournal,
   type FleetState,
 } from "../../fleet";
-import { qemuFleetAdapter, type QemuFleetMachine } from "../../fleet/qemu-adapter";
+import { qemuFleetAdapter, type QemuFleetMachine } from "../../fleet/adapters/qemu-adapter";
 import { removeFleetDir } from "../../qemu/owned-dirs";
 import { sweepDeadVmDirs } from "../../qemu/vm-process";
-import { containsUnknown } from "../unknowns";
+import { containsUnknown } from "../dynamic/unknowns";
 import { jsonSafe, runFleetRollout } from "./fleet-rollout";
 import {
   fleetDefaults,

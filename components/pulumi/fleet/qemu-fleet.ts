@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { LinuxKitResource } from "../dynamic";
-import { withSecretOutputs } from "../secret-outputs";
+import { LinuxKitResource } from "../dynamic/dynamic";
+import { withSecretOutputs } from "../dynamic/secret-outputs";
 import type { Image } from "../image/image";
-import type { FleetForward } from "../../fleet/qemu-adapter";
+import type { FleetForward } from "../../fleet/adapters/qemu-adapter";
 import type { QemuAccelChoice } from "../../qemu/accel";
 import type { FleetHealth } from "./qemu-fleet-inputs";
 import type { FleetMachineSummary } from "./qemu-fleet-provider";

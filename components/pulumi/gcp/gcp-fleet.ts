@@ -1,7 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 import { describe, type GcpImage } from "./gcp-image";
 import { DEFAULT_MACHINE_TYPE } from "./gcp-machine";
 import { gceSlug } from "./gcp-names";

@@ -1,7 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 import type { Image } from "../image/image";
 import { contentName, imageDigest, objectUrl } from "./gcp-names";
 import { artifactOf, requireFormat } from "./image-artifact";

@@ -4,7 +4,7 @@
  * the group spreads over (Compute Engine refuses anything in between), and
  * not both 0 (nothing could ever be replaced). Pure.
  */
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 
 /** Zones a regional group uses when `distributionPolicyZones` is not given. */
 export const DEFAULT_REGION_ZONES = 3;

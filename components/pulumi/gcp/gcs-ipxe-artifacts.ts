@@ -1,7 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 
-import type { IpxeArch } from "../../metal/ipxe-script";
+import type { IpxeArch } from "../../ipxe/ipxe-script";
 import type { Image } from "../image/image";
 import { describe } from "./gcp-image";
 import { gcsIpxeLayout } from "./gcs-ipxe-layout";

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 
-import { ipxeFileNames, ipxeScript, urlOf, type IpxeArch } from "../../metal/ipxe-script";
+import { ipxeFileNames, ipxeScript, urlOf, type IpxeArch } from "../../ipxe/ipxe-script";
 import { objectUrl } from "./gcp-names";
 
 export interface GcsIpxeLayoutInputs {

@@ -4,7 +4,7 @@
  */
 import path from "node:path";
 
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 import type { ImageArtifact } from "../image/image-provider";
 
 /** Throws a `GCP_ARGS` LinuxKitError unless `formats` includes `format`. */

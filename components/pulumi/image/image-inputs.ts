@@ -1,4 +1,4 @@
-import { LinuxKitError, LinuxKitErrors } from "../../errors";
+import { LinuxKitError, LinuxKitErrors } from "../../errors/errors";
 import { chooseFormats, loadSpecFiles, parseSpec, parseSpecObject } from "../../config";
 import type { ParsedSpec } from "../../config/parsed";
 import type { BuildRequest } from "../../pipeline/pipeline";

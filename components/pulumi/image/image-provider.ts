@@ -3,9 +3,9 @@ import path from "node:path";
 
 import { build, planBuild, contentDirName } from "../../pipeline/pipeline";
 import { artifactsIntact, readManifest } from "../../pipeline/manifest";
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 import { validateFormats } from "../../formats/table";
-import { checkGzipLevel, DEFAULT_GZIP_LEVEL } from "../../formats/gzip-level";
+import { checkGzipLevel, DEFAULT_GZIP_LEVEL } from "../../formats/blocks/gzip-level";
 import { canonicalJson } from "../../config";
 import {
   buildRequestFor,
@@ -16,7 +16,7 @@ import {
   programDir,
   type ImageInputs,
 } from "./image-inputs";
-import { containsUnknown } from "../unknowns";
+import { containsUnknown } from "../dynamic/unknowns";
 
 /** One artifact as the Image resource reports it. */
 export interface ImageArtifact {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { LinuxKitResource } from "../dynamic";
-import { mayHoldSecrets, withSecretOutputs } from "../secret-outputs";
+import { LinuxKitResource } from "../dynamic/dynamic";
+import { mayHoldSecrets, withSecretOutputs } from "../dynamic/secret-outputs";
 
 import { DEFAULT_OUTPUT_DIR } from "./image-defaults";
 

@@ -11,7 +11,7 @@ export {
   ipxeScript,
   type IpxeArch,
   type IpxeScriptArgs,
-} from "../../metal/ipxe-script";
+} from "../../ipxe/ipxe-script";
 export {
   DEFAULT_METAL_API_URL,
   MetalApiError,

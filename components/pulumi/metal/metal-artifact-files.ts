@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import type { IpxeArch } from "../../metal/ipxe-script";
-import { LinuxKitResource } from "../dynamic";
-import { mayHoldSecrets, withSecretOutputs } from "../secret-outputs";
+import type { IpxeArch } from "../../ipxe/ipxe-script";
+import { LinuxKitResource } from "../dynamic/dynamic";
+import { mayHoldSecrets, withSecretOutputs } from "../dynamic/secret-outputs";
 
 export interface MetalArtifactFilesArgs {
   /** File prefix: `<name>-kernel`, `<name>-initrd.img`, `<name>-equinixmetal.ipxe`. */

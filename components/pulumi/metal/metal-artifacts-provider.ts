@@ -13,8 +13,8 @@ import { copyFile, link, mkdir, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { sha256File } from "../../pipeline/manifest";
-import { ipxeFileNames, ipxeScript, urlOf, type IpxeArch } from "../../metal/ipxe-script";
-import { containsUnknown } from "../unknowns";
+import { ipxeFileNames, ipxeScript, urlOf, type IpxeArch } from "../../ipxe/ipxe-script";
+import { containsUnknown } from "../dynamic/unknowns";
 import { schemeOf } from "./metal-device-inputs";
 
 export interface MetalArtifactsInputs {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { ipxeScript, type IpxeArch } from "../../metal/ipxe-script";
+import { ipxeScript, type IpxeArch } from "../../ipxe/ipxe-script";
 import type { Image } from "../image/image";
 import { MetalArtifactFiles } from "./metal-artifact-files";
 

@@ -4,7 +4,7 @@
  * the engine), the secret stack setting `metal:authToken`, or
  * METAL_AUTH_TOKEN, read when a provider runs.
  */
-import { LinuxKitError } from "../../errors";
+import { LinuxKitError } from "../../errors/errors";
 import { MetalClient } from "../../metal/metal-client";
 
 /** Environment variables read when the provider runs. */

@@ -3,7 +3,7 @@
  * diff rules: what replaces the machine, what is a PUT, and what needs a
  * reboot. Pure: no API calls, no Pulumi imports.
  */
-import { containsUnknown } from "../unknowns";
+import { containsUnknown } from "../dynamic/unknowns";
 
 export interface MetalDeviceInputs {
   projectId: string;

@@ -9,9 +9,9 @@
  * which run without the program), the secret stack configuration
  * `metal:authToken`, or METAL_AUTH_TOKEN, in that order.
  */
+import { LinuxKitError } from "../../errors/errors";
 import path from "node:path";
 
-import { LinuxKitError } from "../../errors";
 import {
   MetalClient,
   MetalWaitError,

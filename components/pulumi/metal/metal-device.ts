@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { LinuxKitResource } from "../dynamic";
-import { withSecretOutputs } from "../secret-outputs";
+import { LinuxKitResource } from "../dynamic/dynamic";
+import { withSecretOutputs } from "../dynamic/secret-outputs";
 
 export interface MetalDeviceArgs {
   /** Metal project the machine belongs to. A change replaces the machine. */

@@ -9,8 +9,8 @@ import {
   viewOf,
   type FleetState,
 } from "../../fleet";
+import { containsUnknown } from "../dynamic/unknowns";
 import { clearPending, DEFAULT_PENDING_DIR } from "../../metal/pending-creates";
-import { containsUnknown } from "../unknowns";
 import { jsonSafe, runFleetRollout } from "../fleet/fleet-rollout";
 import { MetalCredentials, type ProviderConfigRequest } from "./metal-credentials";
 import {
@@ -18,7 +18,7 @@ import {
   type MetalDeviceTemplate,
   type MetalFleetHealth,
   type MetalFleetMachine,
-} from "./metal-fleet-adapter";
+} from "../../fleet/adapters/metal-fleet-adapter";
 
 /** The stack configuration this provider process was given (see `configure`), as MetalDevice reads it. */
 const credentials = new MetalCredentials();

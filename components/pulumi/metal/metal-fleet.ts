@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { LinuxKitResource } from "../dynamic";
-import type { MetalFleetHealth } from "./metal-fleet-adapter";
+import { LinuxKitResource } from "../dynamic/dynamic";
+import type { MetalFleetHealth } from "../../fleet/adapters/metal-fleet-adapter";
 import type { MetalFleetMachineSummary } from "./metal-fleet-provider";
 
 export interface MetalFleetArgs {

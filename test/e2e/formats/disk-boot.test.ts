@@ -18,7 +18,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { formatTable } from "../../../components/formats/table";
-import type { Artifact } from "../../../components/formats/types";
+import type { Artifact } from "../../../components/formats/blocks/types";
 import { buildQemuArgs } from "../../../components/qemu/qemu-args";
 import {
   BOOT_COMPLETE,

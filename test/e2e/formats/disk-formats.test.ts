@@ -13,23 +13,24 @@ import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, symlink } from "node
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createGunzip } from "node:zlib";
-import { isLinuxKitError } from "../../../components/errors";
-import { SYSLINUX_MBR } from "../../../components/formats/disk/disk-boot";
-import { decodeTarNumber12 } from "../../../components/formats/disk/gcp";
-import { parseGptHeader } from "../../../components/formats/disk/gpt";
-import { parseMbr } from "../../../components/formats/disk/mbr";
+import { isLinuxKitError } from "../../../components/errors/errors";
+import { SYSLINUX_MBR } from "../../../components/formats/blocks/disk-boot";
+import { decodeTarNumber12 } from "../../../components/formats/writers/gcp";
+import { parseGptHeader } from "../../../components/formats/blocks/gpt";
+import { parseMbr } from "../../../components/formats/blocks/mbr";
 import { checkFormatTools, formatTable, PLANNED_FORMATS } from "../../../components/formats/table";
-import { findOnPath } from "../../../components/formats/tools";
-import type { Artifact, FormatOptions } from "../../../components/formats/types";
+import { findOnPath } from "../../../components/formats/blocks/tools";
+import type { Artifact, FormatOptions } from "../../../components/formats/blocks/types";
 import {
   parseVhdDynamicHeader,
   parseVhdFooter,
   VHD_DISK_TYPE,
-} from "../../../components/formats/disk/vhd";
-import { readVmdkDescriptor } from "../../../components/formats/disk/vmdk";
+} from "../../../components/formats/writers/vhd";
+import { readVmdkDescriptor } from "../../../components/formats/writers/vmdk";
 import { bootSkipReason, TEST_CMDLINE, writeMinimalBootTar } from "../../helpers/formats/disk-boot";
 import { run } from "../../helpers/formats/run";
 import { withTmpDir } from "../../helpers/formats/tmp";
+import { toolClockSkipReason, withToolClock } from "../../helpers/formats/tool-clock";
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
@@ -115,7 +116,7 @@ function qemuInfo(file: string, format: string): Record<string, unknown> {
 }
 
 before(async () => {
-  skipReason = await bootSkipReason(true);
+  skipReason = (await bootSkipReason(true)) ?? (await toolClockSkipReason());
   if (skipReason !== undefined) return;
   process.env.MTOOLS_SKIP_CHECK = "1";
   work = await mkdtemp(path.join((await import("node:os")).tmpdir(), "lk-disk-formats-"));
@@ -126,11 +127,15 @@ before(async () => {
     round1.set(format, await buildOne(format, rootfs, path.join(work, "r1", format)));
     seconds.set(format, (Date.now() - started) / 1000);
   }
-  // VHD footers and FAT entries carry seconds: make sure the clock moved on.
-  await new Promise((r) => setTimeout(r, 2100));
-  for (const format of Object.keys(DISK_FORMATS)) {
-    round2.set(format, await buildOne(format, rootfs, path.join(work, "r2", format)));
-  }
+  // VHD footers and FAT entries carry seconds: round 2's tools run under another wall clock.
+  const tools = Object.keys(DISK_FORMATS).flatMap((format) =>
+    (formatTable.get(format)?.requiredTools ?? []).map((t) => t.command),
+  );
+  await withToolClock("2011-06-15 12:34:56", tools, work, async () => {
+    for (const format of Object.keys(DISK_FORMATS)) {
+      round2.set(format, await buildOne(format, rootfs, path.join(work, "r2", format)));
+    }
+  });
 });
 
 after(async () => {

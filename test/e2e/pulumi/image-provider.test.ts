@@ -20,7 +20,7 @@ import { after, before, describe, it } from "node:test";
 
 import type { ImageInputs } from "../../../components/pulumi/image/image-inputs";
 import { imageProvider, type ImageOutputs } from "../../../components/pulumi/image/image-provider";
-import { UNKNOWN } from "../../../components/pulumi/unknowns";
+import { UNKNOWN } from "../../../components/pulumi/dynamic/unknowns";
 
 const MARKER = `CONTENTS-MARKER-${process.pid}-${Date.now()}`;
 /** A test-only tag, moved between two local images by one test. */

@@ -17,12 +17,9 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 
 import { imageProvider, type ImageOutputs } from "../../../components/pulumi/image/image-provider";
-import {
-  qemuVmProvider,
-  type QemuVmInputs,
-  type QemuVmOutputs,
-} from "../../../components/pulumi/qemu/qemu-vm-provider";
-import { UNKNOWN } from "../../../components/pulumi/unknowns";
+import type { QemuVmInputs, QemuVmOutputs } from "../../../components/pulumi/qemu/qemu-vm-inputs";
+import { qemuVmProvider } from "../../../components/pulumi/qemu/qemu-vm-provider";
+import { UNKNOWN } from "../../../components/pulumi/dynamic/unknowns";
 import { processStartTime } from "../../../components/qemu/process-identity";
 import { repoRoot } from "../../helpers/paths";
 

@@ -15,7 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { LinuxKitError } from "../../../components/errors";
+import { LinuxKitError } from "../../../components/errors/errors";
 import { build } from "../../../components/pipeline/pipeline";
 import { parseSpec } from "../../../components/config";
 import type { PullProgress } from "../../../components/sources/image-source";

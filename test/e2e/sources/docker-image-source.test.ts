@@ -13,9 +13,10 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import Docker from "dockerode";
 
-import { LinuxKitError } from "../../../components/errors";
+import { LinuxKitError } from "../../../components/errors/errors";
 import { DockerImageSource } from "../../../components/sources/docker-image-source";
 import { readTar, tarBuffer } from "../../unit/rootfs/helpers/tar";
+import { waitUntil } from "../../helpers/wait";
 
 const run = promisify(execFile);
 
@@ -159,7 +160,10 @@ describe("DockerImageSource (real engine)", { timeout: 20_000 }, () => {
       const stream = await own.exportRootfs(image);
       await new Promise<void>((resolve) => stream.once("data", () => resolve()));
       stream.destroy();
-      await new Promise((r) => setTimeout(r, 500));
+      // the scratch files are removed in the background once the stream is gone
+      await waitUntil(async () => (await readdir(scratch)).length === 0, {
+        what: `${scratch} to be empty`,
+      }).catch(() => undefined);
       assert.deepEqual(await readdir(scratch), []);
     } finally {
       await rm(scratch, { recursive: true, force: true });

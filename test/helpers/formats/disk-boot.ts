@@ -3,12 +3,12 @@
  * tar (host kernel + busybox `/init` printing the test init's markers) and
  * booting a disk image under qemu TCG the way a firmware would — SeaBIOS
  * from an IDE, virtio or virtio-scsi disk, or OVMF (pflash) for EFI — with
- * the serial console captured. qemu never outlives a call.
+ * the serial console captured by the one launcher (`../qemu-launch.ts`).
  */
-import { spawn } from "node:child_process";
 import { copyFile, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { findOnPath } from "../../../components/formats/tools";
+import { findOnPath } from "../../../components/formats/blocks/tools";
+import { runQemuUntilExit } from "../qemu-launch";
 import { writeTar, type FixtureEntry } from "./tar-fixture";
 
 export const INIT_STARTED = "LINUXKIT-TEST: init started";
@@ -179,41 +179,14 @@ export async function bootDisk(o: DiskBootOptions): Promise<DiskBootResult> {
   return runQemu(await diskQemuArgs(o), o.timeoutMs);
 }
 
-/** ANSI escape sequences (firmware and GRUB draw with them). */
-const ANSI_ESCAPE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, "g");
-
-/** Runs qemu-system-x86_64 with `args` until it exits or `timeoutMs` passes (then it is killed). */
-export function runQemu(args: string[], timeoutMs: number): Promise<DiskBootResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const qemu = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "pipe", "pipe"] });
-    let text = "";
-    let timedOut = false;
-    qemu.stdout.on("data", (d: Buffer) => (text += d.toString("latin1")));
-    qemu.stderr.on("data", (d: Buffer) => (text += d.toString("latin1")));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      qemu.kill("SIGKILL");
-    }, timeoutMs);
-    const killOnExit = (): void => void qemu.kill("SIGKILL");
-    process.once("exit", killOnExit);
-    qemu.on("error", (err) => {
-      clearTimeout(timer);
-      process.removeListener("exit", killOnExit);
-      reject(err);
-    });
-    qemu.on("close", (code) => {
-      clearTimeout(timer);
-      process.removeListener("exit", killOnExit);
-      resolve({
-        // strip ANSI escapes from firmware/GRUB output
-        console: text.replace(/\r/g, "").replace(ANSI_ESCAPE, ""),
-        seconds: (Date.now() - started) / 1000,
-        code,
-        timedOut,
-      });
-    });
-  });
+/**
+ * Runs qemu with `args` (which select TCG) until it exits or `timeoutMs`
+ * passes (then it is killed), through the one launcher: the console read
+ * as latin1 (firmware output is not UTF-8) without ANSI escapes.
+ */
+export async function runQemu(args: string[], timeoutMs: number): Promise<DiskBootResult> {
+  const r = await runQemuUntilExit({ args, encoding: "latin1", stripAnsi: true }, timeoutMs);
+  return { console: r.console, seconds: r.seconds, code: r.code, timedOut: r.timedOut };
 }
 
 /** The last `n` lines of a console, for assertion messages. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { normaliseFlags, parseCommandArgs } from "../../../components/cli/argv";
-import { LinuxKitError } from "../../../components/errors";
+import { LinuxKitError } from "../../../components/errors/errors";
 
 const LONG = ["format", "dir", "name", "size", "no-cache"];
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { defaultName, parseSizeMiB } from "../../../components/cli/build-command";
-import { LinuxKitError } from "../../../components/errors";
+import { LinuxKitError } from "../../../components/errors/errors";
 
 describe("parseSizeMiB", () => {
   const valid: [string, number][] = [

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { parsePublish } from "../../../components/cli/run-qemu-command";
-import { LinuxKitError } from "../../../components/errors";
+import { LinuxKitError } from "../../../components/errors/errors";
 
 describe("parsePublish", () => {
   const valid: [string, ReturnType<typeof parsePublish>][] = [

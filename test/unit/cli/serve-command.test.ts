@@ -6,7 +6,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 
 import { parsePort } from "../../../components/cli/serve-command";
-import { LinuxKitError } from "../../../components/errors";
+import { LinuxKitError } from "../../../components/errors/errors";
 import { runCli } from "../../helpers/cli";
 import { repoRoot } from "../../helpers/paths";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LinuxKitError, LinuxKitErrors } from "../../../components/errors";
+import { LinuxKitError, LinuxKitErrors } from "../../../components/errors/errors";
 
 /** The errors `fn` throws (a LinuxKitErrors' list, or the one LinuxKitError); fails if it does not throw one. */
 export function errorsOf(fn: () => unknown): LinuxKitError[] {

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { describe, it } from "node:test";
-import type { LinuxKitErrorCode } from "../../../components/errors";
+import type { LinuxKitErrorCode } from "../../../components/errors/errors";
 import { loadSpecFiles } from "../../../components/config";
 import { fixture } from "../../helpers/paths";
 import { errorsOfAsync } from "./helpers";

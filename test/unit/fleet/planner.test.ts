@@ -13,7 +13,7 @@ import {
   rolloutPolicy,
   type SlotView,
 } from "../../../components/fleet";
-import { LinuxKitError } from "../../../components/errors";
+import { LinuxKitError } from "../../../components/errors/errors";
 
 const on = (image: string, n: number): SlotView[] =>
   Array.from({ length: n }, (_, slot) => ({ slot, image, health: "healthy" }));

@@ -7,7 +7,7 @@ import {
   publishTogether,
   tempPathFor,
   writeAtomic,
-} from "../../../components/formats/atomic-file";
+} from "../../../components/formats/blocks/atomic-file";
 import { withTmpDir } from "../../helpers/formats/tmp";
 
 describe("writeAtomic", () => {

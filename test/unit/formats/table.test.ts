@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { isLinuxKitError, LinuxKitErrors } from "../../../components/errors";
+import { isLinuxKitError, LinuxKitErrors } from "../../../components/errors/errors";
 import {
   formatNames,
   formatTable,
@@ -10,7 +10,7 @@ import {
   validateFormats,
   writeFormats,
 } from "../../../components/formats/table";
-import { findOnPath, requireTool } from "../../../components/formats/tools";
+import { findOnPath, requireTool } from "../../../components/formats/blocks/tools";
 import { rootfsEntries, writeTar } from "../../helpers/formats/tar-fixture";
 import { withTmpDir } from "../../helpers/formats/tmp";
 

@@ -1,8 +1,12 @@
-/** The test harness finds skipped tests in node's TAP output, so CI can refuse them. */
+/**
+ * The test harness finds skipped tests in node's TAP output, so CI can
+ * refuse them, and runs the unit tier's files in parallel but every other
+ * tier's one at a time, after the unit tier.
+ */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { skippedTests } from "../../run-tests";
+import { batches, skippedTests } from "../../run-tests";
 
 describe("skippedTests", () => {
   it("lists every skipped test with its reason, nested or not, and nothing else", () => {
@@ -20,5 +24,24 @@ describe("skippedTests", () => {
       "cross-checks with sgdisk: needs sgdisk (apt-get install gdisk)",
       "config.json under a real runc: no reason given",
     ]);
+  });
+});
+
+describe("batches", () => {
+  it("runs the unit tier alone with its concurrency, then every other tier one file at a time", () => {
+    const files = new Map([
+      ["unit", ["u1", "u2"]],
+      ["images", ["i1"]],
+      ["e2e", ["e1", "e2"]],
+    ]);
+    assert.deepEqual(batches(files, 2), [
+      { files: ["u1", "u2"], concurrency: 2 },
+      { files: ["i1", "e1", "e2"], concurrency: 1 },
+    ]);
+  });
+
+  it("leaves out an empty batch", () => {
+    assert.deepEqual(batches(new Map([["e2e", ["e1"]]]), 2), [{ files: ["e1"], concurrency: 1 }]);
+    assert.deepEqual(batches(new Map([["unit", ["u1"]]]), 3), [{ files: ["u1"], concurrency: 3 }]);
   });
 });

@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import {
-  archOfPlan,
-  ipxeFileNames,
-  ipxeScript,
-  urlOf,
-} from "../../../components/metal/ipxe-script";
+import { archOfPlan, ipxeFileNames, ipxeScript, urlOf } from "../../../components/ipxe/ipxe-script";
 
 // The expected texts are LinuxKit's equinixmetalIPXEScript output for the same
 // inputs, written out by hand: no trailing newline after `boot`.

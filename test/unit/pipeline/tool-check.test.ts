@@ -5,15 +5,17 @@
  * pulled, exported or assembled) and nothing is written.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, it } from "node:test";
 
-import { isLinuxKitError } from "../../../components/errors";
+import { isLinuxKitError } from "../../../components/errors/errors";
 import { build } from "../../../components/pipeline/pipeline";
 import type { ImageSource, ResolvedImage } from "../../../components/sources/image-source";
+import { fixture } from "../../helpers/paths";
 import { loadSpecFiles } from "../../../components/config";
 
 /** Records every call; any call at all means the build started working. */
@@ -29,12 +31,7 @@ class RecordingSource implements ImageSource {
   }
 }
 
-const YAML = `kernel:
-  image: linuxkit-test/kernel:test
-  cmdline: "console=ttyS0"
-init:
-  - linuxkit-test/init:test
-`;
+const YAML = readFileSync(fixture("builds", "kernel-init.yml"), "utf8");
 
 describe("build: tools checked first", () => {
   let dir = "";

@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 
-import { providerModule } from "../../../components/pulumi/dynamic";
+import { providerModule } from "../../../components/pulumi/dynamic/dynamic";
 import { repoRoot } from "../../helpers/paths";
 
 let program: string;

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 
-import { LinuxKitError } from "../../../components/errors";
+import { LinuxKitError } from "../../../components/errors/errors";
 import { findBootMedia } from "../../../components/qemu/boot-media";
 import type { BootMedia } from "../../../components/qemu/qemu-args";
 

@@ -10,6 +10,7 @@ import {
   processCmdline,
   processStartTime,
 } from "../../../components/qemu/process-identity";
+import { waitUntil } from "../../helpers/wait";
 
 /** The marker this test process's command line certainly holds: its own script. */
 const MARKER = path.basename(__filename);
@@ -71,8 +72,11 @@ describe("process identity", () => {
     const child = spawn(odd, ["30"], { stdio: "ignore" });
     try {
       await new Promise((r) => child.once("spawn", r));
-      await new Promise((r) => setTimeout(r, 50));
-      const comm = (await readFile(`/proc/${child.pid}/stat`, "utf8")).slice(0, 40);
+      const stat = (): Promise<string> => readFile(`/proc/${child.pid}/stat`, "utf8");
+      await waitUntil(async () => (await stat()).includes("(a) b (c)"), {
+        what: "the child to run under its odd name",
+      }).catch(() => undefined);
+      const comm = (await stat()).slice(0, 40);
       assert.match(comm, /\(a\) b \(c\)/, "the kernel reports the odd name");
       const start = processStartTime(child.pid!);
       const afterTicks = await ticksNow();
@@ -98,8 +102,12 @@ describe("process identity", () => {
           parent.stdout!.once("data", (c: Buffer) => r(c.toString().trim())),
         ),
       );
-      await new Promise((r) => setTimeout(r, 200));
-      const state = (await readFile(`/proc/${zombie}/stat`, "utf8")).split(") ")[1]?.[0];
+      const stateOf = async (): Promise<string | undefined> =>
+        (await readFile(`/proc/${zombie}/stat`, "utf8")).split(") ")[1]?.[0];
+      await waitUntil(async () => (await stateOf()) === "Z", {
+        what: `pid ${zombie} to become a zombie`,
+      }).catch(() => undefined);
+      const state = await stateOf();
       assert.equal(state, "Z", "the background sleep is a zombie now");
       assert.equal(processStartTime(zombie), undefined);
     } finally {

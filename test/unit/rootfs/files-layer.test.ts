@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 
-import { LinuxKitError } from "../../../components/errors";
+import { LinuxKitError } from "../../../components/errors/errors";
 import {
   addFilesLayer,
   fileMode,
@@ -12,8 +12,8 @@ import {
   resolveSourcePath,
   type FilesLayerContext,
 } from "../../../components/rootfs/files-layer";
-import { FIXED_MTIME } from "../../../components/rootfs/tar-entry";
-import type { TarSpool } from "../../../components/rootfs/tar-spool";
+import { FIXED_MTIME } from "../../../components/tar/tar-header";
+import type { TarSpool } from "../../../components/tar/tar-spool";
 import type { FileSpec, SourceLocation } from "../../../components/config/types";
 import {
   byName,
@@ -122,7 +122,7 @@ describe("addFilesLayer: kinds of entries", () => {
     assert.equal(m.get("etc/linuxkit.json")?.data.toString(), '{"kernel":{}}\n');
     assert.equal(m.get("etc/empty")?.header.size, 0);
     for (const e of m.values())
-      assert.equal(e.header.mtime.getTime(), FIXED_MTIME.getTime(), e.header.name);
+      assert.equal(e.header.mtime.getTime(), FIXED_MTIME * 1000, e.header.name);
   });
 
   it("a later file replaces an image's file at the same path", async () => {

@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 
 import { addImageLayer } from "../../../components/rootfs/image-filter";
-import { FIXED_MTIME } from "../../../components/rootfs/tar-entry";
+import { FIXED_MTIME } from "../../../components/tar/tar-header";
 import {
   INPUT_MTIME,
   byName,
@@ -103,7 +103,7 @@ describe("addImageLayer: Docker's injected files", () => {
       // LinuxKit writes its `touch` header after the replaced one: that is what extracts.
       assert.equal(e.header.mode, 0o644);
       assert.equal(e.header.uid, 0);
-      assert.equal(e.header.mtime.getTime(), FIXED_MTIME.getTime());
+      assert.equal(e.header.mtime.getTime(), FIXED_MTIME * 1000);
     }
   });
 
@@ -167,7 +167,7 @@ describe("addImageLayer: resolvConfSymlink", () => {
       const h = m.get("etc/resolv.conf")!.header;
       assert.equal(h.type, "symlink");
       assert.equal(h.linkname, "/run/resolvconf/resolv.conf");
-      assert.equal(h.mtime.getTime(), FIXED_MTIME.getTime());
+      assert.equal(h.mtime.getTime(), FIXED_MTIME * 1000);
       assert.equal(m.get("etc/hosts")?.header.type, "file", "hosts is still a file");
     });
   }
@@ -198,7 +198,7 @@ describe("addImageLayer: ensured paths", () => {
       ["sys", "directory", "755", 0, 0, ""],
     ]);
     for (const e of entries.slice(2))
-      assert.equal(e.header.mtime.getTime(), FIXED_MTIME.getTime(), e.header.name);
+      assert.equal(e.header.mtime.getTime(), FIXED_MTIME * 1000, e.header.name);
   });
 
   it("leaves an image's own etc/mtab alone (apart from the mtime)", async () => {

@@ -5,7 +5,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
 
-import { LinuxKitError } from "../../../components/errors";
+import { LinuxKitError } from "../../../components/errors/errors";
 import { addKernelLayer } from "../../../components/rootfs/kernel-layer";
 import type { KernelSpec } from "../../../components/config/types";
 import {

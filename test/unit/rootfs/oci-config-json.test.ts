@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { goMap, marshalIndent } from "../../../components/rootfs/go-json";
+import { goMap, marshalIndent } from "../../../components/config/go-json";
 import { ociConfig, serializeOciConfig } from "../../../components/rootfs/oci-config";
 
 describe('marshalIndent: Go\'s json.MarshalIndent(v, "", "    ")', () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { isLinuxKitError } from "../../../components/errors";
+import { isLinuxKitError } from "../../../components/errors/errors";
 import { ALL_CAPABILITIES } from "../../../components/rootfs/capabilities";
 import { imageConfigFromDocker, mergeImageConfig } from "../../../components/rootfs/image-config";
 import type { ImageInfo } from "../../../components/rootfs/image-info";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { isLinuxKitError } from "../../../components/errors";
+import { isLinuxKitError } from "../../../components/errors/errors";
 import { ociConfig, type OciContext } from "../../../components/rootfs/oci-config";
 import type { OciMount } from "../../../components/rootfs/oci-types";
 import type { ImageEntrySpec } from "../../../components/config/types";

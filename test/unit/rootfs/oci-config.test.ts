@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 
-import { isLinuxKitError } from "../../../components/errors";
+import { isLinuxKitError } from "../../../components/errors/errors";
 import { ALL_CAPABILITIES } from "../../../components/rootfs/capabilities";
 import type { ImageInfo } from "../../../components/rootfs/image-info";
 import {

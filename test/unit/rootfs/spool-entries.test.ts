@@ -10,22 +10,22 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { describe, it } from "node:test";
 
-import { cpioChunks } from "../../../components/formats/archive/newc-cpio";
-import type { RootfsEntry } from "../../../components/formats/archive/rootfs-entries";
-import { scanTar } from "../../../components/formats/archive/tar-scan";
-import { readTarEntries } from "../../../components/formats/archive/tar-read";
-import { isBootFile } from "../../../components/formats/boot/boot-files";
-import type { EntryHeader } from "../../../components/rootfs/tar-entry";
-import type { TarSpool } from "../../../components/rootfs/tar-spool";
+import { cpioChunks } from "../../../components/formats/blocks/newc-cpio";
+import type { RootfsEntry } from "../../../components/tar/rootfs-entries";
+import { scanTar } from "../../../components/tar/tar-scan";
+import { readTarEntries } from "../../../components/tar/tar-read";
+import { isBootFile } from "../../../components/formats/blocks/boot-files";
+import { completeHeader, type TarHeader } from "../../../components/tar/tar-header";
+import type { TarSpool } from "../../../components/tar/tar-spool";
 import { pseudoRandom, spoolBytes, withSpool } from "./helpers/tar";
 
-const MTIME = new Date(1_600_000_000_750); // not a whole second: tar keeps seconds
+const MTIME = 1_600_000_000.75; // not a whole second: tar keeps seconds
 
-function h(name: string, type: EntryHeader["type"], extra: Partial<EntryHeader> = {}): EntryHeader {
-  return { name, type, mode: 0o644, uid: 0, gid: 0, mtime: MTIME, size: 0, ...extra };
+function h(name: string, type: TarHeader["type"], extra: Partial<TarHeader> = {}): TarHeader {
+  return completeHeader({ name, type, mode: 0o644, uid: 0, gid: 0, mtime: MTIME, ...extra });
 }
 
-async function add(spool: TarSpool, header: EntryHeader, body?: Buffer): Promise<void> {
+async function add(spool: TarSpool, header: TarHeader, body?: Buffer): Promise<void> {
   await spool.addStream(
     { ...header, size: body?.length ?? 0 },
     body === undefined ? undefined : Readable.from([body]),

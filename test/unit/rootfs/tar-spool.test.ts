@@ -5,8 +5,8 @@ import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { describe, it } from "node:test";
 
-import { FIXED_MTIME, type EntryHeader } from "../../../components/rootfs/tar-entry";
-import type { TarSpool } from "../../../components/rootfs/tar-spool";
+import { completeHeader, FIXED_MTIME, type TarHeader } from "../../../components/tar/tar-header";
+import type { TarSpool } from "../../../components/tar/tar-spool";
 import {
   byName,
   chunked,
@@ -21,18 +21,35 @@ import {
   withTmpDir,
 } from "./helpers/tar";
 
-const MTIME = new Date(1_600_000_000_000);
+const MTIME = 1_600_000_000;
 
-function file(name: string, size: number, extra: Partial<EntryHeader> = {}): EntryHeader {
-  return { name, type: "file", mode: 0o644, uid: 0, gid: 0, mtime: MTIME, size, ...extra };
+function file(name: string, size: number, extra: Partial<TarHeader> = {}): TarHeader {
+  return completeHeader({
+    name,
+    type: "file",
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    mtime: MTIME,
+    size,
+    ...extra,
+  });
 }
 
-function dir(name: string, extra: Partial<EntryHeader> = {}): EntryHeader {
-  return { name, type: "directory", mode: 0o755, uid: 0, gid: 0, mtime: MTIME, size: 0, ...extra };
+function dir(name: string, extra: Partial<TarHeader> = {}): TarHeader {
+  return completeHeader({
+    name,
+    type: "directory",
+    mode: 0o755,
+    uid: 0,
+    gid: 0,
+    mtime: MTIME,
+    ...extra,
+  });
 }
 
-function hardLink(name: string, target: string): EntryHeader {
-  return {
+function hardLink(name: string, target: string): TarHeader {
+  return completeHeader({
     name,
     type: "link",
     linkname: target,
@@ -40,15 +57,14 @@ function hardLink(name: string, target: string): EntryHeader {
     uid: 0,
     gid: 0,
     mtime: MTIME,
-    size: 0,
-  };
+  });
 }
 
 async function addText(
   spool: TarSpool,
   name: string,
   text: string,
-  extra: Partial<EntryHeader> = {},
+  extra: Partial<TarHeader> = {},
 ): Promise<void> {
   const data = Buffer.from(text);
   await spool.addStream(file(name, data.length, extra), Readable.from([data]));
@@ -215,7 +231,7 @@ describe("TarSpool: order and parents", () => {
         assert.equal(e.header.mode, 0o755);
         assert.equal(e.header.uid, 0);
         assert.equal(e.header.gid, 0);
-        assert.equal(e.header.mtime.getTime(), FIXED_MTIME.getTime());
+        assert.equal(e.header.mtime.getTime(), FIXED_MTIME * 1000);
       }
     });
   });
@@ -471,7 +487,7 @@ describe("TarSpool: entry types and metadata", () => {
         uid: 1000,
         gid: 1001,
         mode: 0o640,
-        mtime: new Date(1_234_567_890_000),
+        mtime: 1_234_567_890,
       });
 
       const m = byName(await spoolEntries(spool));

@@ -12,7 +12,7 @@ import { inspect } from "node:util";
 import { after, before, beforeEach, describe, it } from "node:test";
 import Docker from "dockerode";
 
-import { LinuxKitError } from "../../../components/errors";
+import { LinuxKitError } from "../../../components/errors/errors";
 import { DockerImageSource, endpointOf } from "../../../components/sources/docker-image-source";
 import type { PullProgress } from "../../../components/sources/image-source";
 import { readTar } from "../rootfs/helpers/tar";

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 
-import { LinuxKitError } from "../../../components/errors";
+import { LinuxKitError } from "../../../components/errors/errors";
 import { defaultUnixSocket, engineAddress } from "../../../components/sources/engine-host";
 
 describe("engineAddress", () => {

@@ -2,6 +2,8 @@
  * The export cache: a second export of the same image id is served from
  * disk with the same bytes, a failed or abandoned export never enters the
  * cache, and the size budget drops the least recently used exports.
+ * `idle()` is awaited where a test looks at the cache folder: the copy is
+ * finished in the background after the consumer has read the last byte.
  */
 import assert from "node:assert/strict";
 import { mkdtemp, readdir, rm, utimes } from "node:fs/promises";
@@ -32,8 +34,6 @@ async function readAll(r: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 100));
-
 let dir: string;
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), "lk-export-cache-"));
@@ -51,7 +51,7 @@ describe("ExportCachingSource", () => {
     const cache = new ExportCachingSource(inner, path.join(dir, "a"));
     const image = await cache.resolve("one");
     assert.deepEqual(await readAll(await cache.exportRootfs(image)), bytes);
-    await settle();
+    await cache.idle();
     assert.deepEqual(await readAll(await cache.exportRootfs(image)), bytes);
     assert.equal(inner.exports, 1);
     assert.deepEqual(await readdir(path.join(dir, "a")), ["one.layers.tar"]);
@@ -68,7 +68,7 @@ describe("ExportCachingSource", () => {
     const cache = new ExportCachingSource(inner, path.join(dir, "x"));
     const image = await cache.resolve("pack");
     const live = await readAll(await cache.exportRootfs(image));
-    await settle();
+    await cache.idle();
     const cached = await readAll(await cache.exportRootfs(image));
     assert.equal(inner.exports, 1, "the second read came from the cache");
     assert.equal(cached.length, live.length);
@@ -90,7 +90,7 @@ describe("ExportCachingSource", () => {
       readAll(await cache.exportRootfs(await cache.resolve("two"))),
       /engine went away/,
     );
-    await settle();
+    await cache.idle();
     assert.deepEqual(
       (await readdir(path.join(dir, "b"))).filter((f) => f.endsWith(".tar")),
       [],
@@ -110,7 +110,7 @@ describe("ExportCachingSource", () => {
     const iterator = stream[Symbol.asyncIterator]();
     await iterator.next();
     await iterator.return?.();
-    await settle();
+    await cache.idle();
     assert.deepEqual(
       (await readdir(path.join(dir, "c"))).filter((f) => f.endsWith(".tar")),
       [],
@@ -122,7 +122,7 @@ describe("ExportCachingSource", () => {
     const cache = new ExportCachingSource(inner, path.join(dir, "d"), 2500);
     for (const [i, ref] of ["old", "mid", "new"].entries()) {
       await readAll(await cache.exportRootfs(await cache.resolve(ref)));
-      await settle();
+      await cache.idle();
       const t = new Date(Date.now() - (3 - i) * 60_000);
       await utimes(path.join(dir, "d", `${ref}.layers.tar`), t, t).catch(() => undefined);
     }

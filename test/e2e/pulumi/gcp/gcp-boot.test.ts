@@ -8,7 +8,6 @@
  * from a loopback port) must answer 200, as Google's health checkers need.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -20,6 +19,7 @@ import { ensureTestImages, freePort, httpGetWithRetry, tail } from "../../../hel
 import { bootSkipReason, diskQemuArgs } from "../../../helpers/formats/disk-boot";
 import { run } from "../../../helpers/formats/run";
 import { repoRoot } from "../../../helpers/paths";
+import { withQemu } from "../../../helpers/qemu-launch";
 
 const BOOT_TIMEOUT_MS = 240_000;
 const EXAMPLE = path.join(repoRoot, "examples", "gcp");
@@ -79,42 +79,23 @@ describe("examples/gcp's image, booted as GCE boots it", () => {
       "-device",
       "virtio-rng-pci",
     );
-    const started = Date.now();
-    const qemu = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "pipe", "pipe"] });
-    let serial = "";
-    qemu.stdout.on("data", (d: Buffer) => (serial += d.toString("latin1")));
-    qemu.stderr.on("data", (d: Buffer) => (serial += d.toString("latin1")));
-    const kill = (): void => void qemu.kill("SIGKILL");
-    process.once("exit", kill);
-    try {
-      const booted = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), BOOT_TIMEOUT_MS);
-        const check = (): void => {
-          if (serial.includes("LINUXKIT-TEST: boot complete")) {
-            clearTimeout(timer);
-            resolve(true);
-          }
-        };
-        qemu.stdout.on("data", check);
-        qemu.on("exit", () => {
-          clearTimeout(timer);
-          resolve(false);
-        });
-      });
-      const where = `\n--- console ---\n${tail(serial.replace(/\r/g, ""), 60)}`;
+    await withQemu({ args, encoding: "latin1" }, async (guest) => {
+      const booted = await guest.waitFor(["LINUXKIT-TEST: boot complete"], BOOT_TIMEOUT_MS).then(
+        () => true,
+        () => false,
+      );
+      const serial = guest.console;
+      const where = `\n--- console ---\n${tail(serial, 60)}`;
       assert.ok(booted, `the guest reached "boot complete"${where}`);
       assert.match(serial, /SYSLINUX/, "SYSLINUX loaded the kernel");
       assert.match(serial, /console=ttyS0/, "the image's command line reached the kernel");
-      const bootSeconds = (Date.now() - started) / 1000;
+      const bootSeconds = guest.elapsedSeconds;
       const res = await httpGetWithRetry(`http://127.0.0.1:${port}/`, 60_000);
       assert.equal(res.status, 200, `health check status${where}`);
       assert.match(res.body, /linuxkit-test httpd says hello/);
       t.diagnostic(
-        `boot complete after ${bootSeconds.toFixed(1)} s (TCG); GET / → ${res.status} after ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        `boot complete after ${bootSeconds.toFixed(1)} s (TCG); GET / → ${res.status} after ${guest.elapsedSeconds.toFixed(1)} s`,
       );
-    } finally {
-      kill();
-      process.removeListener("exit", kill);
-    }
+    });
   });
 });

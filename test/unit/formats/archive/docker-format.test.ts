@@ -12,9 +12,9 @@ import {
   dockerFormat,
   LINUXKIT_DOCKERFILE,
   tarDataEnd,
-} from "../../../../components/formats/archive/docker";
+} from "../../../../components/formats/writers/docker";
 import { formatTable, PLANNED_FORMATS } from "../../../../components/formats/table";
-import type { Artifact } from "../../../../components/formats/types";
+import type { Artifact } from "../../../../components/formats/blocks/types";
 import { rootfsEntries, writeTar, type FixtureEntry } from "../../../helpers/formats/tar-fixture";
 import { withTmpDir } from "../../../helpers/formats/tmp";
 

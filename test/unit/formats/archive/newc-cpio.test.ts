@@ -3,8 +3,8 @@ import { createHash } from "node:crypto";
 import { lstat, readFile, readlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { isLinuxKitError } from "../../../../components/errors";
-import { tarToCpio } from "../../../../components/formats/archive/newc-cpio";
+import { isLinuxKitError } from "../../../../components/errors/errors";
+import { tarToCpio } from "../../../../components/formats/blocks/newc-cpio";
 import {
   S_IFBLK,
   S_IFCHR,
@@ -12,7 +12,7 @@ import {
   S_IFIFO,
   S_IFLNK,
   S_IFREG,
-} from "../../../../components/formats/archive/newc";
+} from "../../../../components/formats/blocks/newc";
 import { collector } from "../../../helpers/formats/collect";
 import { parseNewc, type ParsedEntry } from "../../../helpers/formats/newc-parse";
 import { cpioList, run } from "../../../helpers/formats/run";

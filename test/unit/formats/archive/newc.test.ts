@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ChunkBatcher } from "../../../../components/formats/chunk-batcher";
+import { ChunkBatcher } from "../../../../components/formats/blocks/chunk-batcher";
 import {
   encodeNewcHeader,
   encodeNewcTrailer,
   padLength,
   S_IFREG,
-} from "../../../../components/formats/archive/newc";
-import { normalizeTarName } from "../../../../components/formats/archive/tar-read";
+} from "../../../../components/formats/blocks/newc";
+import { normaliseName } from "../../../../components/tar/tar-header";
 
 describe("encodeNewcHeader", () => {
   it("writes magic, thirteen 8-digit hex fields, the name, its NUL and padding to 4 bytes", () => {
@@ -79,10 +79,10 @@ function encodeFields(): Parameters<typeof encodeNewcHeader>[0] {
   };
 }
 
-describe("normalizeTarName", () => {
+describe("normaliseName", () => {
   it("strips ./, leading and trailing slashes", () => {
     assert.deepEqual(
-      ["./etc/", "etc", "/etc/hosts", "./", ".", "boot/", "a//"].map(normalizeTarName),
+      ["./etc/", "etc", "/etc/hosts", "./", ".", "boot/", "a//"].map(normaliseName),
       ["etc", "etc", "etc/hosts", "", "", "boot", "a"],
     );
   });

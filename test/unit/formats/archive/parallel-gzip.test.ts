@@ -9,8 +9,8 @@ import { gunzipSync } from "node:zlib";
 import {
   GZIP_BLOCK_BYTES,
   parallelGzipChunks,
-} from "../../../../components/formats/archive/parallel-gzip";
-import { crc32 } from "../../../../components/formats/archive/crc32";
+} from "../../../../components/formats/blocks/parallel-gzip";
+import { crc32 } from "../../../../components/formats/blocks/crc32";
 import { run } from "../../../helpers/formats/run";
 import { pseudoRandom } from "../../../helpers/formats/tar-fixture";
 

@@ -4,10 +4,10 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
 import * as tar from "tar-stream";
-import { kernelInitrdFormat } from "../../../../components/formats/boot/kernel-initrd";
-import { tarFormat } from "../../../../components/formats/archive/tar";
-import { tarKernelInitrdFormat } from "../../../../components/formats/archive/tar-kernel-initrd";
-import type { FormatContext, OutputFormat } from "../../../../components/formats/types";
+import { kernelInitrdFormat } from "../../../../components/formats/writers/kernel-initrd";
+import { tarFormat } from "../../../../components/formats/writers/tar";
+import { tarKernelInitrdFormat } from "../../../../components/formats/writers/tar-kernel-initrd";
+import type { FormatContext, OutputFormat } from "../../../../components/formats/blocks/types";
 import { cpioList, run } from "../../../helpers/formats/run";
 import {
   CMDLINE,

@@ -3,9 +3,9 @@ import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { isLinuxKitError } from "../../../../components/errors";
-import { kernelInitrdFormat } from "../../../../components/formats/boot/kernel-initrd";
-import type { Artifact, FormatContext } from "../../../../components/formats/types";
+import { isLinuxKitError } from "../../../../components/errors/errors";
+import { kernelInitrdFormat } from "../../../../components/formats/writers/kernel-initrd";
+import type { Artifact, FormatContext } from "../../../../components/formats/blocks/types";
 import { parseNewc } from "../../../helpers/formats/newc-parse";
 import { cpioList, run } from "../../../helpers/formats/run";
 import {

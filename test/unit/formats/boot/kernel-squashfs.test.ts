@@ -10,11 +10,11 @@ import { spawnSync } from "node:child_process";
 import { mkdir, readFile, symlink } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { isLinuxKitError } from "../../../../components/errors";
-import { kernelSquashfsFormat } from "../../../../components/formats/boot/kernel-squashfs";
+import { isLinuxKitError } from "../../../../components/errors/errors";
+import { kernelSquashfsFormat } from "../../../../components/formats/writers/kernel-squashfs";
 import { formatTable, PLANNED_FORMATS } from "../../../../components/formats/table";
-import { findOnPath } from "../../../../components/formats/tools";
-import type { Artifact } from "../../../../components/formats/types";
+import { findOnPath } from "../../../../components/formats/blocks/tools";
+import type { Artifact } from "../../../../components/formats/blocks/types";
 import {
   CMDLINE,
   KERNEL,

@@ -1,10 +1,10 @@
 /** Disk sizing, derived ids and boot loader configs of the disk formats (no tools needed). */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { isLinuxKitError } from "../../../../components/errors";
-import { fatPartitionType, syslinuxConfig } from "../../../../components/formats/disk/disk-boot";
-import { derivedU32, derivedUuid, uuidBytes } from "../../../../components/formats/disk/disk-ids";
-import { minimumDiskMiB, MIB, planDiskMiB } from "../../../../components/formats/disk/disk-image";
+import { isLinuxKitError } from "../../../../components/errors/errors";
+import { fatPartitionType, syslinuxConfig } from "../../../../components/formats/blocks/disk-boot";
+import { derivedU32, derivedUuid, uuidBytes } from "../../../../components/formats/blocks/disk-ids";
+import { minimumDiskMiB, MIB, planDiskMiB } from "../../../../components/formats/blocks/disk-image";
 
 const H1 = "1".repeat(64);
 const H2 = "2".repeat(64);

@@ -10,8 +10,8 @@ import {
   oldGnuHeader,
   singleFileTar,
   TAR_RECORD,
-} from "../../../../components/formats/disk/gcp";
-import { findOnPath } from "../../../../components/formats/tools";
+} from "../../../../components/formats/writers/gcp";
+import { findOnPath } from "../../../../components/formats/blocks/tools";
 import { run } from "../../../helpers/formats/run";
 import { pseudoRandom } from "../../../helpers/formats/tar-fixture";
 import { withTmpDir } from "../../../helpers/formats/tmp";

@@ -12,9 +12,9 @@ import {
   guidToBytes,
   parseGptHeader,
   type Gpt,
-} from "../../../../components/formats/disk/gpt";
-import { parseMbr } from "../../../../components/formats/disk/mbr";
-import { findOnPath } from "../../../../components/formats/tools";
+} from "../../../../components/formats/blocks/gpt";
+import { parseMbr } from "../../../../components/formats/blocks/mbr";
+import { findOnPath } from "../../../../components/formats/blocks/tools";
 import { run } from "../../../helpers/formats/run";
 import { pseudoRandom } from "../../../helpers/formats/tar-fixture";
 import { withTmpDir } from "../../../helpers/formats/tmp";

@@ -6,15 +6,16 @@ import assert from "node:assert/strict";
 import { mkdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { isLinuxKitError } from "../../../../components/errors";
+import { isLinuxKitError } from "../../../../components/errors/errors";
 import {
   fatSerialFromHash,
   fatSizeFor,
   makeFatImage,
-} from "../../../../components/formats/disk/fat-image";
+} from "../../../../components/formats/blocks/fat-image";
 import { fatFile, fatInfo, fatListing } from "../../../helpers/formats/iso-inspect";
 import { pseudoRandom } from "../../../helpers/formats/tar-fixture";
 import { withTmpDir } from "../../../helpers/formats/tmp";
+import { toolClockSkipReason, withToolClock } from "../../../helpers/formats/tool-clock";
 
 async function sources(dir: string): Promise<{ big: string; small: string; cfg: string }> {
   await mkdir(dir, { recursive: true });
@@ -28,7 +29,9 @@ async function sources(dir: string): Promise<{ big: string; small: string; cfg: 
 }
 
 describe("makeFatImage", () => {
-  it("is reproducible: same bytes across runs, file orders and source mtimes", async () => {
+  it("is reproducible: same bytes across runs, file orders, source mtimes and wall clocks", async (t) => {
+    const noClock = await toolClockSkipReason();
+    if (noClock !== undefined) return t.skip(noClock);
     await withTmpDir(async (dir) => {
       const s = await sources(path.join(dir, "src"));
       const files = [
@@ -38,10 +41,10 @@ describe("makeFatImage", () => {
       ];
       const a = await makeFatImage(path.join(dir, "a.img"), 2048, files, { serial: 0x1234abcd });
       await utimes(s.big, new Date(), new Date(Date.now() - 86_400_000));
-      await new Promise((r) => setTimeout(r, 1100)); // a different second for mtools' clock
-      const b = await makeFatImage(path.join(dir, "b.img"), 2048, [...files].reverse(), {
-        serial: 0x1234abcd,
-      });
+      // mtools runs under another wall clock the second time
+      const b = await withToolClock("2011-06-15 12:34:56", ["mformat", "mmd", "mcopy"], dir, () =>
+        makeFatImage(path.join(dir, "b.img"), 2048, [...files].reverse(), { serial: 0x1234abcd }),
+      );
       assert.equal(a.sha256, b.sha256);
       assert.equal(a.size, 2048 * 1024);
       assert.deepEqual(

@@ -8,8 +8,8 @@ import {
   MBR_TYPE,
   parseMbr,
   protectiveMbr,
-} from "../../../../components/formats/disk/mbr";
-import { findOnPath } from "../../../../components/formats/tools";
+} from "../../../../components/formats/blocks/mbr";
+import { findOnPath } from "../../../../components/formats/blocks/tools";
 import { run } from "../../../helpers/formats/run";
 import { withTmpDir } from "../../../helpers/formats/tmp";
 

@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { open, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { qemuImgConvert } from "../../../../components/formats/disk/disk-format";
-import { findOnPath } from "../../../../components/formats/tools";
+import { qemuImgConvert } from "../../../../components/formats/blocks/disk-format";
+import { findOnPath } from "../../../../components/formats/blocks/tools";
 import {
   makeVhdReproducible,
   parseVhdDynamicHeader,
@@ -15,10 +15,11 @@ import {
   patchVhdFooter,
   VHD_DISK_TYPE,
   vhdChecksum,
-} from "../../../../components/formats/disk/vhd";
+} from "../../../../components/formats/writers/vhd";
 import { run } from "../../../helpers/formats/run";
 import { pseudoRandom } from "../../../helpers/formats/tar-fixture";
 import { withTmpDir } from "../../../helpers/formats/tmp";
+import { toolClockSkipReason, withToolClock } from "../../../helpers/formats/tool-clock";
 
 const MIB = 1024 * 1024;
 const UUID = Buffer.from("0123456789abcdef0123456789abcdef", "hex");
@@ -92,14 +93,19 @@ describe("VHD footer", () => {
         t.skip("needs qemu-img (apt-get install qemu-utils)");
         return;
       }
+      const noClock = await toolClockSkipReason();
+      if (noClock !== undefined) return t.skip(noClock);
       await withTmpDir(async (dir) => {
         const raw = path.join(dir, "disk.raw");
         await sampleRaw(raw);
         const outs: Buffer[] = [];
         for (const n of [1, 2]) {
           const vhd = path.join(dir, `${n}.vhd`);
-          if (n === 2) await new Promise((r) => setTimeout(r, 1100)); // a different creation second
-          await qemuImgConvert(raw, vhd, "vpc", `subformat=${subformat},force_size=on`);
+          const convert = (): Promise<unknown> =>
+            qemuImgConvert(raw, vhd, "vpc", `subformat=${subformat},force_size=on`);
+          // the second run's qemu-img stamps another creation time
+          if (n === 2) await withToolClock("2011-06-15 12:34:56", ["qemu-img"], dir, convert);
+          else await convert();
           await makeVhdReproducible(vhd, UUID);
           outs.push(await readFile(vhd));
           const footer = parseVhdFooter(await tail512(vhd));

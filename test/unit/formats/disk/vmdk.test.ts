@@ -3,14 +3,14 @@ import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { qemuImgConvert } from "../../../../components/formats/disk/disk-format";
-import { findOnPath } from "../../../../components/formats/tools";
+import { qemuImgConvert } from "../../../../components/formats/blocks/disk-format";
+import { findOnPath } from "../../../../components/formats/blocks/tools";
 import {
   readVmdkDescriptor,
   replaceCid,
   setVmdkCid,
   vmdkCid,
-} from "../../../../components/formats/disk/vmdk";
+} from "../../../../components/formats/writers/vmdk";
 import { run } from "../../../helpers/formats/run";
 import { pseudoRandom } from "../../../helpers/formats/tar-fixture";
 import { withTmpDir } from "../../../helpers/formats/tmp";
@@ -64,7 +64,6 @@ describe("VMDK", () => {
         assert.match(text, /^ddb\.adapterType = "lsilogic"$/m);
         run("qemu-img", ["check", "-f", "vmdk", vmdk]);
         run("qemu-img", ["compare", "-f", "raw", "-F", "vmdk", raw, vmdk]);
-        await new Promise((r) => setTimeout(r, 50));
       }
       assert.ok(outs[0]?.equals(outs[1] as Buffer), "byte-identical after patching");
     });

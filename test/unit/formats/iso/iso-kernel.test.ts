@@ -11,8 +11,8 @@ import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { formatTable, PLANNED_FORMATS } from "../../../../components/formats/table";
-import { kernelIsoFormat, xorrisoWord } from "../../../../components/formats/iso/iso-kernel";
-import type { Artifact } from "../../../../components/formats/types";
+import { kernelIsoFormat, xorrisoWord } from "../../../../components/formats/writers/iso-kernel";
+import type { Artifact } from "../../../../components/formats/blocks/types";
 import {
   CMDLINE,
   HELLO,

@@ -18,7 +18,7 @@ import {
   qemuFleetProvider,
   type QemuFleetOutputs,
 } from "../../../../components/pulumi/fleet/qemu-fleet-provider";
-import { UNKNOWN } from "../../../../components/pulumi/unknowns";
+import { UNKNOWN } from "../../../../components/pulumi/dynamic/unknowns";
 
 let dir: string;
 let good: Partial<QemuFleetInputs>;

@@ -14,7 +14,7 @@ import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime";
 
-import { recordResources, unwrap } from "../../../helpers/pulumi-mocks";
+import { recordingOutputs, recordResources, unwrap } from "../../../helpers/pulumi-mocks";
 
 import type * as GcpModule from "../../../../components/pulumi/gcp";
 import type { Image as ImageClass } from "../../../../components/pulumi/image/image";
@@ -331,11 +331,14 @@ describe("GcpFleet", () => {
   let img: GcpModule.GcpImage;
   let fleet: GcpModule.GcpFleet;
   let added: MockResourceArgs[];
+  let recorded: ReturnType<typeof recordingOutputs<typeof GcpModule.GcpFleet>>;
 
   before(async () => {
     ({ img } = await gcpImage("f-img", "kernel: {image: f}\n"));
     const from = registered.length;
-    fleet = new gcpm.GcpFleet("f", {
+    // registerOutputs recorded: a test below awaits what the component registered.
+    recorded = recordingOutputs(gcpm.GcpFleet);
+    fleet = new recorded.Component("f", {
       image: img,
       region: "europe-west1",
       size: 3,
@@ -437,14 +440,7 @@ describe("GcpFleet", () => {
   });
 
   it("registers the group, template and health check self links as outputs", async () => {
-    const monitor = pulumi.runtime.getMonitor() as unknown as {
-      resources: Map<string, { state: { toJavaScript?: () => Record<string, unknown> } }>;
-    };
-    const urn = await unwrap(fleet.urn);
-    for (let i = 0; i < 50 && monitor.resources.get(urn)?.state?.toJavaScript === undefined; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    assert.deepEqual(monitor.resources.get(urn)?.state.toJavaScript?.(), {
+    assert.deepEqual(await recorded.outputsOf(fleet), {
       groupManager: `${PROJECT_URL}/regions/europe-west1/instanceGroupManagers/x`,
       instanceTemplate: `${PROJECT_URL}/global/instanceTemplates/f-template-4d5e6f`,
       healthCheck: `${PROJECT_URL}/global/healthChecks/f-health-777`,

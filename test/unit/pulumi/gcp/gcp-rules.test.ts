@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, it } from "node:test";
 
-import { LinuxKitError } from "../../../../components/errors";
+import { LinuxKitError } from "../../../../components/errors/errors";
 import {
   contentName,
   gceSlug,

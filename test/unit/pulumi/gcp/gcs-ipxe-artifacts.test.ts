@@ -15,7 +15,7 @@ import type { MockResourceArgs } from "@pulumi/pulumi/runtime";
 
 import { recordResources, unwrap } from "../../../helpers/pulumi-mocks";
 
-import { ipxeScript } from "../../../../components/metal/ipxe-script";
+import { ipxeScript } from "../../../../components/ipxe/ipxe-script";
 import type * as GcpModule from "../../../../components/pulumi/gcp";
 import { gcsIpxeLayout, gcsIpxeVersion } from "../../../../components/pulumi/gcp/gcs-ipxe-layout";
 import type { Image as ImageClass } from "../../../../components/pulumi/image/image";

@@ -7,7 +7,7 @@ import {
   normaliseInputs,
   type MetalDeviceOutputs,
 } from "../../../../components/pulumi/metal/metal-device-inputs";
-import { UNKNOWN } from "../../../../components/pulumi/unknowns";
+import { UNKNOWN } from "../../../../components/pulumi/dynamic/unknowns";
 
 const BASE = normaliseInputs({
   projectId: "p",

@@ -17,7 +17,7 @@ import { MetalClient } from "../../../../components/metal/metal-client";
 import {
   metalFleetAdapter,
   type MetalFleetMachine,
-} from "../../../../components/pulumi/metal/metal-fleet-adapter";
+} from "../../../../components/fleet/adapters/metal-fleet-adapter";
 import { METAL_TOKEN_ENV } from "../../../../components/pulumi/metal/metal-device-provider";
 import {
   metalFleetProvider,

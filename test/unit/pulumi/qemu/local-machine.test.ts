@@ -9,12 +9,11 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 
-import * as pulumi from "@pulumi/pulumi";
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime";
 
-import { recordResources, unwrap } from "../../../helpers/pulumi-mocks";
+import { recordingOutputs, recordResources, unwrap } from "../../../helpers/pulumi-mocks";
 
-import { providerModule } from "../../../../components/pulumi/dynamic";
+import { providerModule } from "../../../../components/pulumi/dynamic/dynamic";
 
 import type { LocalMachine as LocalMachineClass } from "../../../../components/pulumi/qemu/local-machine";
 
@@ -53,10 +52,13 @@ before(async () => {
 
 describe("LocalMachine", () => {
   let machine: LocalMachineClass;
+  let recorded: ReturnType<typeof recordingOutputs<typeof LocalMachineClass>>;
 
   before(async () => {
     registered.length = 0;
-    machine = new LocalMachine("m", {
+    // registerOutputs recorded: the last test awaits what the component registered.
+    recorded = recordingOutputs(LocalMachine);
+    machine = new recorded.Component("m", {
       image: { configYaml: "kernel: {}\n", outputDir: "/tmp/images", formats: ["kernel+initrd"] },
       memoryMiB: 768,
       cpus: 2,
@@ -143,17 +145,7 @@ describe("LocalMachine", () => {
     assert.equal(await unwrap(machine.contentHash), IMAGE_OUTS.contentHash);
     assert.equal(await unwrap(machine.consoleLog), "/tmp/vms/m-x/console.log");
     assert.equal(await unwrap(machine.pid), 4242);
-    const monitor = pulumi.runtime.getMonitor() as unknown as {
-      resources: Map<string, { state: { toJavaScript?: () => Record<string, unknown> } }>;
-    };
-    const urn = await unwrap(machine.urn);
-    // registerOutputs runs once the outputs resolve: give it a turn.
-    for (let i = 0; i < 50 && monitor.resources.get(urn)?.state?.toJavaScript === undefined; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const state = monitor.resources.get(urn)?.state;
-    assert.ok(state?.toJavaScript, "the component registered its outputs");
-    assert.deepEqual(state.toJavaScript(), {
+    assert.deepEqual(await recorded.outputsOf(machine), {
       contentHash: IMAGE_OUTS.contentHash,
       consoleLog: "/tmp/vms/m-x/console.log",
       pid: 4242,

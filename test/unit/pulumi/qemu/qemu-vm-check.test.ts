@@ -12,10 +12,10 @@ import { after, before, describe, it } from "node:test";
 import {
   MAX_CPUS,
   QEMU_VM_INPUTS,
-  qemuVmProvider,
   type QemuVmInputs,
   type QemuVmOutputs,
-} from "../../../../components/pulumi/qemu/qemu-vm-provider";
+} from "../../../../components/pulumi/qemu/qemu-vm-inputs";
+import { qemuVmProvider } from "../../../../components/pulumi/qemu/qemu-vm-provider";
 import { findOvmf } from "../../../../components/qemu/boot-media";
 
 let work: string;

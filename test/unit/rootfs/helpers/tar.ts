@@ -9,7 +9,7 @@ import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import tar from "tar-stream";
 
-import { TarSpool } from "../../../../components/rootfs/tar-spool";
+import { TarSpool } from "../../../../components/tar/tar-spool";
 
 const run = promisify(execFile);
 
