@@ -20,11 +20,6 @@ import {
   metalDeviceProvider,
 } from "../../components/pulumi/metal/metal-device-provider";
 import {
-  metalFleetProvider,
-  type MetalFleetInputs,
-  type MetalFleetOutputs,
-} from "../../components/pulumi/metal/metal-fleet-provider";
-import {
   startFakeMetalApi,
   type FakeMetalApi,
   type FakeMetalFault,
@@ -143,61 +138,6 @@ describe("fault injection: Metal", { concurrency: false }, () => {
         if (state.outs.state === "active" && api.devices.get(state.id)?.state === "active") {
           row.converged++;
         }
-      }
-    }
-    assert.deepEqual(
-      { converged: row.converged, orphans: row.orphans, secrets: row.secrets },
-      { converged: row.injected, orphans: 0, secrets: 0 },
-    );
-  });
-
-  it("MetalFleet converges after a fault at every API call, with no orphan", async () => {
-    const inputs = (
-      await metalFleetProvider.check({}, {
-        name: "ff",
-        projectId: "p-1",
-        plan: "m3.small.x86",
-        metro: "sv",
-        ipxeScriptUrl: "http://boot/v1.ipxe",
-        apiUrl: api.apiUrl,
-        size: 2,
-        maxUnavailable: 1,
-        pollSeconds: 0.001,
-        health: { timeoutSeconds: 5 },
-      } satisfies Partial<MetalFleetInputs>)
-    ).inputs;
-    const calls = await callsOf(() => metalFleetProvider.create(inputs));
-    const row: Row = { resource: "MetalFleet", injected: 0, converged: 0, orphans: 0, secrets: 0 };
-    rows.push(row);
-    for (let n = 1; n <= calls; n++) {
-      for (const kind of ["503", "reset"] as const) {
-        reset();
-        api.inject(faultAt(n, kind));
-        row.injected++;
-        let state: { id: string; outs: MetalFleetOutputs } | undefined;
-        try {
-          const r = await metalFleetProvider.create(inputs);
-          state = { id: r.id, outs: r.outs };
-        } catch (e) {
-          const err = e as Recorded;
-          row.secrets += leaks(e);
-          if (err.id !== undefined) {
-            state = { id: err.id, outs: err.properties as unknown as MetalFleetOutputs };
-          }
-        }
-        api.clearFaults();
-        if (state === undefined) {
-          const r = await metalFleetProvider.create(inputs);
-          state = { id: r.id, outs: r.outs };
-        } else if ((await metalFleetProvider.diff(state.id, state.outs, inputs)).changes) {
-          state = {
-            id: state.id,
-            outs: (await metalFleetProvider.update(state.id, state.outs, inputs)).outs,
-          };
-        }
-        const recorded = new Set(state.outs.fleetState.slots.map((s) => s.machine.deviceId));
-        row.orphans += [...api.devices.keys()].filter((id) => !recorded.has(id)).length;
-        if (state.outs.status === "converged" && recorded.size === 2) row.converged++;
       }
     }
     assert.deepEqual(

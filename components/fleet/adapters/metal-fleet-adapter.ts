@@ -123,9 +123,6 @@ export function metalFleetAdapter(spec: MetalFleetSpec): FleetAdapter<MetalFleet
     },
 
     async reimage(m) {
-      // A device still provisioning (left by an interrupted create) refuses a reboot: let it
-      // finish first, then move it to the new script.
-      await spec.client.waitForState(m.deviceId, ["active"], { timeoutMs, pollMs });
       await spec.client.updateDevice(m.deviceId, {
         ipxe_script_url: spec.ipxeScriptUrl,
         always_pxe: spec.alwaysPxe,
