@@ -22,7 +22,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
-const TIERS = ["unit", "images", "e2e", "integration"] as const;
+const TIERS = ["unit", "images", "e2e", "integration", "faults"] as const;
 
 /** Every `*.test.js` under `dir`, sorted. */
 function testFiles(dir: string): string[] {

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { spawn } from "node:child_process";
 
 import { parseArch } from "../arch";
@@ -5,7 +8,7 @@ import { LinuxKitError } from "../errors/errors";
 import { chooseAccel, type QemuAccelChoice } from "../qemu/accel";
 import { findBootMedia, findOvmf, firmwareMissing } from "../qemu/boot-media";
 import { guestArch } from "../qemu/guest-arch";
-import { buildQemuArgs, type PortForward } from "../qemu/qemu-args";
+import { buildQemuArgs, kernelMachineConfig, type PortForward } from "../qemu/qemu-args";
 import { QEMU_MACHINES } from "../qemu/qemu-machines";
 import { parseCommandArgs } from "./argv";
 
@@ -88,7 +91,15 @@ export async function runQemuCommand(args: string[]): Promise<number> {
       hint: "e.g. --cpus 2",
     });
   }
+  // The command line may hold secrets: qemu reads it from a 0600 file, not its arguments (`ps`).
+  const machineConfig = kernelMachineConfig(media);
+  const scratch = await mkdtemp(path.join(os.tmpdir(), "lk-run-qemu-"));
+  const machineConfigFile = path.join(scratch, "qemu.machine.cfg");
+  if (machineConfig !== undefined) {
+    await writeFile(machineConfigFile, machineConfig, { mode: 0o600 });
+  }
   const qemuArgs = buildQemuArgs({
+    machineConfigFile,
     media,
     arch,
     accel: chooseAccel(accelChoice),
@@ -98,7 +109,7 @@ export async function runQemuCommand(args: string[]): Promise<number> {
     forwards: (values.publish ?? []).map(parsePublish),
     ovmfCode: ovmf,
   });
-  return new Promise((resolve, reject) => {
+  return new Promise<number>((resolve, reject) => {
     const child = spawn(machine.binary, qemuArgs, { stdio: "inherit" });
     // qemu is this command's VM: a signal to us stops it too, never leaving it behind.
     const forward = (signal: NodeJS.Signals) => () =>
@@ -115,5 +126,5 @@ export async function runQemuCommand(args: string[]): Promise<number> {
       ),
     );
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-  });
+  }).finally(() => rm(scratch, { recursive: true, force: true }));
 }

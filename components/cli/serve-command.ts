@@ -6,8 +6,10 @@ export const SERVE_USAGE = `usage: pulumi-linuxkit serve [DIR] [--port N | --por
 
 Serves DIR (default: the current folder; LinuxKit's --directory DIR also
 works) over HTTP, read-only, as \`linuxkit serve\` does: e.g. a MetalArtifacts
-folder for machines that iPXE-boot. Default port 8080 on all interfaces;
---port 0 picks a free port. Stop it with Ctrl-C.`;
+folder for machines that iPXE-boot. Dotfiles and dot-folders (.linuxkit/,
+.env, build scratch) and Pulumi.*.yaml are never served. Default port 8080
+on 127.0.0.1 only (unlike linuxkit serve): --listen 0.0.0.0 serves the
+network. --port 0 picks a free port. Stop it with Ctrl-C.`;
 
 /** `8080`, `:8080` or `127.0.0.1:8080` → host (if any) and port. */
 export function parsePort(text: string): { host?: string; port: number } {
@@ -41,7 +43,8 @@ export async function serveCommand(
   }
   const dir = positionals[0] ?? values.directory ?? ".";
   const { host: portHost, port } = parsePort(values.port ?? "8080");
-  const host = values.listen ?? portHost ?? "0.0.0.0";
+  // Loopback unless asked: a folder's files reach the network only on purpose.
+  const host = values.listen ?? portHost ?? "127.0.0.1";
   const server = await startFileServer({ dir, port, host, log: err }).catch((e: unknown) => {
     const code = (e as NodeJS.ErrnoException).code;
     throw new LinuxKitError("USAGE", `cannot serve ${dir} on ${host}:${port}: ${String(e)}`, {

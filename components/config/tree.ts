@@ -98,8 +98,27 @@ export function treeFromYaml(text: string, file: string): TreeResult {
     };
   }
   const converter = new YamlConverter(doc, file, at);
-  const root = doc.contents === null ? undefined : converter.convert(doc.contents);
-  return { root, errors: converter.errors };
+  try {
+    const root = doc.contents === null ? undefined : converter.convert(doc.contents);
+    return { root, errors: converter.errors };
+  } catch (e) {
+    if (e instanceof AliasBudgetError) return { errors: [e.error] };
+    throw e;
+  }
+}
+
+/**
+ * Values that aliases may expand to in one file. A real configuration that
+ * reuses anchors stays far below; an alias bomb ("billion laughs": a few
+ * hundred bytes of nested aliases) would expand to billions.
+ */
+export const MAX_ALIAS_VALUES = 100_000;
+
+/** Stops the conversion of a file whose aliases expand beyond {@link MAX_ALIAS_VALUES}. */
+class AliasBudgetError extends Error {
+  constructor(readonly error: LinuxKitError) {
+    super(error.message);
+  }
 }
 
 function firstLine(message: string): string {
@@ -123,6 +142,8 @@ function syntaxHint(code: string): string {
 class YamlConverter {
   readonly errors: LinuxKitError[] = [];
   private readonly active = new Set<unknown>();
+  /** Values produced inside aliases so far (see MAX_ALIAS_VALUES). */
+  private aliased = 0;
 
   constructor(
     private readonly doc: Document,
@@ -131,6 +152,21 @@ class YamlConverter {
   ) {}
 
   convert(node: unknown, fallback?: Position): TreeNode {
+    if (this.active.size > 0 && ++this.aliased > MAX_ALIAS_VALUES) {
+      const pos = this.at((node as YamlNode | null)?.range?.[0]) ?? fallback;
+      throw new AliasBudgetError(
+        new LinuxKitError(
+          "SPEC_SYNTAX",
+          `YAML aliases expand to more than ${MAX_ALIAS_VALUES} values (an alias bomb?)`,
+          {
+            file: this.file,
+            line: pos?.line,
+            column: pos?.column,
+            hint: "use fewer nested aliases (*name) or write the values out",
+          },
+        ),
+      );
+    }
     if (isAlias(node)) {
       const target = node.resolve(this.doc);
       const pos = this.at(node.range?.[0]);

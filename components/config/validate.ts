@@ -240,7 +240,12 @@ function describe(node: TreeNode): string {
   if (node.kind === "map") return "a mapping";
   const v = node.value;
   if (v === null) return "an empty value";
-  if (typeof v === "string") return `the string ${JSON.stringify(v)}`;
+  // A string is quoted only when it is a YAML 1.1 boolean or a number (why it was mistyped):
+  // anything else may be a secret (files[].contents, kernel.cmdline), and errors are printed.
+  if (typeof v === "string") {
+    const telling = v.toLowerCase() in YAML11_BOOLEANS || /^[-+]?[0-9][0-9._]*$/.test(v);
+    return telling ? `the string ${JSON.stringify(v)}` : `a string (${v.length} characters)`;
+  }
   if (typeof v === "boolean") return `the boolean ${v}`;
   return `the number ${node.plain ?? v}`;
 }

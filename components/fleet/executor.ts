@@ -41,15 +41,25 @@ export async function rollout<M>(
 ): Promise<FleetState<M>> {
   const start: FleetState<M> = { slots: initial.slots };
   if (initial.surge !== undefined) start.surge = initial.surge;
+  if (initial.retiring !== undefined) start.retiring = initial.retiring;
   const run = new WaveRunner(adapter, start, hooks);
-  await run.stopLeftoverSurge();
-  for (;;) {
-    const wave = nextWave(viewOf(run.state), target, policy);
-    if (wave.length === 0) {
-      await run.save({ slots: run.state.slots });
-      return run.state;
+  try {
+    await run.stopRetiring();
+    await run.stopLeftoverSurge();
+    await run.resumePromotions();
+    for (;;) {
+      const wave = nextWave(viewOf(run.state), target, policy);
+      if (wave.length === 0) {
+        await run.save({ slots: run.state.slots });
+        return run.state;
+      }
+      await run.wave(wave, target.image);
     }
-    await run.wave(wave, target.image);
+  } catch (e) {
+    if (e instanceof RolloutError) throw e;
+    // An API or host error (a stop that failed, a journal that could not be written):
+    // the state as it stands goes with it, so nothing started so far is forgotten.
+    throw RolloutError.interrupted<M>(e, run.state);
   }
 }
 
@@ -68,8 +78,17 @@ export async function refreshState<M>(
 
 /** Stops every machine of the fleet, surge machines included. */
 export async function stopAll<M>(adapter: FleetAdapter<M>, state: FleetState<M>): Promise<void> {
-  const machines = [...state.slots, ...(state.surge ?? [])].map((r) => r.machine);
+  const machines = [...state.slots, ...(state.surge ?? []), ...(state.retiring ?? [])].map(
+    (r) => r.machine,
+  );
   await Promise.all(machines.map((m) => adapter.stop(m)));
+}
+
+/** The state with `retiring` as its retiring machines (the field dropped when empty). */
+function withRetiring<M>(state: FleetState<M>, retiring: SlotRecord<M>[]): FleetState<M> {
+  const next: FleetState<M> = { ...state, retiring };
+  if (retiring.length === 0) delete next.retiring;
+  return next;
 }
 
 function startFailure(step: Step, image: string, e: unknown): RolloutFailure {
@@ -100,6 +119,46 @@ class WaveRunner<M> {
 
   private record(slot: number): SlotRecord<M> | undefined {
     return this.state.slots.find((s) => s.slot === slot);
+  }
+
+  /** Stops machines a cut-short promotion left running beside their slot's new machine. */
+  async stopRetiring(): Promise<void> {
+    for (const r of this.state.retiring ?? []) {
+      this.hooks.log?.(`slot ${r.slot}: stopping the machine a promotion replaced`);
+      await this.adapter.stop(r.machine);
+      const retiring = (this.state.retiring ?? []).filter((x) => x !== r);
+      await this.save(withRetiring(this.state, retiring));
+    }
+  }
+
+  /** Finishes promotions a cut-short run left: the machine runs, it only needs its slot's place. */
+  async resumePromotions(): Promise<void> {
+    for (const r of this.state.slots.filter((s) => s.promoting === true)) {
+      const done: SlotRecord<M> = {
+        slot: r.slot,
+        image: r.image,
+        machine: r.machine,
+        health: "healthy",
+      };
+      if (r.readySeconds !== undefined) done.readySeconds = r.readySeconds;
+      if (!(await this.adapter.alive(r.machine))) {
+        await this.save(withSlot(this.state, { ...done, health: "dead" }));
+        continue;
+      }
+      try {
+        if (this.adapter.promote) done.machine = await this.adapter.promote(r.machine, r.slot);
+        await this.save(withSlot(this.state, done));
+        this.hooks.log?.(
+          `slot ${r.slot}: promotion of ${this.adapter.describe(r.machine)} finished`,
+        );
+      } catch (e) {
+        // Still running on its surge place: recorded unhealthy, the planner replaces it.
+        this.hooks.log?.(
+          `slot ${r.slot}: promotion failed again: ${e instanceof Error ? e.message : String(e)}`,
+        );
+        await this.save(withSlot(this.state, { ...done, health: "unhealthy" }));
+      }
+    }
   }
 
   async stopLeftoverSurge(): Promise<void> {
@@ -142,7 +201,14 @@ class WaveRunner<M> {
     }
 
     const results = await Promise.all(
-      started.map(async (s) => ({ s, problem: await this.adapter.health(s.machine) })),
+      started.map(async (s) => ({
+        s,
+        problem: await this.adapter
+          .health(s.machine)
+          .catch(
+            (e: unknown) => `could not be checked: ${e instanceof Error ? e.message : String(e)}`,
+          ),
+      })),
     );
     for (const { s, problem } of results.sort((a, b) => a.s.step.slot - b.s.step.slot)) {
       if (problem === undefined) await this.healthy(s, image);
@@ -190,11 +256,28 @@ class WaveRunner<M> {
     const readySeconds = Math.round((Date.now() - s.startedAt) / 100) / 10;
     let machine = s.machine;
     if (s.step.op === "surge") {
+      // First the journal: the new machine owns the slot (promotion pending) and the old one
+      // is retiring. A run cut short from here on stops the old one and promotes the new one;
+      // it never stops the only machine of the slot.
       const old = this.record(s.step.slot);
-      if (old !== undefined) await this.adapter.stop(old.machine);
-      if (this.adapter.promote) machine = await this.adapter.promote(machine, s.step.slot);
       const surge = (this.state.surge ?? []).filter((r) => r.machine !== s.machine);
-      this.state = { ...this.state, surge };
+      const retiring = [...(this.state.retiring ?? []), ...(old === undefined ? [] : [old])];
+      await this.save(
+        withSlot(withRetiring({ ...this.state, surge }, retiring), {
+          slot: s.step.slot,
+          image,
+          machine,
+          health: "unhealthy",
+          readySeconds,
+          promoting: true,
+        }),
+      );
+      if (old !== undefined) {
+        await this.adapter.stop(old.machine);
+        const left = (this.state.retiring ?? []).filter((r) => r !== old);
+        await this.save(withRetiring(this.state, left));
+      }
+      if (this.adapter.promote) machine = await this.adapter.promote(machine, s.step.slot);
     }
     await this.save(
       withSlot(this.state, { slot: s.step.slot, image, machine, health: "healthy", readySeconds }),

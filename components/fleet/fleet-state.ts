@@ -15,6 +15,11 @@ export interface SlotRecord<M> {
   health: SlotHealth;
   /** Seconds from the start of the machine to its passed health check. */
   readySeconds?: number;
+  /**
+   * A healthy surge machine that owns the slot but has not taken over the
+   * slot's place yet (ports, on qemu): the next run promotes it again.
+   */
+  promoting?: boolean;
 }
 
 /** A surge machine started beside a slot's machine and not yet promoted. */
@@ -44,6 +49,12 @@ export interface FleetState<M> {
    * short (crash, cancel): the next run stops them first.
    */
   surge?: SurgeRecord<M>[];
+  /**
+   * Machines replaced by a promoted surge machine and not yet stopped. A
+   * run cut short leaves them; the next run stops them first (the slot's
+   * new machine runs, so this never empties a slot).
+   */
+  retiring?: SlotRecord<M>[];
   /** Why the last rollout stopped, when it did. */
   failure?: RolloutFailure;
 }

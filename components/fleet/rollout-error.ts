@@ -40,4 +40,19 @@ export class RolloutError<M> extends Error {
     this.failures = failures;
     this.state = state;
   }
+
+  /** A rollout stopped by an error that is not a machine's (API, host): `state` is what runs now. */
+  static interrupted<M>(e: unknown, state: FleetState<M>): RolloutError<M> {
+    const reason = e instanceof Error ? e.message : String(e);
+    const err = new RolloutError<M>(
+      [{ slot: -1, image: "", machine: "", reason, consoleTail: [] }],
+      state,
+    );
+    err.message =
+      `rollout interrupted: ${reason}` +
+      `\nThe fleet now runs (every machine started so far is recorded):\n${describeSlots(state)}` +
+      `\nRun again once the cause is fixed: the rollout resumes from here.`;
+    err.cause = e;
+    return err;
+  }
 }

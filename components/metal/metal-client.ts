@@ -60,7 +60,16 @@ interface Call {
   body?: unknown;
   /** Statuses that are an answer, not an error (e.g. 404 on GET). */
   accept?: number[];
+  /**
+   * Attempts for this call (default: the client's). A create is sent once
+   * per attempt of {@link MetalClient.createDevice}, which looks for the
+   * device before sending it again.
+   */
+  attempts?: number;
 }
+
+/** The tag prefix that marks a device with the create request that made it. */
+export const CREATE_TAG_PREFIX = "linuxkit-create:";
 
 export class MetalClient {
   readonly apiUrl: string;
@@ -71,20 +80,60 @@ export class MetalClient {
 
   constructor(opts: MetalClientOptions) {
     this.apiUrl = (opts.apiUrl ?? DEFAULT_METAL_API_URL).replace(/\/+$/, "");
+    checkApiUrl(this.apiUrl);
     this.#token = opts.authToken;
     this.#attempts = Math.max(1, opts.retry?.attempts ?? 5);
     this.#baseDelayMs = Math.max(0, opts.retry?.baseDelayMs ?? 1000);
     this.#requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;
   }
 
-  /** `POST /projects/{projectId}/devices`. */
-  async createDevice(projectId: string, req: MetalCreateDeviceRequest): Promise<MetalDevice> {
-    const r = await this.#call({
-      method: "POST",
-      path: `/projects/${encodeURIComponent(projectId)}/devices`,
-      body: req,
-    });
-    return r.json as MetalDevice;
+  /**
+   * `POST /projects/{projectId}/devices`, at most once per device. With
+   * `createTag` (a unique tag, see {@link CREATE_TAG_PREFIX}) the device is
+   * tagged with it, and when an attempt's answer is lost (connection reset,
+   * timeout, 5xx: the API may have created the device anyway) the project
+   * is searched for that tag before the POST is sent again, so a retry
+   * never makes a second machine.
+   */
+  async createDevice(
+    projectId: string,
+    req: MetalCreateDeviceRequest,
+    opts: { createTag?: string } = {},
+  ): Promise<MetalDevice> {
+    const path = `/projects/${encodeURIComponent(projectId)}/devices`;
+    const tag = opts.createTag;
+    if (tag === undefined) {
+      return (await this.#call({ method: "POST", path, body: req })).json as MetalDevice;
+    }
+    const body = { ...req, tags: [...(req.tags ?? []), tag] };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.#call({ method: "POST", path, body, attempts: 1 })).json as MetalDevice;
+      } catch (e) {
+        const ambiguous =
+          e instanceof MetalApiError && (e.status === 0 || e.status === 429 || e.status >= 500);
+        if (!ambiguous || attempt >= this.#attempts) throw e;
+        await sleep(this.#backoff(attempt));
+        const found = e.status === 429 ? undefined : await this.findDeviceByTag(projectId, tag);
+        if (found !== undefined) return found;
+      }
+    }
+  }
+
+  /** The project's device carrying `tag`, if any (`GET /projects/{id}/devices?tag=`). */
+  async findDeviceByTag(projectId: string, tag: string): Promise<MetalDevice | undefined> {
+    for (let page = 1; page <= 100; page++) {
+      const q = new URLSearchParams({ tag, per_page: "100", page: String(page) });
+      const r = await this.#call({
+        method: "GET",
+        path: `/projects/${encodeURIComponent(projectId)}/devices?${q.toString()}`,
+      });
+      const list = (r.json as { devices?: MetalDevice[] } | undefined)?.devices ?? [];
+      const hit = list.find((d) => d.tags?.includes(tag) === true);
+      if (hit !== undefined) return hit;
+      if (list.length < 100) return undefined;
+    }
+    return undefined;
   }
 
   /** `GET /devices/{id}`; undefined when the device does not exist (404). */
@@ -182,8 +231,10 @@ export class MetalClient {
   async #call(call: Call): Promise<{ status: number; json: unknown }> {
     const what = `${call.method} ${call.path}`;
     let last: { status: number; errors: string[]; cause?: unknown } = { status: 0, errors: [] };
-    for (let attempt = 1; attempt <= this.#attempts; attempt++) {
+    const attempts = call.attempts ?? this.#attempts;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
       let res: Response;
+      let text: string;
       try {
         res = await fetch(`${this.apiUrl}${call.path}`, {
           method: call.method,
@@ -194,20 +245,34 @@ export class MetalClient {
           },
           body: call.body === undefined ? undefined : JSON.stringify(call.body),
           signal: AbortSignal.timeout(this.#requestTimeoutMs),
+          // Never followed: fetch would send X-Auth-Token on to wherever a 307 points.
+          redirect: "manual",
         });
+        text = await res.text();
       } catch (e) {
         const reason = this.#scrub(e instanceof Error ? describeFetchError(e) : String(e));
         last = { status: 0, errors: [reason] };
-        if (attempt < this.#attempts) await sleep(this.#backoff(attempt));
+        if (attempt < attempts) await sleep(this.#backoff(attempt));
         continue;
       }
-      const text = await res.text();
+      if (res.status >= 300 && res.status < 400) {
+        const to = res.headers.get("location");
+        let where = "elsewhere";
+        try {
+          where = to === null ? where : new URL(to, this.apiUrl).origin;
+        } catch {
+          /* an unreadable Location: say nothing more */
+        }
+        throw new MetalApiError(what, res.status, [`the API redirected to ${where}`], {
+          hint: `redirects are not followed (the token would go with them): set apiUrl to the API's final address${where === "elsewhere" ? "" : ` (${where}...)`}`,
+        });
+      }
       if (res.ok || call.accept?.includes(res.status)) {
         return { status: res.status, json: text === "" ? undefined : parseJson(text, what) };
       }
       last = { status: res.status, errors: apiErrorsOf(this.#scrub(text)) };
       const retryable = res.status === 429 || res.status >= 500;
-      if (!retryable || attempt === this.#attempts) break;
+      if (!retryable || attempt === attempts) break;
       const wait =
         res.status === 429
           ? (retryAfterMs(res.headers.get("retry-after")) ?? this.#backoff(attempt))
@@ -216,7 +281,7 @@ export class MetalClient {
     }
     if (last.status === 0) {
       throw new MetalApiError(what, 0, last.errors, {
-        hint: `could not reach the Metal API at ${this.apiUrl} after ${this.#attempts} attempts: check apiUrl and the network`,
+        hint: `could not reach the Metal API at ${this.apiUrl} after ${attempts} attempt(s): check apiUrl and the network`,
       });
     }
     throw new MetalApiError(what, last.status, last.errors);
@@ -225,6 +290,31 @@ export class MetalClient {
   #backoff(attempt: number): number {
     return this.#baseDelayMs * 2 ** (attempt - 1);
   }
+}
+
+/** Loopback hosts, where plain http exposes the token to no network. */
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/** Refuses an API root the token must not be sent to: not a URL, or plain http off this machine. */
+function checkApiUrl(apiUrl: string): void {
+  let u: URL;
+  try {
+    u = new URL(apiUrl);
+  } catch {
+    throw new MetalApiError("configuration", 0, [`apiUrl is not a URL`], {
+      hint: "set apiUrl (or metal:apiUrl, METAL_API_URL) to the API root, e.g. https://api.example.com/metal/v1",
+    });
+  }
+  if (u.protocol === "https:") return;
+  if (u.protocol === "http:" && LOOPBACK.test(u.hostname)) return;
+  throw new MetalApiError(
+    "configuration",
+    0,
+    [`the Metal API must be reached over https, not ${u.protocol}//${u.host}`],
+    {
+      hint: "set apiUrl to an https:// address (plain http is only accepted on loopback, e.g. a local test API): the token would travel in clear",
+    },
+  );
 }
 
 function parseJson(text: string, what: string): unknown {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { rm } from "node:fs/promises";
+import { removeVmDir } from "./owned-dirs";
 import path from "node:path";
 
 import { DEFAULT_ARCH, type Arch } from "../arch";
@@ -108,7 +108,8 @@ export async function stopDetachedVm(
     path.resolve(vm.qmpSocket ?? vmFiles(vm.vmDir).qmpSocket),
     graceSeconds,
   );
-  await rm(path.resolve(vm.vmDir), { recursive: true, force: true });
+  // Never recursive: vmDir comes from state, which may have been tampered with.
+  await removeVmDir(path.resolve(vm.vmDir));
 }
 
 /** `<what> <problem>.` followed by the last console lines, for errors. */

@@ -41,6 +41,32 @@ export interface QemuConfig {
   daemonize?: boolean;
   /** A name shown by qemu (`-name`), also used to recognise the process. */
   name?: string;
+  /**
+   * For kernel+initrd media: a file (written by the caller, mode 0600, with
+   * {@link kernelMachineConfig}) that gives qemu the kernel, initrd and
+   * command line through `-readconfig`, so the command line (which may hold
+   * secrets) is not in qemu's argument list, where `ps` shows it.
+   */
+  machineConfigFile?: string;
+}
+
+/** A value qemu's config-file syntax can carry: `key = "value"`, no quote, no newline, < 1024 bytes. */
+function configValueOk(v: string): boolean {
+  return !/["\n\r]/.test(v) && Buffer.byteLength(v) < 1024;
+}
+
+/**
+ * The `-readconfig` text that boots `media` (kernel, initrd, command line as
+ * `[machine]` properties), or undefined when a value cannot be written in
+ * qemu's config syntax (a `"` or newline, or 1024 bytes or more): then the
+ * command line goes on the argument list.
+ */
+export function kernelMachineConfig(media: BootMedia): string | undefined {
+  if (media.kind !== "kernel+initrd") return undefined;
+  const values = { kernel: media.kernel, initrd: media.initrd, append: media.cmdline };
+  if (!Object.values(values).every(configValueOk)) return undefined;
+  const lines = Object.entries(values).map(([k, v]) => `  ${k} = "${v}"`);
+  return `# written by pulumi-linuxkit: the guest's kernel, initrd and command line\n[machine]\n${lines.join("\n")}\n`;
 }
 
 /**
@@ -91,7 +117,11 @@ export function buildQemuArgs(c: QemuConfig): string[] {
   }
   switch (m.kind) {
     case "kernel+initrd":
-      args.push("-kernel", m.kernel, "-initrd", m.initrd, "-append", m.cmdline);
+      if (c.machineConfigFile !== undefined && kernelMachineConfig(m) !== undefined) {
+        args.push("-readconfig", c.machineConfigFile);
+      } else {
+        args.push("-kernel", m.kernel, "-initrd", m.initrd, "-append", m.cmdline);
+      }
       break;
     case "iso":
       args.push(...machine.cdrom(m.path));

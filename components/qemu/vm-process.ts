@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import { DEFAULT_ARCH, type Arch } from "../arch";
 import { LinuxKitError } from "../errors/errors";
+import { removeVmDir } from "./owned-dirs";
 import type { QemuAccel } from "./accel";
 import {
   isSameProcess,
@@ -11,7 +12,10 @@ import {
   processStartTime,
   type ProcessIdentity,
 } from "./process-identity";
-import { buildQemuArgs, type BootMedia, type PortForward } from "./qemu-args";
+import { buildQemuArgs, kernelMachineConfig, type BootMedia, type PortForward } from "./qemu-args";
+
+/** The 0600 file in a VM's folder that gives qemu its kernel, initrd and command line. */
+export const MACHINE_CONFIG_FILE = "qemu.machine.cfg";
 import { qmpCommands } from "./qmp-client";
 import { QEMU_MACHINES } from "./qemu-machines";
 
@@ -50,9 +54,16 @@ export function vmFiles(vmDir: string): { consoleLog: string; qmpSocket: string;
  * started it. Resolves once qemu has daemonized and written its pidfile.
  */
 export async function launchVm(req: LaunchRequest): Promise<RunningVm> {
-  await mkdir(req.vmDir, { recursive: true });
+  await mkdir(req.vmDir, { recursive: true, mode: 0o700 });
   const files = vmFiles(req.vmDir);
+  // The command line may hold secrets: qemu reads it from a 0600 file, not from its arguments.
+  const machineConfig = kernelMachineConfig(req.media);
+  const machineConfigFile = path.join(req.vmDir, MACHINE_CONFIG_FILE);
+  if (machineConfig !== undefined) {
+    await writeFile(machineConfigFile, machineConfig, { mode: 0o600 });
+  }
   const args = buildQemuArgs({
+    machineConfigFile,
     name: req.marker,
     media: req.media,
     accel: req.accel,
@@ -71,7 +82,7 @@ export async function launchVm(req: LaunchRequest): Promise<RunningVm> {
     await startDaemon(args, req.arch ?? DEFAULT_ARCH);
   } catch (e) {
     // qemu never ran: leave no state folder behind.
-    await rm(req.vmDir, { recursive: true, force: true });
+    await removeVmDir(req.vmDir);
     throw e;
   }
   const pid = Number((await readFile(files.pidFile, "utf8")).trim());
@@ -189,7 +200,7 @@ export async function sweepDeadVmDirs(
         stopRunning,
       );
     }
-    await rm(dir, { recursive: true, force: true });
+    await removeVmDir(dir);
     removed.push(dir);
   }
   return removed;

@@ -1,8 +1,11 @@
 /**
  * A read-only HTTP file server for a build folder, as `linuxkit serve`
  * runs: GET and HEAD of the files under one folder, directory listings,
- * nothing outside the folder (no `..`, no symlinks pointing out). Machines
- * that iPXE-boot fetch their script, kernel and initrd from it.
+ * nothing outside the folder (no `..`, no symlinks pointing out), and
+ * nothing private inside it: no dotfile or dot-folder (`.linuxkit/` state,
+ * `.env`, a build's `.linuxkit-tmp-*` scratch) and no Pulumi project or
+ * stack file (`Pulumi.<stack>.yaml` holds the stack's encrypted secrets).
+ * Machines that iPXE-boot fetch their script, kernel and initrd from it.
  */
 import { createReadStream } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
@@ -16,7 +19,7 @@ export interface FileServerOptions {
   dir: string;
   /** TCP port; 0 picks a free one. Default 8080. */
   port?: number;
-  /** Address to listen on. Default `0.0.0.0` (all interfaces, as `linuxkit serve`). */
+  /** Address to listen on. Default `127.0.0.1` (`0.0.0.0` for all interfaces, as `linuxkit serve`). */
   host?: string;
   /** Called once per request with `METHOD /path STATUS`. */
   log?: (line: string) => void;
@@ -41,7 +44,12 @@ const TYPES: Record<string, string> = {
 const escapeHtml = (s: string): string =>
   s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 
-/** The file under `root` a URL path names, or undefined when it points outside `root`. */
+/** Names never served nor listed: dotfiles and dot-folders, Pulumi project and stack files. */
+export function isPrivateName(name: string): boolean {
+  return name.startsWith(".") || /^Pulumi(\.[^/]*)?\.ya?ml$/i.test(name);
+}
+
+/** The file under `root` a URL path names, or undefined when it points outside `root` or at a private name. */
 export async function resolveUnder(root: string, urlPath: string): Promise<string | undefined> {
   let decoded: string;
   try {
@@ -50,14 +58,19 @@ export async function resolveUnder(root: string, urlPath: string): Promise<strin
     return undefined;
   }
   if (decoded.includes("\0")) return undefined;
-  const candidate = path.join(root, path.posix.normalize(`/${decoded}`));
+  const clean = path.posix.normalize(`/${decoded}`);
+  if (clean.split("/").some((part) => part !== "" && isPrivateName(part))) return undefined;
+  const candidate = path.join(root, clean);
   let real: string;
   try {
     real = await realpath(candidate);
   } catch {
     return candidate; // missing: answered with 404 by the caller
   }
-  return real === root || real.startsWith(`${root}${path.sep}`) ? real : undefined;
+  if (real !== root && !real.startsWith(`${root}${path.sep}`)) return undefined;
+  // A symlink inside the folder may still name a private file.
+  const inside = path.relative(root, real).split(path.sep);
+  return inside.some((part) => part !== "" && isPrivateName(part)) ? undefined : real;
 }
 
 async function answer(root: string, req: IncomingMessage, res: ServerResponse): Promise<number> {
@@ -74,14 +87,26 @@ async function answer(root: string, req: IncomingMessage, res: ServerResponse): 
   }
   if (info.isDirectory()) {
     if (!urlPath.endsWith("/")) {
-      res.writeHead(301, { Location: `${urlPath}/` }).end();
+      // Built from the folder's place under the root, never from the request: a path like
+      // `/x/..//evil.example` must not become `Location: //evil.example/` (another host).
+      const rel = path
+        .relative(root, file)
+        .split(path.sep)
+        .filter((p) => p !== "");
+      const location = `/${rel.map(encodeURIComponent).join("/")}${rel.length > 0 ? "/" : ""}`;
+      res.writeHead(301, { Location: location }).end();
       return 301;
     }
     const entries = (await readdir(file, { withFileTypes: true }))
-      .map((e) => (e.isDirectory() ? `${e.name}/` : e.name))
-      .sort();
+      .filter((e) => !isPrivateName(e.name))
+      .map((e) => ({ name: e.name, dir: e.isDirectory() }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // `./` first and every character encoded: a file named `javascript:...` is a relative link.
     const body = `<pre>\n${entries
-      .map((e) => `<a href="${escapeHtml(encodeURI(e))}">${escapeHtml(e)}</a>`)
+      .map((e) => {
+        const href = `./${encodeURIComponent(e.name)}${e.dir ? "/" : ""}`;
+        return `<a href="${escapeHtml(href)}">${escapeHtml(e.name)}${e.dir ? "/" : ""}</a>`;
+      })
       .join("\n")}\n</pre>\n`;
     res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
     res.end(req.method === "HEAD" ? undefined : body);
@@ -118,7 +143,7 @@ export async function startFileServer(opts: FileServerOptions): Promise<FileServ
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(opts.port ?? 8080, opts.host ?? "0.0.0.0", () => resolve());
+    server.listen(opts.port ?? 8080, opts.host ?? "127.0.0.1", () => resolve());
   });
   const address = server.address() as AddressInfo;
   const host = ["0.0.0.0", "::"].includes(address.address)

@@ -42,6 +42,8 @@ export interface FakeOptions {
   failNth?: number;
   /** Starts of these slots throw. */
   failStartSlots?: number[];
+  /** The first N promotions throw (a QMP failure), leaving the machine on its surge ports. */
+  failPromotes?: number;
 }
 
 export class FakeFleet implements FleetAdapter<FakeMachine> {
@@ -52,6 +54,7 @@ export class FakeFleet implements FleetAdapter<FakeMachine> {
   readonly keepFailed: boolean;
   private nextId = 1;
   private begun = 0;
+  private promoteFailures = 0;
   private readonly failing = new Set<number>();
   readonly promote?: FleetAdapter<FakeMachine>["promote"];
   readonly reimage?: FleetAdapter<FakeMachine>["reimage"];
@@ -61,6 +64,10 @@ export class FakeFleet implements FleetAdapter<FakeMachine> {
     if (opts.mode === "qemu") {
       this.promote = async (m, slot) => {
         await tick();
+        if ((this.opts.failPromotes ?? 0) > this.promoteFailures) {
+          this.promoteFailures++;
+          throw new Error("QMP hostfwd_add failed: connection reset");
+        }
         const t = this.truth.get(m.id)!;
         delete t.surgeIndex;
         this.log({ kind: "promote", id: m.id, slot });

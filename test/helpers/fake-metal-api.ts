@@ -19,6 +19,7 @@ export interface FakeMetalRequest {
   body?: unknown;
   /** Whether an `X-Auth-Token` header was sent at all. */
   hadToken: boolean;
+  /** The status answered; -1 for an injected reset, -2 for an injected hang. */
   status: number;
 }
 
@@ -73,7 +74,18 @@ export interface FakeMetalOptions {
 
 /** An injected answer for the next matching requests. */
 export interface FakeMetalFault {
-  status: number;
+  /** The HTTP status answered (with `kind: "status"`). */
+  status?: number;
+  /**
+   * `status` (default): an error answer; `reset`: the connection is closed
+   * without an answer; `hang`: no answer ever (the client's timeout ends it).
+   */
+  kind?: "status" | "reset" | "hang";
+  /**
+   * Carry the request out first, then answer with the fault: the API did
+   * the work but the client never learns it (a POST that created a device).
+   */
+  after?: boolean;
   /** Seconds, sent as `Retry-After`. */
   retryAfter?: number;
   errors?: string[];
@@ -107,6 +119,8 @@ export interface FakeMetalApi {
   devices: Map<string, FakeDevice>;
   /** Answer the next matching request(s) with an error. */
   inject(fault: FakeMetalFault): void;
+  /** Drop every injected fault not yet used up. */
+  clearFaults(): void;
   /** Keep a device in `state` (default: its current state) until released: it never returns to `active`. */
   hold(id: string, state?: string): void;
   release(id: string): void;
@@ -252,15 +266,26 @@ export async function startFakeMetalApi(opts: FakeMetalOptions = {}): Promise<Fa
       const fault = faults.find((f) => f.left > 0 && (f.match?.(method, path) ?? true));
       if (fault !== undefined) {
         fault.left--;
+        if (fault.after === true) route(method, path, url.searchParams, body, () => undefined);
+        const kind = fault.kind ?? "status";
+        if (kind === "reset") {
+          status = -1;
+          req.socket.destroy();
+          return;
+        }
+        if (kind === "hang") {
+          status = -2;
+          return;
+        }
         return reply(
-          fault.status,
+          fault.status ?? 500,
           {
             errors: fault.errors ?? [fault.status === 429 ? "Too Many Requests" : "Injected error"],
           },
           fault.retryAfter === undefined ? {} : { "Retry-After": String(fault.retryAfter) },
         );
       }
-      route(method, path, body, reply);
+      route(method, path, url.searchParams, body, reply);
     } finally {
       requests.push({ method, path, body, hadToken: sent !== undefined, status });
     }
@@ -269,6 +294,7 @@ export async function startFakeMetalApi(opts: FakeMetalOptions = {}): Promise<Fa
   const route = (
     method: string,
     path: string,
+    query: URLSearchParams,
     body: unknown,
     reply: (code: number, payload?: unknown) => void,
   ): void => {
@@ -282,8 +308,11 @@ export async function startFakeMetalApi(opts: FakeMetalOptions = {}): Promise<Fa
         return reply(403, { errors: ["You are not authorized to view this project"] });
       }
       if (method === "GET") {
+        const tag = query.get("tag");
         const list = [...devices.values()].filter(
-          (d) => d.project.href === `${ROOT}/projects/${projectId}`,
+          (d) =>
+            d.project.href === `${ROOT}/projects/${projectId}` &&
+            (tag === null || d.tags.includes(tag)),
         );
         list.forEach((d) => step(d, false));
         return reply(200, { devices: list, meta: { total: list.length } });
@@ -400,6 +429,7 @@ export async function startFakeMetalApi(opts: FakeMetalOptions = {}): Promise<Fa
     requests,
     devices,
     inject: (fault) => faults.push({ ...fault, left: fault.times ?? 1 }),
+    clearFaults: () => void faults.splice(0),
     hold: (id, state) => {
       const d = devices.get(id);
       held.set(id, state ?? d?.state ?? "provisioning");

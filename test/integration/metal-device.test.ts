@@ -308,31 +308,24 @@ describe("MetalDevice with the token as a secret input", { concurrency: false },
     stack = await newStack(`metalinput${process.pid}`, stateDir(), {});
   });
   after(async () => {
-    await stack?.setConfig("metal:authToken", { value: TOKEN, secret: true });
     await stack?.destroy({ onOutput: () => undefined }).catch(() => undefined);
     await stack?.workspace.removeStack(stack.name).catch(() => undefined);
   });
 
-  it("up uses it; destroy, which runs without the program, asks for the configuration", async () => {
+  it("up, refresh and destroy all work with the token only in the program, kept encrypted", async () => {
     const result = await stack.up(io);
     assert.equal(result.outputs.state?.value, "active");
     const id = result.outputs.deviceId?.value as string;
     const [device] = devicesInState(stack, stateDir());
     assert.match(JSON.stringify(device?.inputs.authToken), /ciphertext/, "input kept encrypted");
-    assert.equal(device?.outputs.authToken, undefined, "never an output");
-    const out: string[] = [];
-    await assert.rejects(
-      stack.destroy({ onOutput: (l) => (record(l), out.push(l)), onEvent: recordEvent }),
+    assert.match(
+      JSON.stringify(device?.outputs.authToken),
+      /ciphertext/,
+      "output kept encrypted: the engine hands it back to refresh and destroy",
     );
-    assert.match(out.join(""), /no Metal API token[\s\S]*metal:authToken/);
-    assert.ok(api.devices.has(id), "nothing was deleted");
-    // Destroy configures the provider as the last up did: set the
-    // configuration, up (the device stays as it is), then destroy.
-    await stack.setConfig("metal:authToken", { value: TOKEN, secret: true });
-    const from = api.requests.length;
-    const up = await stack.up(io);
-    assert.equal(up.outputs.deviceId?.value, id, "the same device");
-    assert.deepEqual(mutations(from), [], JSON.stringify(up.summary.resourceChanges));
+    // Refresh and destroy run without the program, with no configuration and no environment.
+    const refresh = await stack.refresh(io);
+    assert.equal(refresh.summary.result, "succeeded");
     await stack.destroy(io);
     assert.equal(api.devices.has(id), false);
     await assertTokenNowhere(stack, stateDir());

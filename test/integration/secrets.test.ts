@@ -48,7 +48,11 @@ function recordEvent(e: EngineEvent): void {
 async function program(): Promise<Record<string, unknown>> {
   const image = new Image("secretive", {
     config: {
-      kernel: { image: "linuxkit-test/kernel:test", cmdline: "console=ttyS0" },
+      // A secret command line too (issue 19): the Image's cmdline output must be encrypted.
+      kernel: {
+        image: "linuxkit-test/kernel:test",
+        cmdline: pulumi.secret(`console=ttyS0 lk.token=${SECRET}`),
+      },
       init: ["linuxkit-test/init:test"],
       files: [{ path: "etc/secret", contents: pulumi.secret(SECRET), mode: "0600" }],
     },
@@ -59,6 +63,7 @@ async function program(): Promise<Record<string, unknown>> {
     artifactDir: image.artifactDir,
     tar: image.artifacts.apply((a) => a[0]?.path),
     contentHash: image.contentHash,
+    cmdline: image.cmdline,
   };
 }
 
@@ -179,6 +184,11 @@ describe("a secret in an Image's files[].contents (inline program)", { concurren
     );
     for (const key of ["config", "configYaml", "files"])
       assert.equal(image.outputs[key], undefined, `no ${key} output`);
+    assert.match(
+      JSON.stringify(image.outputs.cmdline),
+      /"ciphertext":/,
+      "the command line, which holds a secret, is stored encrypted",
+    );
     await assertStateClean();
   });
 

@@ -2,6 +2,7 @@ import net from "node:net";
 
 import type { FleetAdapter } from "..";
 import { MetalWaitError, publicIpv4, type MetalClient } from "../../metal/metal-client";
+import { createDeviceOnce } from "../../metal/pending-creates";
 
 /** One device of a MetalFleet, as kept in state. */
 export interface MetalFleetMachine {
@@ -11,6 +12,8 @@ export interface MetalFleetMachine {
   /** The iPXE script the device boots. */
   ipxeScriptUrl: string;
   publicIpv4?: string;
+  /** The tag of the create that made it, until the device is recorded in state (see pending-creates). */
+  createTag?: string;
 }
 
 /** When a device counts as healthy after create or reboot. */
@@ -43,6 +46,8 @@ export interface MetalFleetSpec extends MetalDeviceTemplate {
   health: MetalFleetHealth;
   /** Seconds between device state polls. */
   pollSeconds: number;
+  /** Folder of the in-flight create records (see pending-creates), absolute. */
+  pendingDir: string;
   /** Answers the health check for an address: default a real TCP connect / HTTP GET. */
   probe?: (address: string, health: MetalFleetHealth) => Promise<boolean>;
 }
@@ -92,18 +97,29 @@ export function metalFleetAdapter(spec: MetalFleetSpec): FleetAdapter<MetalFleet
 
     async start({ slot }) {
       const hostname = `${spec.name}-${slot}`;
-      const d = await spec.client.createDevice(spec.projectId, {
+      const { device: d, tag } = await createDeviceOnce(
+        spec.client,
+        spec.pendingDir,
+        spec.projectId,
+        {
+          hostname,
+          plan: spec.plan,
+          metro: spec.metro,
+          operating_system: "custom_ipxe",
+          ipxe_script_url: spec.ipxeScriptUrl,
+          always_pxe: spec.alwaysPxe,
+          ...(spec.userData === undefined ? {} : { userdata: spec.userData }),
+          ...(spec.tags === undefined ? {} : { tags: spec.tags }),
+          ...(spec.billingCycle === undefined ? {} : { billing_cycle: spec.billingCycle }),
+        },
+      );
+      return {
+        deviceId: d.id,
+        slot,
         hostname,
-        plan: spec.plan,
-        metro: spec.metro,
-        operating_system: "custom_ipxe",
-        ipxe_script_url: spec.ipxeScriptUrl,
-        always_pxe: spec.alwaysPxe,
-        ...(spec.userData === undefined ? {} : { userdata: spec.userData }),
-        ...(spec.tags === undefined ? {} : { tags: spec.tags }),
-        ...(spec.billingCycle === undefined ? {} : { billing_cycle: spec.billingCycle }),
-      });
-      return { deviceId: d.id, slot, hostname, ipxeScriptUrl: spec.ipxeScriptUrl };
+        ipxeScriptUrl: spec.ipxeScriptUrl,
+        createTag: tag,
+      };
     },
 
     async reimage(m) {

@@ -57,8 +57,9 @@ export abstract class LinuxKitResource extends pulumi.CustomResource {
     props: pulumi.Inputs,
     opts?: pulumi.CustomResourceOptions,
   ) {
-    if (pluginTokens) {
-      super(PLUGIN_TOKENS[provider], name, props, opts);
+    const token = (PLUGIN_TOKENS as Partial<Record<ProviderName, string>>)[provider];
+    if (pluginTokens && token !== undefined) {
+      super(token, name, props, opts);
       return;
     }
     super(
@@ -75,7 +76,9 @@ export abstract class LinuxKitResource extends pulumi.CustomResource {
  * {@link LinuxKitResource} registers once {@link usePluginTokens} was
  * called. The plugin does so before it constructs a component (e.g.
  * `linuxkit:qemu:LocalMachine`), so the component's children are the
- * plugin's own resources, served by the same process.
+ * plugin's own resources, served by the same process. The Redfish
+ * resources are not served by the plugin yet, so they have no token here
+ * and stay dynamic resources everywhere.
  */
 export const PLUGIN_TOKENS = {
   image: "linuxkit:index:Image",
@@ -84,7 +87,7 @@ export const PLUGIN_TOKENS = {
   metalDevice: "linuxkit:metal:Device",
   metalFleet: "linuxkit:metal:Fleet",
   metalArtifacts: "linuxkit:metal:ArtifactFiles",
-} as const satisfies Record<ProviderName, string>;
+} as const satisfies Partial<Record<ProviderName, string>>;
 
 let pluginTokens = false;
 

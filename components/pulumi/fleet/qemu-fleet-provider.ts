@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { mkdir, rmdir } from "node:fs/promises";
+
 import { DEFAULT_ARCH, parseArch } from "../../arch";
-import { mkdir, rm, rmdir } from "node:fs/promises";
 import path from "node:path";
 
 import {
@@ -13,6 +14,7 @@ import {
   type FleetState,
 } from "../../fleet";
 import { qemuFleetAdapter, type QemuFleetMachine } from "../../fleet/adapters/qemu-adapter";
+import { removeFleetDir } from "../../qemu/owned-dirs";
 import { sweepDeadVmDirs } from "../../qemu/vm-process";
 import { containsUnknown } from "../dynamic/unknowns";
 import { jsonSafe, runFleetRollout } from "./fleet-rollout";
@@ -217,7 +219,8 @@ export const qemuFleetProvider = {
     await stopAll(adapterFor(inputs, props.fleetDir), await currentState(props));
     // Anything the state lost track of (a run killed between starting a machine and journaling it).
     await sweepDeadVmDirs(abs, "m", inputs.shutdownTimeoutSeconds);
-    await rm(abs, { recursive: true, force: true });
+    // Never recursive: fleetDir comes from state, which may have been tampered with.
+    await removeFleetDir(abs);
     await rmdir(path.resolve(props.stateDir)).catch(() => undefined);
   },
 };

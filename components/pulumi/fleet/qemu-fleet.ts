@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { LinuxKitResource } from "../dynamic/dynamic";
+import { withSecretOutputs } from "../dynamic/secret-outputs";
 import type { Image } from "../image/image";
 import type { FleetForward } from "../../fleet/adapters/qemu-adapter";
 import type { QemuAccelChoice } from "../../qemu/accel";
@@ -92,7 +93,8 @@ export class QemuFleet extends LinuxKitResource {
         fleetDir: undefined,
         lastError: undefined,
       },
-      opts,
+      // The image's command line may be secret (see Image.cmdline): its echo in state is encrypted.
+      withSecretOutputs(opts, ["cmdline"]),
     );
   }
 }

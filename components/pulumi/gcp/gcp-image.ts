@@ -12,11 +12,39 @@ import { artifactOf, requireFormat } from "./image-artifact";
 export const ENABLE_VMX_LICENSE =
   "https://www.googleapis.com/compute/v1/projects/vm-options/global/licenses/enable-vmx";
 
+/**
+ * How long the image import may take. Imports from a Cloud Storage tarball
+ * commonly take 5 to 10 minutes and sometimes more than 30; the provider's
+ * default would give up first, with the image still importing.
+ */
+export const DEFAULT_IMPORT_TIMEOUT = "60m";
+
+/** The compute.Image's options: its parent, and create/update timeouts long enough for an import. */
+export function importOptions(
+  parent: pulumi.Resource,
+  importTimeout: string | undefined,
+): pulumi.CustomResourceOptions {
+  const t = importTimeout ?? DEFAULT_IMPORT_TIMEOUT;
+  if (!/^\d+(\.\d+)?(ns|us|µs|ms|s|m|h)$/.test(t)) {
+    throw new pulumi.ResourceError(
+      `importTimeout must be a duration such as "45m" or "2h", got ${JSON.stringify(t)}`,
+      parent,
+    );
+  }
+  return { parent, customTimeouts: { create: t, update: t } };
+}
+
 export interface GcpImageArgs {
   /** The LinuxKit image to upload. It must be built with the `gcp` format. */
   image: Image;
   /** Cloud Storage bucket (name, no `gs://`) the `.img.tar.gz` is uploaded to. */
   bucket: pulumi.Input<string>;
+  /**
+   * Longest wait for GCE to import the image (a Pulumi duration: `45m`,
+   * `2h`). Default `60m` (imports commonly take 5-10 minutes, sometimes
+   * over 30).
+   */
+  importTimeout?: string;
   /** Image family, so `family/<name>` always names the newest image. Default: none. */
   family?: pulumi.Input<string>;
   /**
@@ -159,7 +187,7 @@ export class GcpImage extends pulumi.ComponentResource {
         labels: args.labels,
         description,
       },
-      { parent: this },
+      importOptions(this, args.importTimeout),
     );
     this.imageSelfLink = this.computeImage.selfLink;
     this.imageName = this.computeImage.name;

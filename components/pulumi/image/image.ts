@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { LinuxKitResource } from "../dynamic/dynamic";
+import { mayHoldSecrets, withSecretOutputs } from "../dynamic/secret-outputs";
 
 import { DEFAULT_OUTPUT_DIR } from "./image-defaults";
 
@@ -79,7 +80,11 @@ export class Image extends LinuxKitResource {
   declare readonly artifacts: pulumi.Output<ImageArtifact[]>;
   /** Image reference → content id used in the build. */
   declare readonly images: pulumi.Output<Record<string, string>>;
-  /** Kernel command line from the configuration. */
+  /**
+   * Kernel command line from the configuration. A secret (encrypted in
+   * state, `[secret]` in output) whenever the configuration is given with
+   * Output values (`pulumi.secret(...)`), since any of them may be secret.
+   */
   declare readonly cmdline: pulumi.Output<string>;
   /** Path of `<name>-kernel` (kernel+initrd format). */
   declare readonly kernel: pulumi.Output<string | undefined>;
@@ -126,7 +131,8 @@ export class Image extends LinuxKitResource {
         kernel: undefined,
         initrd: undefined,
       },
-      opts,
+      // The command line comes from the configuration: secret when any of it may be.
+      withSecretOutputs(opts, ["cmdline"], mayHoldSecrets([args.config, args.configYaml])),
     );
     this.archArg = args.arch ?? "amd64";
   }

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import type { IpxeArch } from "../../ipxe/ipxe-script";
 import { LinuxKitResource } from "../dynamic/dynamic";
+import { mayHoldSecrets, withSecretOutputs } from "../dynamic/secret-outputs";
 
 export interface MetalArtifactFilesArgs {
   /** File prefix: `<name>-kernel`, `<name>-initrd.img`, `<name>-equinixmetal.ipxe`. */
@@ -54,7 +55,8 @@ export class MetalArtifactFiles extends LinuxKitResource {
         ipxeScriptUrl: undefined,
         ipxeScript: undefined,
       },
-      opts,
+      // The script holds the command line: secret whenever the command line may be.
+      withSecretOutputs(opts, ["cmdline", "ipxeScript"], mayHoldSecrets(args.cmdline)),
     );
   }
 }

@@ -15,6 +15,7 @@ import path from "node:path";
 import { sha256File } from "../../pipeline/manifest";
 import { ipxeFileNames, ipxeScript, urlOf, type IpxeArch } from "../../ipxe/ipxe-script";
 import { containsUnknown } from "../dynamic/unknowns";
+import { schemeOf } from "./metal-device-inputs";
 
 export interface MetalArtifactsInputs {
   /** File prefix: `<name>-kernel`, ... */
@@ -109,7 +110,7 @@ export const metalArtifactsProvider = {
     if (!/^https?:\/\//.test(inputs.baseUrl)) {
       failures.push({
         property: "baseUrl",
-        reason: `baseUrl must be the http(s) URL the machines fetch the files from, got ${JSON.stringify(inputs.baseUrl)}`,
+        reason: `baseUrl must be the http(s) URL the machines fetch the files from (it starts with ${schemeOf(inputs.baseUrl)})`,
       });
     }
     for (const key of ["kernel", "initrd"] as const) {
@@ -149,7 +150,8 @@ export const metalArtifactsProvider = {
     await mkdir(folder, { recursive: true });
     await linkOrCopy(path.resolve(inputs.kernel), path.resolve(layout.kernelFile));
     await linkOrCopy(path.resolve(inputs.initrd), path.resolve(layout.initrdFile));
-    await writeFile(path.resolve(layout.scriptFile), layout.ipxeScript);
+    // 0600: the script holds the command line, which may be secret (the server runs as this user).
+    await writeFile(path.resolve(layout.scriptFile), layout.ipxeScript, { mode: 0o600 });
     const outs: MetalArtifactsOutputs = {
       ...inputs,
       contentHash,

@@ -1,8 +1,8 @@
 /**
- * Where the Metal providers find the API token and endpoint. The token is
- * read when a provider runs — from an `authToken` input (seen by create and
- * update only), the secret stack setting `metal:authToken`, or
- * METAL_AUTH_TOKEN — and never stored in state, not even encrypted.
+ * Where the Metal providers find the API token and endpoint: an `authToken`
+ * input (stored as a secret output, so every operation gets it back from
+ * the engine), the secret stack setting `metal:authToken`, or
+ * METAL_AUTH_TOKEN, read when a provider runs.
  */
 import { LinuxKitError } from "../../errors/errors";
 import { MetalClient } from "../../metal/metal-client";
@@ -10,6 +10,8 @@ import { MetalClient } from "../../metal/metal-client";
 /** Environment variables read when the provider runs. */
 export const METAL_TOKEN_ENV = "METAL_AUTH_TOKEN";
 export const METAL_API_URL_ENV = "METAL_API_URL";
+/** First retry delay in ms (doubling each attempt); default 1000. Tests shorten it. */
+export const METAL_RETRY_BASE_MS_ENV = "LINUXKIT_METAL_RETRY_BASE_MS";
 /** Stack configuration keys read when the provider runs (`pulumi config set --secret metal:authToken ...`). */
 export const METAL_TOKEN_CONFIG = "metal:authToken";
 export const METAL_API_URL_CONFIG = "metal:apiUrl";
@@ -39,12 +41,16 @@ export class MetalCredentials {
     if (token === undefined || token === "") {
       throw new LinuxKitError("METAL_API", "no Metal API token", {
         field: "authToken",
-        hint: `run \`pulumi config set --secret ${METAL_TOKEN_CONFIG} <token>\` or set ${METAL_TOKEN_ENV} (refresh and destroy need one of them; an authToken input is only seen by create and update)`,
+        hint: `give the resource an authToken (as a secret), run \`pulumi config set --secret ${METAL_TOKEN_CONFIG} <token>\`, or set ${METAL_TOKEN_ENV}`,
       });
     }
+    const baseDelayMs = Number(process.env[METAL_RETRY_BASE_MS_ENV]);
     return new MetalClient({
       apiUrl: given.apiUrl ?? this.apiUrl ?? process.env[METAL_API_URL_ENV],
       authToken: token,
+      ...(baseDelayMs >= 0 && process.env[METAL_RETRY_BASE_MS_ENV] !== undefined
+        ? { retry: { baseDelayMs } }
+        : {}),
     });
   }
 }

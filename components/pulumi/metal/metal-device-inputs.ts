@@ -17,7 +17,7 @@ export interface MetalDeviceInputs {
   billingCycle?: string;
   /** API root; unset means METAL_API_URL or Equinix's, read when the provider runs. */
   apiUrl?: string;
-  /** Seen by create and update only; never stored (see the provider). */
+  /** Stored as a secret output (see the provider and the resource). */
   authToken?: string;
   /** Longest wait for `active` after create or reboot, in seconds. */
   timeoutSeconds: number;
@@ -25,7 +25,7 @@ export interface MetalDeviceInputs {
   pollSeconds: number;
 }
 
-export interface MetalDeviceOutputs extends Omit<MetalDeviceInputs, "authToken"> {
+export interface MetalDeviceOutputs extends MetalDeviceInputs {
   deviceId: string;
   state: string;
   publicIpv4?: string;
@@ -44,7 +44,7 @@ export const PUT_FIELDS: (keyof MetalDeviceInputs)[] = [
 ];
 /** Changes that only take effect when the machine boots again. */
 export const REBOOTING: (keyof MetalDeviceInputs)[] = ["ipxeScriptUrl", "userData"];
-/** Changes that only affect how the provider talks to the API (the token is not compared: it is never stored). */
+/** Changes that only affect how the provider talks to the API (a new token is stored by any update, not compared). */
 const LOCAL: (keyof MetalDeviceInputs)[] = ["apiUrl", "timeoutSeconds", "pollSeconds"];
 
 const BILLING_CYCLES = ["hourly", "daily", "monthly", "yearly"];
@@ -75,7 +75,8 @@ export function inputFailures(i: MetalDeviceInputs): { property: string; reason:
   if (known(i.ipxeScriptUrl) && i.ipxeScriptUrl !== "" && !/^https?:\/\//.test(i.ipxeScriptUrl)) {
     failures.push({
       property: "ipxeScriptUrl",
-      reason: `ipxeScriptUrl must be an http(s) URL the machine can fetch, got ${JSON.stringify(i.ipxeScriptUrl)}`,
+      // The value is not quoted: a URL may carry a credential, and check failures are printed.
+      reason: `ipxeScriptUrl must be an http(s) URL the machine can fetch (it starts with ${schemeOf(i.ipxeScriptUrl)})`,
     });
   }
   if (i.billingCycle !== undefined && known(i.billingCycle)) {
@@ -93,6 +94,12 @@ export function inputFailures(i: MetalDeviceInputs): { property: string; reason:
     failures.push({ property: "pollSeconds", reason: "pollSeconds must be positive" });
   }
   return failures;
+}
+
+/** How a value that should be a URL starts, without the rest of it (which may be secret). */
+export function schemeOf(v: string): string {
+  const m = /^[a-z][a-z0-9+.-]*:/i.exec(v);
+  return m === null ? "no scheme" : JSON.stringify(m[0]);
 }
 
 function same(a: unknown, b: unknown): boolean {
@@ -115,8 +122,10 @@ export function deviceDiff(
   const changed = changedKeys(olds, news);
   const replaces: string[] = changed.filter((k) => REPLACING.includes(k));
   if (olds.state === "failed") replaces.push("state");
+  // A device recorded before it was active (the API stopped answering): update waits for it.
+  const unfinished = olds.state !== undefined && olds.state !== "active";
   return {
-    changes: changed.length > 0 || replaces.length > 0,
+    changes: changed.length > 0 || replaces.length > 0 || unfinished,
     replaces,
     deleteBeforeReplace: false,
   };

@@ -4,13 +4,14 @@
  * plus a reboot (the machine and its IPs stay); plan, metro or project
  * replace it.
  *
- * The API token is never stored in state (not even as a secret: the SDK's
- * debug trace prints resource outputs). It is read when the provider runs,
- * from the `authToken` input (create and update only), the secret stack
- * configuration `metal:authToken`, or METAL_AUTH_TOKEN. Refresh and destroy
- * run without the program, so they need one of the last two.
+ * The API token comes from the `authToken` input (kept as a secret output,
+ * so the engine hands it back, encrypted in state, to refresh and destroy,
+ * which run without the program), the secret stack configuration
+ * `metal:authToken`, or METAL_AUTH_TOKEN, in that order.
  */
 import { LinuxKitError } from "../../errors/errors";
+import path from "node:path";
+
 import {
   MetalClient,
   MetalWaitError,
@@ -28,6 +29,12 @@ import {
   type MetalDeviceOutputs,
 } from "./metal-device-inputs";
 import { MetalCredentials, type ProviderConfigRequest } from "./metal-credentials";
+import {
+  clearPending,
+  createDeviceOnce,
+  DEFAULT_PENDING_DIR,
+  userTags,
+} from "../../metal/pending-creates";
 
 export {
   METAL_API_URL_CONFIG,
@@ -59,16 +66,14 @@ function forEngine(e: unknown, doing: string): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
-function withoutToken(i: MetalDeviceInputs): Omit<MetalDeviceInputs, "authToken"> {
-  const copy: Partial<MetalDeviceInputs> = { ...i };
-  delete copy.authToken;
-  return copy as Omit<MetalDeviceInputs, "authToken">;
-}
-
-/** What is stored: the inputs and the device's facts, never the token. */
+/**
+ * What is stored: the inputs and the device's facts. An `authToken` input
+ * is kept (the resource marks it a secret output, so state holds it
+ * encrypted): refresh and destroy get it back from the engine.
+ */
 function outputsOf(inputs: MetalDeviceInputs, d: MetalDevice): MetalDeviceOutputs {
   const outs: MetalDeviceOutputs = {
-    ...withoutToken(inputs),
+    ...inputs,
     deviceId: d.id,
     state: d.state,
     hostname: d.hostname ?? inputs.hostname,
@@ -78,7 +83,12 @@ function outputsOf(inputs: MetalDeviceInputs, d: MetalDevice): MetalDeviceOutput
   return outs;
 }
 
-/** Waits for `active`; a device that fails or times out is recorded as created-but-failed. */
+/**
+ * Waits for `active`. Any failure once the device exists (it failed, timed
+ * out, or the API stopped answering) is recorded as created-but-failed, with
+ * its id: the engine keeps it in state, so the device is never orphaned,
+ * and the next `up` resumes the wait (or replaces a failed device).
+ */
 async function waitActive(
   client: MetalClient,
   inputs: MetalDeviceInputs,
@@ -91,22 +101,26 @@ async function waitActive(
       pollMs: inputs.pollSeconds * 1000,
     });
   } catch (e) {
-    if (e instanceof MetalWaitError && e.reason !== "gone") {
-      const err = forEngine(e, doing) as Error & {
-        id?: string;
-        properties?: MetalDeviceOutputs;
-        reasons?: string[];
-      };
-      err.id = id;
-      err.properties = outputsOf(
-        inputs,
-        e.device ?? { id, hostname: inputs.hostname, state: "failed" },
-      );
-      err.reasons = [e.message];
-      throw err;
-    }
-    throw forEngine(e, doing);
+    if (e instanceof MetalWaitError && e.reason === "gone") throw forEngine(e, doing);
+    const last =
+      e instanceof MetalWaitError && e.device !== undefined
+        ? e.device
+        : {
+            id,
+            hostname: inputs.hostname,
+            state: e instanceof MetalWaitError ? "failed" : "unknown",
+          };
+    throw recorded(forEngine(e, doing), id, outputsOf(inputs, last));
   }
+}
+
+/** `err` as the engine records a created-but-failed resource: with its id and properties. */
+function recorded(err: Error, id: string, properties: MetalDeviceOutputs): Error {
+  const e = err as Error & { id?: string; properties?: MetalDeviceOutputs; reasons?: string[] };
+  e.id = id;
+  e.properties = properties;
+  e.reasons = [err.message];
+  return e;
 }
 
 export const metalDeviceProvider = {
@@ -127,9 +141,11 @@ export const metalDeviceProvider = {
   async create(inputs: MetalDeviceInputs) {
     let client: MetalClient;
     let created: MetalDevice;
+    let tag: string;
+    const pendingDir = path.resolve(DEFAULT_PENDING_DIR);
     try {
       client = clientFor(inputs);
-      created = await client.createDevice(inputs.projectId, {
+      ({ device: created, tag } = await createDeviceOnce(client, pendingDir, inputs.projectId, {
         hostname: inputs.hostname,
         plan: inputs.plan,
         metro: inputs.metro,
@@ -139,17 +155,22 @@ export const metalDeviceProvider = {
         ...(inputs.userData === undefined ? {} : { userdata: inputs.userData }),
         ...(inputs.tags === undefined ? {} : { tags: inputs.tags }),
         ...(inputs.billingCycle === undefined ? {} : { billing_cycle: inputs.billingCycle }),
-      });
+      }));
     } catch (e) {
       throw forEngine(e, `creating Metal device ${inputs.hostname}`);
     }
-    const device = await waitActive(
-      client,
-      inputs,
-      created.id,
-      `Metal device ${inputs.hostname} (${created.id})`,
-    );
-    return { id: created.id, outs: outputsOf(inputs, device) };
+    try {
+      const device = await waitActive(
+        client,
+        inputs,
+        created.id,
+        `Metal device ${inputs.hostname} (${created.id})`,
+      );
+      return { id: created.id, outs: outputsOf(inputs, device) };
+    } finally {
+      // Recorded now (as created, or created-but-failed with its id) or gone.
+      await clearPending(pendingDir, tag);
+    }
   },
 
   async update(id: string, olds: MetalDeviceOutputs, newsIn: MetalDeviceInputs) {
@@ -186,7 +207,7 @@ export const metalDeviceProvider = {
       device = await waitActive(client, news, id, doing);
     }
     if (device === undefined) {
-      return { outs: { ...olds, ...withoutToken(news), deviceId: id, state: olds.state } };
+      return { outs: { ...olds, ...news, deviceId: id, state: olds.state } };
     }
     return { outs: outputsOf(news, device) };
   },
@@ -205,7 +226,9 @@ export const metalDeviceProvider = {
       ...outputsOf(props, device),
       ...(device.ipxe_script_url === undefined ? {} : { ipxeScriptUrl: device.ipxe_script_url }),
       ...(device.always_pxe === undefined ? {} : { alwaysPxe: device.always_pxe }),
-      ...(device.tags === undefined || props.tags === undefined ? {} : { tags: device.tags }),
+      ...(device.tags === undefined || props.tags === undefined
+        ? {}
+        : { tags: userTags(device.tags) }),
     };
     return { id, props: live };
   },

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { LinuxKitResource } from "../dynamic/dynamic";
+import { withSecretOutputs } from "../dynamic/secret-outputs";
 
 export interface MetalDeviceArgs {
   /** Metal project the machine belongs to. A change replaces the machine. */
@@ -32,11 +33,11 @@ export interface MetalDeviceArgs {
    */
   apiUrl?: pulumi.Input<string>;
   /**
-   * API token for create and update. It is never stored in state, so
-   * refresh and destroy (which run without the program) read the secret
-   * stack configuration `metal:authToken` (`pulumi config set --secret
-   * metal:authToken ...`) or METAL_AUTH_TOKEN instead: prefer those.
-   * Default: that configuration, then that environment variable.
+   * API token. Kept as a secret (encrypted in state, as Pulumi's providers
+   * keep their credentials) so refresh and destroy, which run without the
+   * program, use it too. Default: the secret stack configuration
+   * `metal:authToken` (`pulumi config set --secret metal:authToken ...`),
+   * then METAL_AUTH_TOKEN when the provider runs.
    */
   authToken?: pulumi.Input<string>;
   /** Longest wait for the machine to be `active` after create or an update's reboot, in seconds. Default 1800. */
@@ -84,7 +85,8 @@ export class MetalDevice extends LinuxKitResource {
         state: undefined,
         publicIpv4: undefined,
       },
-      opts,
+      // Stored encrypted so refresh and destroy (which run without the program) have it.
+      withSecretOutputs(opts, ["authToken"]),
     );
   }
 }

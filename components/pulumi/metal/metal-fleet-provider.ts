@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import path from "node:path";
 
 import {
   converged,
@@ -9,6 +10,7 @@ import {
   type FleetState,
 } from "../../fleet";
 import { containsUnknown } from "../dynamic/unknowns";
+import { clearPending, DEFAULT_PENDING_DIR } from "../../metal/pending-creates";
 import { jsonSafe, runFleetRollout } from "../fleet/fleet-rollout";
 import { MetalCredentials, type ProviderConfigRequest } from "./metal-credentials";
 import {
@@ -73,7 +75,38 @@ function imageKey(i: Pick<MetalFleetInputs, "ipxeScriptUrl" | "userData">): stri
 
 function adapterFor(i: MetalFleetInputs) {
   // The token is read when the provider runs, never an input: nothing stores it.
-  return metalFleetAdapter({ ...i, client: credentials.client({ apiUrl: i.apiUrl }) });
+  return metalFleetAdapter({
+    ...i,
+    client: credentials.client({ apiUrl: i.apiUrl }),
+    pendingDir: path.resolve(DEFAULT_PENDING_DIR),
+  });
+}
+
+/**
+ * Forgets the in-flight create records of every device `state` holds: they
+ * are recorded in Pulumi's state from here on (returned, or carried by the
+ * error as the failed resource's properties).
+ */
+async function settleCreates(state: FleetState<MetalFleetMachine> | undefined): Promise<void> {
+  const machines = [...(state?.slots ?? []), ...(state?.surge ?? [])].map((r) => r.machine);
+  for (const m of machines) {
+    if (m.createTag !== undefined)
+      await clearPending(path.resolve(DEFAULT_PENDING_DIR), m.createTag);
+  }
+}
+
+/** The state without the create tags (they are settled): what is stored. */
+function withoutCreateTags(state: FleetState<MetalFleetMachine>): FleetState<MetalFleetMachine> {
+  const strip = <R extends { machine: MetalFleetMachine }>(r: R): R => {
+    const machine = { ...r.machine };
+    delete machine.createTag;
+    return { ...r, machine };
+  };
+  return {
+    ...state,
+    slots: state.slots.map(strip),
+    ...(state.surge === undefined ? {} : { surge: state.surge.map(strip) }),
+  };
 }
 
 function outputsOf(
@@ -103,20 +136,29 @@ function outputsOf(
   };
 }
 
-function converge(
+async function converge(
   i: MetalFleetInputs,
   id: string,
   state: FleetState<MetalFleetMachine>,
 ): Promise<MetalFleetOutputs> {
-  return runFleetRollout({
-    label: `MetalFleet ${i.name}`,
-    id,
-    adapter: adapterFor(i),
-    state,
-    target: { size: i.size, image: imageKey(i) },
-    policy: { maxSurge: 0, maxUnavailable: i.maxUnavailable },
-    outputs: (s, lastError) => outputsOf(i, s, lastError),
-  });
+  let recorded: FleetState<MetalFleetMachine> | undefined;
+  try {
+    const outs = await runFleetRollout({
+      label: `MetalFleet ${i.name}`,
+      id,
+      adapter: adapterFor(i),
+      state,
+      target: { size: i.size, image: imageKey(i) },
+      policy: { maxSurge: 0, maxUnavailable: i.maxUnavailable },
+      outputs: (s, lastError) => {
+        recorded = s;
+        return outputsOf(i, withoutCreateTags(s), lastError);
+      },
+    });
+    return outs;
+  } finally {
+    await settleCreates(recorded);
+  }
 }
 
 /**

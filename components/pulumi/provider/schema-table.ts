@@ -87,6 +87,11 @@ const VM_INPUTS = {
   imageHash: replaces(
     str("Content hash of the booted image (an Image's `contentHash`); a change replaces the VM."),
   ),
+  arch: replaces(
+    str(
+      "Architecture of the image (`amd64` or `arm64`, an Image's `arch`): chooses qemu-system-x86_64 or qemu-system-aarch64 and the firmware. Default `amd64`; a change replaces the VM.",
+    ),
+  ),
 } satisfies Record<keyof QemuVmInputs, Property>;
 
 const FLEET_INPUTS = {
@@ -126,6 +131,9 @@ const FLEET_INPUTS = {
   shutdownTimeoutSeconds: num(
     "Seconds a stopping guest gets to power down before qemu is stopped. Default 5.",
   ),
+  arch: str(
+    "Architecture of the image (`amd64` or `arm64`, an Image's `arch`): chooses the qemu system and firmware of every machine. Default `amd64`.",
+  ),
 } satisfies Record<keyof QemuFleetInputs, Property>;
 
 const DEVICE_INPUTS = {
@@ -153,7 +161,7 @@ const DEVICE_INPUTS = {
   ),
   authToken: secret(
     str(
-      "API token for create and update. Never stored in state; refresh and destroy use the provider's `metalAuthToken` (or METAL_AUTH_TOKEN) instead: prefer that.",
+      "API token. Stored only encrypted (a secret output) so refresh and destroy can use it; without it the provider's `metalAuthToken` (or METAL_AUTH_TOKEN) is used: prefer that, which keeps the token out of the resource's state.",
     ),
   ),
   timeoutSeconds: num(
@@ -303,6 +311,9 @@ export const RESOURCES: Record<string, ResourceSpec> = {
       deviceId: required(str("The Metal device ID.")),
       state: required(str("The device's state when last seen (`active` after a successful up).")),
       publicIpv4: str("First public IPv4 address, once assigned."),
+      authToken: secret(
+        str("The `authToken` input, when given, kept encrypted so refresh and destroy can use it."),
+      ),
     } satisfies Record<keyof MetalDeviceOutputs, Property>,
   },
   "linuxkit:metal:Fleet": {

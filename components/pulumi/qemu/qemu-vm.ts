@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { LinuxKitResource } from "../dynamic/dynamic";
+import { mayHoldSecrets, withSecretOutputs } from "../dynamic/secret-outputs";
 
 import type { QemuAccelChoice } from "../../qemu/accel";
 import type { PortForward } from "../../qemu/qemu-args";
@@ -87,7 +88,7 @@ export class QemuVm extends LinuxKitResource {
         accelUsed: undefined,
         status: undefined,
       },
-      opts,
+      withSecretOutputs(opts, ["cmdline"], mayHoldSecrets(args.cmdline)),
     );
   }
 }

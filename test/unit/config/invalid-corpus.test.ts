@@ -37,7 +37,7 @@ const cases: Expected[] = [
     line: 4,
     column: 19,
     field: "onboot[0] (sysctl).capabilities",
-    message: "expected a list of strings, got the string",
+    message: "expected a list of strings, got a string (",
     hint: '`capabilities: ["CAP_SYS_ADMIN"]`',
   },
   {

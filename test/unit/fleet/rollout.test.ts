@@ -309,4 +309,34 @@ describe("rollout over a fake target", () => {
     assert.equal(fake.truth.has(orphan.id), false);
     assert.deepEqual(state.surge, undefined);
   });
+
+  it("a promotion that fails never leaves a slot without a machine (issue 19, finding 5)", async () => {
+    const first = new FakeFleet({ mode: "qemu", size: 1, failPromotes: 1 });
+    const initial = first.seed([{ slot: 0, image: "A", health: "healthy" }]);
+    const policy = { maxSurge: 1, maxUnavailable: 0 };
+    const err = await rollout(first, initial, { size: 1, image: "B" }, policy).then(
+      () => assert.fail("the promotion failed: the rollout must stop"),
+      (e: unknown) => e as RolloutError<FakeMachine>,
+    );
+    assert.ok(err instanceof RolloutError);
+    assert.equal(first.truth.size, 1, "the new machine runs");
+    const [live] = [...first.truth.values()];
+    // The next run starts from the recorded state: it must not stop the only live machine.
+    const second = new FakeFleet({ mode: "qemu", size: 1 }).continueFrom(first);
+    const state = await rollout(second, err.state, { size: 1, image: "B" }, policy);
+    assert.ok(
+      second.samples.every((s) => s.running >= 1),
+      `a machine runs at every moment: ${JSON.stringify(second.events)}`,
+    );
+    assert.deepEqual(
+      state.slots.map((s) => [s.slot, s.image, s.health]),
+      [[0, "B", "healthy"]],
+    );
+    assert.equal(
+      state.slots[0]!.machine.id,
+      live!.id,
+      "the surviving machine was promoted, not replaced",
+    );
+    assert.deepEqual(state.surge, undefined);
+  });
 });

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { buildQemuArgs, type QemuConfig } from "../../../components/qemu/qemu-args";
+import {
+  buildQemuArgs,
+  kernelMachineConfig,
+  type QemuConfig,
+} from "../../../components/qemu/qemu-args";
 
 const KERNEL_INITRD: QemuConfig["media"] = {
   kind: "kernel+initrd",
@@ -194,5 +198,35 @@ describe("buildQemuArgs", () => {
     assert.ok(args.includes("-nographic"));
     assert.equal(args.includes("-daemonize"), false);
     assert.equal(args.includes("-display"), false);
+  });
+});
+
+describe("the command line through -readconfig (issue 19: secrets not in ps)", () => {
+  const base: Omit<QemuConfig, "media"> = {
+    accel: "tcg",
+    console: { kind: "file", path: "c.log" },
+    machineConfigFile: "/vm/qemu.machine.cfg",
+  };
+
+  it("with a machine config file, the argument list holds neither the command line nor the kernel", () => {
+    const media = { ...KERNEL_INITRD, cmdline: "console=ttyS0 password=hunter2" };
+    const args = buildQemuArgs({ ...base, media });
+    assert.equal(after(args, "-readconfig"), "/vm/qemu.machine.cfg");
+    assert.equal(args.includes("-append"), false);
+    assert.ok(!args.join(" ").includes("hunter2"));
+    assert.equal(
+      kernelMachineConfig(media),
+      "# written by pulumi-linuxkit: the guest's kernel, initrd and command line\n" +
+        '[machine]\n  kernel = "out/web-kernel"\n  initrd = "out/web-initrd.img"\n' +
+        '  append = "console=ttyS0 password=hunter2"\n',
+    );
+  });
+
+  it("a command line qemu's config syntax cannot carry (a quote, 1024 bytes) goes on the argument list", () => {
+    for (const cmdline of ['console=ttyS0 x="a b"', `console=ttyS0 ${"x".repeat(1100)}`]) {
+      const media: QemuConfig["media"] = { ...KERNEL_INITRD, cmdline };
+      assert.equal(kernelMachineConfig(media), undefined);
+      assert.equal(after(buildQemuArgs({ ...base, media }), "-append"), cmdline);
+    }
   });
 });

@@ -36,6 +36,16 @@ describe("startFileServer", () => {
     await writeFile(path.join(dir, "v1", "web-kernel"), Buffer.alloc(70_000, 7));
     await writeFile(outside, "do not serve");
     await symlink(outside, path.join(dir, "escape"));
+    // What a program folder holds besides the artifacts (issue 19, finding 4).
+    await writeFile(path.join(dir, "Pulumi.dev.yaml"), "config:\n  x:secure: v1:abc\n");
+    await writeFile(path.join(dir, "Pulumi.yaml"), "name: x\n");
+    await mkdir(path.join(dir, ".linuxkit", "state"), { recursive: true });
+    await writeFile(path.join(dir, ".linuxkit", "state", "fleet.json"), "{}");
+    await mkdir(path.join(dir, ".linuxkit-tmp-abc"), { recursive: true });
+    await writeFile(path.join(dir, ".linuxkit-tmp-abc", "rootfs.tar"), "half a build");
+    await writeFile(path.join(dir, ".env"), "TOKEN=x");
+    await writeFile(path.join(dir, "v1", "javascript:alert(1)"), "x");
+    await mkdir(path.join(dir, "evil.example"), { recursive: true });
     server = await startFileServer({ dir, port: 0, host: "127.0.0.1", log: (l) => logged.push(l) });
   });
   after(async () => {
@@ -63,8 +73,8 @@ describe("startFileServer", () => {
     const res = await fetch(`${server.url}/v1/`);
     assert.equal(res.status, 200);
     const html = await res.text();
-    assert.match(html, /href="web-kernel"/);
-    assert.match(html, /href="web-equinixmetal.ipxe"/);
+    assert.match(html, /href="\.\/web-kernel"/);
+    assert.match(html, /href="\.\/web-equinixmetal.ipxe"/);
     assert.equal((await fetch(`${server.url}/v1`, { redirect: "manual" })).status, 301);
   });
 
@@ -75,6 +85,54 @@ describe("startFileServer", () => {
       assert.notEqual(res.status, 200, p);
       assert.ok(!res.body.includes("do not serve"), p);
     }
+  });
+
+  it("never serves nor lists dotfiles, Pulumi stack files or a build's scratch (issue 19)", async () => {
+    for (const p of [
+      "/.env",
+      "/.linuxkit/state/fleet.json",
+      "/.linuxkit/",
+      "/.linuxkit-tmp-abc/rootfs.tar",
+      "/Pulumi.dev.yaml",
+      "/Pulumi.yaml",
+      "/%2elinuxkit/state/fleet.json",
+      "/v1/../.env",
+    ]) {
+      const res = await rawGet(server.url, p);
+      assert.equal(res.status, 404, p);
+    }
+    const listing = await (await fetch(`${server.url}/`)).text();
+    assert.match(listing, /v1\//);
+    for (const hidden of [".env", ".linuxkit", "Pulumi.dev.yaml", "Pulumi.yaml", "rootfs"]) {
+      assert.ok(!listing.includes(hidden), `${hidden} is not listed`);
+    }
+  });
+
+  it("a folder's redirect never leaves the server (no open redirect)", async () => {
+    for (const p of ["/x/..//evil.example", "//evil.example", "/v1/..//evil.example"]) {
+      const res = await new Promise<{ status: number; location?: string }>((resolve, reject) => {
+        const u = new URL(server.url);
+        const req = request({ host: u.hostname, port: u.port, path: p }, (r) => {
+          r.resume();
+          resolve({ status: r.statusCode ?? 0, location: r.headers.location });
+        });
+        req.on("error", reject);
+        req.end();
+      });
+      if (res.location !== undefined) {
+        assert.match(
+          res.location,
+          /^\/[^/\\]/,
+          `${p} redirects within the server: ${res.location}`,
+        );
+      }
+    }
+  });
+
+  it("a file named like a URL scheme is listed as a relative link", async () => {
+    const html = await (await fetch(`${server.url}/v1/`)).text();
+    assert.match(html, /href="\.\/javascript%3Aalert\(1\)"/);
+    assert.ok(!/href="javascript:/i.test(html));
   });
 
   it("refuses other methods and logs every request", async () => {

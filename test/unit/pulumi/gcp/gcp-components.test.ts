@@ -242,6 +242,17 @@ describe("GcpImage", () => {
       /uefi: true is not supported: the amd64 gcp format is a BIOS disk/,
     );
   });
+
+  it("gives the image import 60 minutes by default, or the importTimeout asked for (issue 19)", async () => {
+    const { importOptions } = await import("../../../../components/pulumi/gcp/gcp-image");
+    assert.deepEqual(importOptions(img, undefined).customTimeouts, {
+      create: "60m",
+      update: "60m",
+    });
+    assert.equal(importOptions(img, undefined).parent, img);
+    assert.deepEqual(importOptions(img, "2h").customTimeouts, { create: "2h", update: "2h" });
+    assert.throws(() => importOptions(img, "soon"), /importTimeout must be a duration/);
+  });
 });
 
 describe("GcpMachine", () => {

@@ -5,6 +5,9 @@
  * becomes active, and where the token comes from.
  */
 import assert from "node:assert/strict";
+import { mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 
 import type { MetalDeviceInputs } from "../../../../components/pulumi/metal/metal-device-inputs";
@@ -19,6 +22,8 @@ let inputs: MetalDeviceInputs;
 
 before(async () => {
   api = await startFakeMetalApi({ advance: "gets" });
+  // In-flight create records go below the program folder (the provider's cwd).
+  process.chdir(await mkdtemp(path.join(os.tmpdir(), "lk-metal-device-")));
 });
 after(() => api.close());
 beforeEach(async () => {
@@ -49,13 +54,18 @@ function writes(from: number): { call: string; body: unknown }[] {
 }
 
 describe("MetalDevice provider", () => {
-  it("create stores the device's facts and never the token", async () => {
+  it("create stores the device's facts, and an authToken input for refresh and destroy (issue 19)", async () => {
     const { id, outs } = await metalDeviceProvider.create(inputs);
     assert.equal(outs.deviceId, id);
     assert.equal(outs.state, "active");
     assert.match(outs.publicIpv4 ?? "", /^147\.75\./);
-    assert.equal("authToken" in outs, false);
-    assert.ok(!JSON.stringify(outs).includes(api.token));
+    // Kept (the MetalDevice resource makes it a secret output, encrypted in state) so that
+    // refresh and destroy, which get only the stored outputs, can use it.
+    assert.equal(outs.authToken, api.token);
+    const read = await metalDeviceProvider.read(id, outs);
+    assert.equal(read.id, id, "refresh works with no METAL_AUTH_TOKEN and no configuration");
+    await metalDeviceProvider.delete(id, outs);
+    assert.equal(api.devices.has(id), false, "so does destroy");
   });
 
   it("tags or hostname alone: a PUT, no reboot", async () => {
@@ -86,8 +96,10 @@ describe("MetalDevice provider", () => {
   it("refresh reports a script URL changed outside Pulumi, and a deleted device as gone", async (t) => {
     const { id, outs } = await metalDeviceProvider.create(inputs);
     api.devices.get(id)!.ipxe_script_url = "http://elsewhere/x.ipxe";
-    // refresh and destroy get no inputs: the token comes from the environment (or config)
-    await assert.rejects(metalDeviceProvider.read(id, outs), /no Metal API token/);
+    // Without a stored token, refresh reads it from the environment (or config).
+    const { authToken: _stored, ...noToken } = outs;
+    void _stored;
+    await assert.rejects(metalDeviceProvider.read(id, noToken), /no Metal API token/);
     process.env[METAL_TOKEN_ENV] = api.token;
     t.after(() => delete process.env[METAL_TOKEN_ENV]);
     const read = await metalDeviceProvider.read(id, outs);
@@ -138,7 +150,7 @@ describe("MetalDevice provider", () => {
     }
     await assert.rejects(
       metalDeviceProvider.create(noToken),
-      /no Metal API token \(hint: run `pulumi config set --secret metal:authToken <token>` or set METAL_AUTH_TOKEN/,
+      /no Metal API token \(hint: give the resource an authToken \(as a secret\), run `pulumi config set --secret metal:authToken <token>`, or set METAL_AUTH_TOKEN/,
     );
   });
 

@@ -7,6 +7,9 @@
  * deleted elsewhere and delete removes every device.
  */
 import assert from "node:assert/strict";
+import { mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
 
 import { RolloutError, rollout, type FleetState } from "../../../../components/fleet";
@@ -24,9 +27,13 @@ import {
 import { startFakeMetalApi, type FakeMetalApi } from "../../../helpers/fake-metal-api";
 
 let api: FakeMetalApi;
+let pendingDir: string;
 
 before(async () => {
   api = await startFakeMetalApi({ stepMs: 20 });
+  pendingDir = await mkdtemp(path.join(os.tmpdir(), "lk-metal-pending-"));
+  // The providers keep their in-flight create records below the program folder (the cwd).
+  process.chdir(pendingDir);
   process.env[METAL_TOKEN_ENV] = api.token;
 });
 after(async () => {
@@ -46,6 +53,7 @@ function adapter(script: string, timeoutSeconds = 5) {
     alwaysPxe: true,
     health: { httpPath: "/", timeoutSeconds },
     pollSeconds: 0.02,
+    pendingDir,
     probe: async (address) => {
       api.requests.push({ method: "HEALTH", path: address, hadToken: false, status: 200 });
       return true;
