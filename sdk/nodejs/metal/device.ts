@@ -43,6 +43,10 @@ export class Device extends pulumi.CustomResource {
      */
     declare public readonly apiUrl: pulumi.Output<string | undefined>;
     /**
+     * The `authToken` input, when given, kept encrypted so refresh and destroy can use it.
+     */
+    declare public readonly authToken: pulumi.Output<string | undefined>;
+    /**
      * `hourly`, `daily`, `monthly` or `yearly`. Default: the API's (`hourly`).
      */
     declare public readonly billingCycle: pulumi.Output<string | undefined>;
@@ -137,6 +141,7 @@ export class Device extends pulumi.CustomResource {
         } else {
             resourceInputs["alwaysPxe"] = undefined /*out*/;
             resourceInputs["apiUrl"] = undefined /*out*/;
+            resourceInputs["authToken"] = undefined /*out*/;
             resourceInputs["billingCycle"] = undefined /*out*/;
             resourceInputs["deviceId"] = undefined /*out*/;
             resourceInputs["hostname"] = undefined /*out*/;
@@ -152,6 +157,8 @@ export class Device extends pulumi.CustomResource {
             resourceInputs["userData"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
+        const secretOpts = { additionalSecretOutputs: ["authToken"] };
+        opts = pulumi.mergeOptions(opts, secretOpts);
         super(Device.__pulumiType, name, resourceInputs, opts);
     }
 }
@@ -169,7 +176,7 @@ export interface DeviceArgs {
      */
     apiUrl?: pulumi.Input<string | undefined>;
     /**
-     * API token for create and update. Never stored in state; refresh and destroy use the provider's `metalAuthToken` (or METAL_AUTH_TOKEN) instead: prefer that.
+     * API token. Stored only encrypted (a secret output) so refresh and destroy can use it; without it the provider's `metalAuthToken` (or METAL_AUTH_TOKEN) is used: prefer that, which keeps the token out of the resource's state.
      */
     authToken?: pulumi.Input<string | undefined>;
     /**

@@ -41,6 +41,10 @@ export class Fleet extends pulumi.CustomResource {
      */
     declare public readonly accel: pulumi.Output<string | undefined>;
     /**
+     * Architecture of the image (`amd64` or `arm64`, an Image's `arch`): chooses the qemu system and firmware of every machine. Default `amd64`.
+     */
+    declare public readonly arch: pulumi.Output<string | undefined>;
+    /**
      * Kernel command line (an Image's `cmdline`). A change rolls the fleet.
      */
     declare public readonly cmdline: pulumi.Output<string | undefined>;
@@ -148,6 +152,7 @@ export class Fleet extends pulumi.CustomResource {
                 throw new Error("Missing required property 'size'");
             }
             resourceInputs["accel"] = args?.accel;
+            resourceInputs["arch"] = args?.arch;
             resourceInputs["cmdline"] = args?.cmdline;
             resourceInputs["cpus"] = args?.cpus;
             resourceInputs["forwards"] = args?.forwards;
@@ -170,6 +175,7 @@ export class Fleet extends pulumi.CustomResource {
             resourceInputs["status"] = undefined /*out*/;
         } else {
             resourceInputs["accel"] = undefined /*out*/;
+            resourceInputs["arch"] = undefined /*out*/;
             resourceInputs["cmdline"] = undefined /*out*/;
             resourceInputs["cpus"] = undefined /*out*/;
             resourceInputs["fleetDir"] = undefined /*out*/;
@@ -204,6 +210,10 @@ export interface FleetArgs {
      * `auto`, `kvm` or `tcg`; LINUXKIT_QEMU_ACCEL overrides it. Default `auto`.
      */
     accel?: pulumi.Input<string | undefined>;
+    /**
+     * Architecture of the image (`amd64` or `arm64`, an Image's `arch`): chooses the qemu system and firmware of every machine. Default `amd64`.
+     */
+    arch?: pulumi.Input<string | undefined>;
     /**
      * Kernel command line (an Image's `cmdline`). A change rolls the fleet.
      */

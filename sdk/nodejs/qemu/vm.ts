@@ -45,6 +45,10 @@ export class Vm extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly accelUsed: pulumi.Output<string>;
     /**
+     * Architecture of the image (`amd64` or `arm64`, an Image's `arch`): chooses qemu-system-x86_64 or qemu-system-aarch64 and the firmware. Default `amd64`; a change replaces the VM.
+     */
+    declare public readonly arch: pulumi.Output<string | undefined>;
+    /**
      * Kernel command line (an Image's `cmdline` output).
      */
     declare public readonly cmdline: pulumi.Output<string | undefined>;
@@ -145,6 +149,7 @@ export class Vm extends pulumi.CustomResource {
         opts = opts || {};
         if (!opts.id) {
             resourceInputs["accel"] = args?.accel;
+            resourceInputs["arch"] = args?.arch;
             resourceInputs["cmdline"] = args?.cmdline;
             resourceInputs["cpus"] = args?.cpus;
             resourceInputs["disk"] = args?.disk;
@@ -171,6 +176,7 @@ export class Vm extends pulumi.CustomResource {
         } else {
             resourceInputs["accel"] = undefined /*out*/;
             resourceInputs["accelUsed"] = undefined /*out*/;
+            resourceInputs["arch"] = undefined /*out*/;
             resourceInputs["cmdline"] = undefined /*out*/;
             resourceInputs["consoleLog"] = undefined /*out*/;
             resourceInputs["cpus"] = undefined /*out*/;
@@ -207,6 +213,10 @@ export interface VmArgs {
      * `auto` (kvm when /dev/kvm is usable), `kvm` or `tcg`. Default `auto`; LINUXKIT_QEMU_ACCEL overrides it.
      */
     accel?: pulumi.Input<string | undefined>;
+    /**
+     * Architecture of the image (`amd64` or `arm64`, an Image's `arch`): chooses qemu-system-x86_64 or qemu-system-aarch64 and the firmware. Default `amd64`; a change replaces the VM.
+     */
+    arch?: pulumi.Input<string | undefined>;
     /**
      * Kernel command line (an Image's `cmdline` output).
      */

@@ -20,6 +20,8 @@ type Device struct {
 	AlwaysPxe pulumi.BoolOutput `pulumi:"alwaysPxe"`
 	// Metal API v1 root. Default: the provider's `metalApiUrl`, then METAL_API_URL, else Equinix's.
 	ApiUrl pulumi.StringPtrOutput `pulumi:"apiUrl"`
+	// The `authToken` input, when given, kept encrypted so refresh and destroy can use it.
+	AuthToken pulumi.StringPtrOutput `pulumi:"authToken"`
 	// `hourly`, `daily`, `monthly` or `yearly`. Default: the API's (`hourly`).
 	BillingCycle pulumi.StringPtrOutput `pulumi:"billingCycle"`
 	// The Metal device ID.
@@ -70,6 +72,10 @@ func NewDevice(ctx *pulumi.Context,
 	if args.AuthToken != nil {
 		args.AuthToken = pulumi.ToSecret(args.AuthToken).(pulumi.StringPtrInput)
 	}
+	secrets := pulumi.AdditionalSecretOutputs([]string{
+		"authToken",
+	})
+	opts = append(opts, secrets)
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource Device
 	err := ctx.RegisterResource("linuxkit:metal:Device", name, args, &resource, opts...)
@@ -107,7 +113,7 @@ type deviceArgs struct {
 	AlwaysPxe *bool `pulumi:"alwaysPxe"`
 	// Metal API v1 root. Default: the provider's `metalApiUrl`, then METAL_API_URL, else Equinix's.
 	ApiUrl *string `pulumi:"apiUrl"`
-	// API token for create and update. Never stored in state; refresh and destroy use the provider's `metalAuthToken` (or METAL_AUTH_TOKEN) instead: prefer that.
+	// API token. Stored only encrypted (a secret output) so refresh and destroy can use it; without it the provider's `metalAuthToken` (or METAL_AUTH_TOKEN) is used: prefer that, which keeps the token out of the resource's state.
 	AuthToken *string `pulumi:"authToken"`
 	// `hourly`, `daily`, `monthly` or `yearly`. Default: the API's (`hourly`).
 	BillingCycle *string `pulumi:"billingCycle"`
@@ -137,7 +143,7 @@ type DeviceArgs struct {
 	AlwaysPxe pulumi.BoolPtrInput
 	// Metal API v1 root. Default: the provider's `metalApiUrl`, then METAL_API_URL, else Equinix's.
 	ApiUrl pulumi.StringPtrInput
-	// API token for create and update. Never stored in state; refresh and destroy use the provider's `metalAuthToken` (or METAL_AUTH_TOKEN) instead: prefer that.
+	// API token. Stored only encrypted (a secret output) so refresh and destroy can use it; without it the provider's `metalAuthToken` (or METAL_AUTH_TOKEN) is used: prefer that, which keeps the token out of the resource's state.
 	AuthToken pulumi.StringPtrInput
 	// `hourly`, `daily`, `monthly` or `yearly`. Default: the API's (`hourly`).
 	BillingCycle pulumi.StringPtrInput
@@ -256,6 +262,11 @@ func (o DeviceOutput) AlwaysPxe() pulumi.BoolOutput {
 // Metal API v1 root. Default: the provider's `metalApiUrl`, then METAL_API_URL, else Equinix's.
 func (o DeviceOutput) ApiUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Device) pulumi.StringPtrOutput { return v.ApiUrl }).(pulumi.StringPtrOutput)
+}
+
+// The `authToken` input, when given, kept encrypted so refresh and destroy can use it.
+func (o DeviceOutput) AuthToken() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Device) pulumi.StringPtrOutput { return v.AuthToken }).(pulumi.StringPtrOutput)
 }
 
 // `hourly`, `daily`, `monthly` or `yearly`. Default: the API's (`hourly`).

@@ -18,6 +18,8 @@ type Fleet struct {
 
 	// `auto`, `kvm` or `tcg`; LINUXKIT_QEMU_ACCEL overrides it. Default `auto`.
 	Accel pulumi.StringPtrOutput `pulumi:"accel"`
+	// Architecture of the image (`amd64` or `arm64`, an Image's `arch`): chooses the qemu system and firmware of every machine. Default `amd64`.
+	Arch pulumi.StringPtrOutput `pulumi:"arch"`
 	// Kernel command line (an Image's `cmdline`). A change rolls the fleet.
 	Cmdline pulumi.StringPtrOutput `pulumi:"cmdline"`
 	// Virtual CPUs per machine. Default 1. A change rolls the fleet.
@@ -117,6 +119,8 @@ func (FleetState) ElementType() reflect.Type {
 type fleetArgs struct {
 	// `auto`, `kvm` or `tcg`; LINUXKIT_QEMU_ACCEL overrides it. Default `auto`.
 	Accel *string `pulumi:"accel"`
+	// Architecture of the image (`amd64` or `arm64`, an Image's `arch`): chooses the qemu system and firmware of every machine. Default `amd64`.
+	Arch *string `pulumi:"arch"`
 	// Kernel command line (an Image's `cmdline`). A change rolls the fleet.
 	Cmdline *string `pulumi:"cmdline"`
 	// Virtual CPUs per machine. Default 1. A change rolls the fleet.
@@ -151,6 +155,8 @@ type fleetArgs struct {
 type FleetArgs struct {
 	// `auto`, `kvm` or `tcg`; LINUXKIT_QEMU_ACCEL overrides it. Default `auto`.
 	Accel pulumi.StringPtrInput
+	// Architecture of the image (`amd64` or `arm64`, an Image's `arch`): chooses the qemu system and firmware of every machine. Default `amd64`.
+	Arch pulumi.StringPtrInput
 	// Kernel command line (an Image's `cmdline`). A change rolls the fleet.
 	Cmdline pulumi.StringPtrInput
 	// Virtual CPUs per machine. Default 1. A change rolls the fleet.
@@ -271,6 +277,11 @@ func (o FleetOutput) ToFleetOutputWithContext(ctx context.Context) FleetOutput {
 // `auto`, `kvm` or `tcg`; LINUXKIT_QEMU_ACCEL overrides it. Default `auto`.
 func (o FleetOutput) Accel() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Fleet) pulumi.StringPtrOutput { return v.Accel }).(pulumi.StringPtrOutput)
+}
+
+// Architecture of the image (`amd64` or `arm64`, an Image's `arch`): chooses the qemu system and firmware of every machine. Default `amd64`.
+func (o FleetOutput) Arch() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Fleet) pulumi.StringPtrOutput { return v.Arch }).(pulumi.StringPtrOutput)
 }
 
 // Kernel command line (an Image's `cmdline`). A change rolls the fleet.

@@ -19,6 +19,8 @@ type Vm struct {
 	Accel pulumi.StringOutput `pulumi:"accel"`
 	// The accelerator actually used (`kvm` or `tcg`).
 	AccelUsed pulumi.StringOutput `pulumi:"accelUsed"`
+	// Architecture of the image (`amd64` or `arm64`, an Image's `arch`): chooses qemu-system-x86_64 or qemu-system-aarch64 and the firmware. Default `amd64`; a change replaces the VM.
+	Arch pulumi.StringPtrOutput `pulumi:"arch"`
 	// Kernel command line (an Image's `cmdline` output).
 	Cmdline pulumi.StringPtrOutput `pulumi:"cmdline"`
 	// Serial console log: `tail -f` it to watch the VM.
@@ -107,6 +109,8 @@ func (VmState) ElementType() reflect.Type {
 type vmArgs struct {
 	// `auto` (kvm when /dev/kvm is usable), `kvm` or `tcg`. Default `auto`; LINUXKIT_QEMU_ACCEL overrides it.
 	Accel *string `pulumi:"accel"`
+	// Architecture of the image (`amd64` or `arm64`, an Image's `arch`): chooses qemu-system-x86_64 or qemu-system-aarch64 and the firmware. Default `amd64`; a change replaces the VM.
+	Arch *string `pulumi:"arch"`
 	// Kernel command line (an Image's `cmdline` output).
 	Cmdline *string `pulumi:"cmdline"`
 	// Virtual CPUs. Default 1.
@@ -143,6 +147,8 @@ type vmArgs struct {
 type VmArgs struct {
 	// `auto` (kvm when /dev/kvm is usable), `kvm` or `tcg`. Default `auto`; LINUXKIT_QEMU_ACCEL overrides it.
 	Accel pulumi.StringPtrInput
+	// Architecture of the image (`amd64` or `arm64`, an Image's `arch`): chooses qemu-system-x86_64 or qemu-system-aarch64 and the firmware. Default `amd64`; a change replaces the VM.
+	Arch pulumi.StringPtrInput
 	// Kernel command line (an Image's `cmdline` output).
 	Cmdline pulumi.StringPtrInput
 	// Virtual CPUs. Default 1.
@@ -270,6 +276,11 @@ func (o VmOutput) Accel() pulumi.StringOutput {
 // The accelerator actually used (`kvm` or `tcg`).
 func (o VmOutput) AccelUsed() pulumi.StringOutput {
 	return o.ApplyT(func(v *Vm) pulumi.StringOutput { return v.AccelUsed }).(pulumi.StringOutput)
+}
+
+// Architecture of the image (`amd64` or `arm64`, an Image's `arch`): chooses qemu-system-x86_64 or qemu-system-aarch64 and the firmware. Default `amd64`; a change replaces the VM.
+func (o VmOutput) Arch() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Vm) pulumi.StringPtrOutput { return v.Arch }).(pulumi.StringPtrOutput)
 }
 
 // Kernel command line (an Image's `cmdline` output).

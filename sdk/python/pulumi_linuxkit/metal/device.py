@@ -41,7 +41,7 @@ class DeviceArgs:
         :param pulumi.Input[_builtins.str] project_id: Metal project the machine belongs to. A change replaces the machine.
         :param pulumi.Input[_builtins.bool] always_pxe: iPXE-boot the script on every boot; needed for updates by reboot. Default true.
         :param pulumi.Input[_builtins.str] api_url: Metal API v1 root. Default: the provider's `metalApiUrl`, then METAL_API_URL, else Equinix's.
-        :param pulumi.Input[_builtins.str] auth_token: API token for create and update. Never stored in state; refresh and destroy use the provider's `metalAuthToken` (or METAL_AUTH_TOKEN) instead: prefer that.
+        :param pulumi.Input[_builtins.str] auth_token: API token. Stored only encrypted (a secret output) so refresh and destroy can use it; without it the provider's `metalAuthToken` (or METAL_AUTH_TOKEN) is used: prefer that, which keeps the token out of the resource's state.
         :param pulumi.Input[_builtins.str] billing_cycle: `hourly`, `daily`, `monthly` or `yearly`. Default: the API's (`hourly`).
         :param pulumi.Input[_builtins.str] hostname: Hostname. Default: the resource name. A change is a PUT.
         :param pulumi.Input[_builtins.float] poll_seconds: Seconds between state polls. Default 10.
@@ -148,7 +148,7 @@ class DeviceArgs:
     @pulumi.getter(name="authToken")
     def auth_token(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        API token for create and update. Never stored in state; refresh and destroy use the provider's `metalAuthToken` (or METAL_AUTH_TOKEN) instead: prefer that.
+        API token. Stored only encrypted (a secret output) so refresh and destroy can use it; without it the provider's `metalAuthToken` (or METAL_AUTH_TOKEN) is used: prefer that, which keeps the token out of the resource's state.
         """
         return pulumi.get(self, "auth_token")
 
@@ -256,7 +256,7 @@ class Device(pulumi.CustomResource):
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.bool] always_pxe: iPXE-boot the script on every boot; needed for updates by reboot. Default true.
         :param pulumi.Input[_builtins.str] api_url: Metal API v1 root. Default: the provider's `metalApiUrl`, then METAL_API_URL, else Equinix's.
-        :param pulumi.Input[_builtins.str] auth_token: API token for create and update. Never stored in state; refresh and destroy use the provider's `metalAuthToken` (or METAL_AUTH_TOKEN) instead: prefer that.
+        :param pulumi.Input[_builtins.str] auth_token: API token. Stored only encrypted (a secret output) so refresh and destroy can use it; without it the provider's `metalAuthToken` (or METAL_AUTH_TOKEN) is used: prefer that, which keeps the token out of the resource's state.
         :param pulumi.Input[_builtins.str] billing_cycle: `hourly`, `daily`, `monthly` or `yearly`. Default: the API's (`hourly`).
         :param pulumi.Input[_builtins.str] hostname: Hostname. Default: the resource name. A change is a PUT.
         :param pulumi.Input[_builtins.str] ipxe_script_url: URL of the iPXE script the machine boots. A change is an in-place update: PUT, then reboot.
@@ -338,6 +338,8 @@ class Device(pulumi.CustomResource):
             __props__.__dict__["device_id"] = None
             __props__.__dict__["public_ipv4"] = None
             __props__.__dict__["state"] = None
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["authToken"])
+        opts = pulumi.ResourceOptions.merge(opts, secret_opts)
         super(Device, __self__).__init__(
             'linuxkit:metal:Device',
             resource_name,
@@ -362,6 +364,7 @@ class Device(pulumi.CustomResource):
 
         __props__.__dict__["always_pxe"] = None
         __props__.__dict__["api_url"] = None
+        __props__.__dict__["auth_token"] = None
         __props__.__dict__["billing_cycle"] = None
         __props__.__dict__["device_id"] = None
         __props__.__dict__["hostname"] = None
@@ -392,6 +395,14 @@ class Device(pulumi.CustomResource):
         Metal API v1 root. Default: the provider's `metalApiUrl`, then METAL_API_URL, else Equinix's.
         """
         return pulumi.get(self, "api_url")
+
+    @_builtins.property
+    @pulumi.getter(name="authToken")
+    def auth_token(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The `authToken` input, when given, kept encrypted so refresh and destroy can use it.
+        """
+        return pulumi.get(self, "auth_token")
 
     @_builtins.property
     @pulumi.getter(name="billingCycle")

@@ -27,6 +27,7 @@ class FleetArgs:
                  kernel: pulumi.Input[_builtins.str],
                  size: pulumi.Input[_builtins.int],
                  accel: pulumi.Input[Optional[_builtins.str]] = None,
+                 arch: pulumi.Input[Optional[_builtins.str]] = None,
                  cmdline: pulumi.Input[Optional[_builtins.str]] = None,
                  cpus: pulumi.Input[Optional[_builtins.int]] = None,
                  forwards: pulumi.Input[Optional[Sequence[pulumi.Input['FleetForwardArgs']]]] = None,
@@ -45,6 +46,7 @@ class FleetArgs:
         :param pulumi.Input[_builtins.str] kernel: Kernel every machine boots (an Image's `kernel`). A change rolls the fleet.
         :param pulumi.Input[_builtins.int] size: Number of machines (slots). A change adds or removes machines only.
         :param pulumi.Input[_builtins.str] accel: `auto`, `kvm` or `tcg`; LINUXKIT_QEMU_ACCEL overrides it. Default `auto`.
+        :param pulumi.Input[_builtins.str] arch: Architecture of the image (`amd64` or `arm64`, an Image's `arch`): chooses the qemu system and firmware of every machine. Default `amd64`.
         :param pulumi.Input[_builtins.str] cmdline: Kernel command line (an Image's `cmdline`). A change rolls the fleet.
         :param pulumi.Input[_builtins.int] cpus: Virtual CPUs per machine. Default 1. A change rolls the fleet.
         :param pulumi.Input[Sequence[pulumi.Input['FleetForwardArgs']]] forwards: Guest ports reached from 127.0.0.1 (`size + maxSurge` host ports each).
@@ -62,6 +64,8 @@ class FleetArgs:
         pulumi.set(__self__, "size", size)
         if accel is not None:
             pulumi.set(__self__, "accel", accel)
+        if arch is not None:
+            pulumi.set(__self__, "arch", arch)
         if cmdline is not None:
             pulumi.set(__self__, "cmdline", cmdline)
         if cpus is not None:
@@ -152,6 +156,18 @@ class FleetArgs:
     @accel.setter
     def accel(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "accel", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def arch(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Architecture of the image (`amd64` or `arm64`, an Image's `arch`): chooses the qemu system and firmware of every machine. Default `amd64`.
+        """
+        return pulumi.get(self, "arch")
+
+    @arch.setter
+    def arch(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "arch", value)
 
     @_builtins.property
     @pulumi.getter
@@ -269,6 +285,7 @@ class Fleet(pulumi.CustomResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  accel: pulumi.Input[Optional[_builtins.str]] = None,
+                 arch: pulumi.Input[Optional[_builtins.str]] = None,
                  cmdline: pulumi.Input[Optional[_builtins.str]] = None,
                  cpus: pulumi.Input[Optional[_builtins.int]] = None,
                  forwards: pulumi.Input[Optional[Sequence[pulumi.Input[Union['FleetForwardArgs', 'FleetForwardArgsDict']]]]] = None,
@@ -290,6 +307,7 @@ class Fleet(pulumi.CustomResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] accel: `auto`, `kvm` or `tcg`; LINUXKIT_QEMU_ACCEL overrides it. Default `auto`.
+        :param pulumi.Input[_builtins.str] arch: Architecture of the image (`amd64` or `arm64`, an Image's `arch`): chooses the qemu system and firmware of every machine. Default `amd64`.
         :param pulumi.Input[_builtins.str] cmdline: Kernel command line (an Image's `cmdline`). A change rolls the fleet.
         :param pulumi.Input[_builtins.int] cpus: Virtual CPUs per machine. Default 1. A change rolls the fleet.
         :param pulumi.Input[Sequence[pulumi.Input[Union['FleetForwardArgs', 'FleetForwardArgsDict']]]] forwards: Guest ports reached from 127.0.0.1 (`size + maxSurge` host ports each).
@@ -330,6 +348,7 @@ class Fleet(pulumi.CustomResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  accel: pulumi.Input[Optional[_builtins.str]] = None,
+                 arch: pulumi.Input[Optional[_builtins.str]] = None,
                  cmdline: pulumi.Input[Optional[_builtins.str]] = None,
                  cpus: pulumi.Input[Optional[_builtins.int]] = None,
                  forwards: pulumi.Input[Optional[Sequence[pulumi.Input[Union['FleetForwardArgs', 'FleetForwardArgsDict']]]]] = None,
@@ -354,6 +373,7 @@ class Fleet(pulumi.CustomResource):
             __props__ = FleetArgs.__new__(FleetArgs)
 
             __props__.__dict__["accel"] = accel
+            __props__.__dict__["arch"] = arch
             __props__.__dict__["cmdline"] = cmdline
             __props__.__dict__["cpus"] = cpus
             __props__.__dict__["forwards"] = forwards
@@ -407,6 +427,7 @@ class Fleet(pulumi.CustomResource):
         __props__ = FleetArgs.__new__(FleetArgs)
 
         __props__.__dict__["accel"] = None
+        __props__.__dict__["arch"] = None
         __props__.__dict__["cmdline"] = None
         __props__.__dict__["cpus"] = None
         __props__.__dict__["fleet_dir"] = None
@@ -436,6 +457,14 @@ class Fleet(pulumi.CustomResource):
         `auto`, `kvm` or `tcg`; LINUXKIT_QEMU_ACCEL overrides it. Default `auto`.
         """
         return pulumi.get(self, "accel")
+
+    @_builtins.property
+    @pulumi.getter
+    def arch(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Architecture of the image (`amd64` or `arm64`, an Image's `arch`): chooses the qemu system and firmware of every machine. Default `amd64`.
+        """
+        return pulumi.get(self, "arch")
 
     @_builtins.property
     @pulumi.getter

@@ -22,6 +22,7 @@ __all__ = ['VmArgs', 'Vm']
 class VmArgs:
     def __init__(__self__, *,
                  accel: pulumi.Input[Optional[_builtins.str]] = None,
+                 arch: pulumi.Input[Optional[_builtins.str]] = None,
                  cmdline: pulumi.Input[Optional[_builtins.str]] = None,
                  cpus: pulumi.Input[Optional[_builtins.int]] = None,
                  disk: pulumi.Input[Optional[_builtins.str]] = None,
@@ -41,6 +42,7 @@ class VmArgs:
         The set of arguments for constructing a Vm resource.
 
         :param pulumi.Input[_builtins.str] accel: `auto` (kvm when /dev/kvm is usable), `kvm` or `tcg`. Default `auto`; LINUXKIT_QEMU_ACCEL overrides it.
+        :param pulumi.Input[_builtins.str] arch: Architecture of the image (`amd64` or `arm64`, an Image's `arch`): chooses qemu-system-x86_64 or qemu-system-aarch64 and the firmware. Default `amd64`; a change replaces the VM.
         :param pulumi.Input[_builtins.str] cmdline: Kernel command line (an Image's `cmdline` output).
         :param pulumi.Input[_builtins.int] cpus: Virtual CPUs. Default 1.
         :param pulumi.Input[_builtins.str] disk: A disk image to boot from.
@@ -59,6 +61,8 @@ class VmArgs:
         """
         if accel is not None:
             pulumi.set(__self__, "accel", accel)
+        if arch is not None:
+            pulumi.set(__self__, "arch", arch)
         if cmdline is not None:
             pulumi.set(__self__, "cmdline", cmdline)
         if cpus is not None:
@@ -101,6 +105,18 @@ class VmArgs:
     @accel.setter
     def accel(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "accel", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def arch(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Architecture of the image (`amd64` or `arm64`, an Image's `arch`): chooses qemu-system-x86_64 or qemu-system-aarch64 and the firmware. Default `amd64`; a change replaces the VM.
+        """
+        return pulumi.get(self, "arch")
+
+    @arch.setter
+    def arch(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "arch", value)
 
     @_builtins.property
     @pulumi.getter
@@ -290,6 +306,7 @@ class Vm(pulumi.CustomResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  accel: pulumi.Input[Optional[_builtins.str]] = None,
+                 arch: pulumi.Input[Optional[_builtins.str]] = None,
                  cmdline: pulumi.Input[Optional[_builtins.str]] = None,
                  cpus: pulumi.Input[Optional[_builtins.int]] = None,
                  disk: pulumi.Input[Optional[_builtins.str]] = None,
@@ -312,6 +329,7 @@ class Vm(pulumi.CustomResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] accel: `auto` (kvm when /dev/kvm is usable), `kvm` or `tcg`. Default `auto`; LINUXKIT_QEMU_ACCEL overrides it.
+        :param pulumi.Input[_builtins.str] arch: Architecture of the image (`amd64` or `arm64`, an Image's `arch`): chooses qemu-system-x86_64 or qemu-system-aarch64 and the firmware. Default `amd64`; a change replaces the VM.
         :param pulumi.Input[_builtins.str] cmdline: Kernel command line (an Image's `cmdline` output).
         :param pulumi.Input[_builtins.int] cpus: Virtual CPUs. Default 1.
         :param pulumi.Input[_builtins.str] disk: A disk image to boot from.
@@ -353,6 +371,7 @@ class Vm(pulumi.CustomResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  accel: pulumi.Input[Optional[_builtins.str]] = None,
+                 arch: pulumi.Input[Optional[_builtins.str]] = None,
                  cmdline: pulumi.Input[Optional[_builtins.str]] = None,
                  cpus: pulumi.Input[Optional[_builtins.int]] = None,
                  disk: pulumi.Input[Optional[_builtins.str]] = None,
@@ -378,6 +397,7 @@ class Vm(pulumi.CustomResource):
             __props__ = VmArgs.__new__(VmArgs)
 
             __props__.__dict__["accel"] = accel
+            __props__.__dict__["arch"] = arch
             __props__.__dict__["cmdline"] = cmdline
             __props__.__dict__["cpus"] = cpus
             __props__.__dict__["disk"] = disk
@@ -425,6 +445,7 @@ class Vm(pulumi.CustomResource):
 
         __props__.__dict__["accel"] = None
         __props__.__dict__["accel_used"] = None
+        __props__.__dict__["arch"] = None
         __props__.__dict__["cmdline"] = None
         __props__.__dict__["console_log"] = None
         __props__.__dict__["cpus"] = None
@@ -464,6 +485,14 @@ class Vm(pulumi.CustomResource):
         The accelerator actually used (`kvm` or `tcg`).
         """
         return pulumi.get(self, "accel_used")
+
+    @_builtins.property
+    @pulumi.getter
+    def arch(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Architecture of the image (`amd64` or `arm64`, an Image's `arch`): chooses qemu-system-x86_64 or qemu-system-aarch64 and the firmware. Default `amd64`; a change replaces the VM.
+        """
+        return pulumi.get(self, "arch")
 
     @_builtins.property
     @pulumi.getter
