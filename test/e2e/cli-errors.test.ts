@@ -56,11 +56,11 @@ describe("command line errors", () => {
     );
   });
 
-  it("an unreachable Docker engine says where it looked and how to fix it", async () => {
+  it("an unreachable Docker engine (--source docker) says where it looked and how to fix it", async () => {
     await expectFailure(
       "no-engine.yml",
       GOOD,
-      [],
+      ["--source", "docker"],
       [/cannot reach the Docker engine at unix:\/\/\/nonexistent\.sock/, /dockerd/],
       {
         DOCKER_HOST: "unix:///nonexistent.sock",

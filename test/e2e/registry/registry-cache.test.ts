@@ -157,7 +157,7 @@ describe("cache ls, export, import, rm, prune", { timeout: 120_000 }, () => {
 
     // a tampered archive is refused and keeps nothing bad
     const bytes = await readFile(tar);
-    const at = bytes.length - 2048 - 600; // inside the last blob
+    const at = middleOfLargestBlob(bytes);
     bytes[at] = (bytes[at] ?? 0) ^ 0xff;
     await writeFile(path.join(work, "bad.tar"), bytes);
     const bad = await runCli(
@@ -318,3 +318,28 @@ describe(
     });
   },
 );
+
+/**
+ * The offset of a byte in the middle of the largest `blobs/` member of a
+ * ustar archive: flipping it changes a blob's content, never a header or
+ * the padding, whatever order the export wrote its members in.
+ */
+function middleOfLargestBlob(tarBytes: Buffer): number {
+  let best = { size: -1, at: -1 };
+  for (let off = 0; off + 512 <= tarBytes.length;) {
+    const header = tarBytes.subarray(off, off + 512);
+    if (header.every((b) => b === 0)) break;
+    const name = header.toString("latin1", 0, 100).replace(/\0.*$/s, "");
+    const prefix = header.toString("latin1", 345, 500).replace(/\0.*$/s, "");
+    const size = parseInt(
+      header.toString("latin1", 124, 136).replace(/\0.*$/s, "").trim() || "0",
+      8,
+    );
+    const full = prefix === "" ? name : `${prefix}/${name}`;
+    if (full.includes("blobs/") && size > best.size)
+      best = { size, at: off + 512 + Math.floor(size / 2) };
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  assert.ok(best.at >= 0, "the exported cache holds a blob");
+  return best.at;
+}
