@@ -72,9 +72,9 @@ describe("schema.json", () => {
     }
     assert.equal(s.resources["linuxkit:metal:Device"]?.inputProperties["authToken"]?.secret, true);
     assert.equal(
-      s.resources["linuxkit:metal:Device"]?.properties["authToken"],
-      undefined,
-      "never an output",
+      s.resources["linuxkit:metal:Device"]?.properties["authToken"]?.secret,
+      true,
+      "kept only as a secret output, so refresh and destroy can use it",
     );
     assert.equal(s.config.variables["metalAuthToken"]?.secret, true);
     assert.match(s.pluginDownloadURL ?? "", /^github:\/\//);
