@@ -329,10 +329,9 @@ describe("pulls from a registry without engine", { timeout: 180_000 }, () => {
       buildTar(onboot(`${open.host}/lk/multi:v1`), "multi-s390", { arch: "s390x" }),
       (e: unknown) => {
         assert.ok(e instanceof LinuxKitError);
-        assert.match(
-          e.message,
-          /has no linux\/s390x variant \(it has: linux\/arm64\/v8, linux\/amd64\)/,
-        );
+        // An architecture the build cannot make is refused before any pull
+        // (a missing variant of a supported one is selectPlatform's unit test).
+        assert.match(e.message, /unknown architecture "s390x"/);
         return true;
       },
     );
