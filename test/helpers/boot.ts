@@ -131,6 +131,24 @@ export async function httpGetWithRetry(
 }
 
 /**
+ * Whether a qemu command line (NUL-separated) names `needle`, itself or in
+ * the `-readconfig` file it reads: the product passes kernel, initrd and
+ * command line that way (so a secret command line is not in `ps`).
+ */
+function mentions(cmd: string, needle: string): boolean {
+  if (cmd.includes(needle)) return true;
+  const args = cmd.split("\0");
+  const at = args.indexOf("-readconfig");
+  const file = at >= 0 ? args[at + 1] : undefined;
+  if (file === undefined) return false;
+  try {
+    return readFileSync(file, "utf8").includes(needle);
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Pids of live qemu processes whose command line mentions `needle` (a
  * test's temporary folder): for qemu started by the CLI, which a test can
  * only reach through its arguments.
@@ -142,7 +160,7 @@ export function qemuPidsMentioning(needle: string): number[] {
     try {
       const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8");
       const state = readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]?.[0];
-      if (cmd.startsWith("qemu-system") && cmd.includes(needle) && state !== "Z")
+      if (cmd.startsWith("qemu-system") && mentions(cmd, needle) && state !== "Z")
         pids.push(Number(entry));
     } catch {
       /* gone meanwhile */
