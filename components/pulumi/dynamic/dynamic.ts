@@ -91,6 +91,11 @@ export const PLUGIN_TOKENS = {
 
 let pluginTokens = false;
 
+/** Whether {@link usePluginTokens} was called (inside the plugin process). */
+export function pluginTokensInUse(): boolean {
+  return pluginTokens;
+}
+
 /** Registers resources under the plugin's tokens from now on (the plugin process only). */
 export function usePluginTokens(): void {
   pluginTokens = true;

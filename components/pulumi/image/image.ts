@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { LinuxKitResource } from "../dynamic/dynamic";
+import { LinuxKitResource, pluginTokensInUse } from "../dynamic/dynamic";
 import { mayHoldSecrets, withSecretOutputs } from "../dynamic/secret-outputs";
 
 import { DEFAULT_OUTPUT_DIR } from "./image-defaults";
@@ -121,7 +121,9 @@ export class Image extends LinuxKitResource {
         gzipLevel: args.gzipLevel,
         source: args.source,
         cacheRepo: args.cacheRepo,
-        dryRun: pulumi.runtime.isDryRun(),
+        // how the dynamic provider tells a preview from an up; the plugin's
+        // schema has no such input (it is not the user's), so it is left out there
+        ...(pluginTokensInUse() ? {} : { dryRun: pulumi.runtime.isDryRun() }),
         contentHash: undefined,
         specHash: undefined,
         artifactDir: undefined,
