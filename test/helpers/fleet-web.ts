@@ -110,6 +110,21 @@ export class FleetProbe {
     return this;
   }
 
+  /**
+   * Keeps probing until every port has answered from a boot other than the
+   * one `before` names for it (or `timeoutMs` passes): the last machine of a
+   * rollout is ready when the rollout ends, but its first answer through the
+   * probe may come a round trip later under TCG.
+   */
+  async untilNewBoots(before: string[], timeoutMs = 30_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    const done = (): boolean =>
+      this.ports.every((port, i) =>
+        this.answers.some((a) => a.port === port && a.boot !== before[i]),
+      );
+    while (!done() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  }
+
   async stop(): Promise<ProbeSample[]> {
     this.running = false;
     clearInterval(this.timer);

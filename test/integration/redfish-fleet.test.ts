@@ -145,6 +145,7 @@ describe(`RedfishFleet of ${SIZE} on sushy-tools + libvirt`, { concurrency: fals
     let result;
     try {
       result = await stack.up(io);
+      await probe.untilNewBoots(boots);
     } finally {
       await probe.stop();
     }
