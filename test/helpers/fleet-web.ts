@@ -9,17 +9,24 @@ import net from "node:net";
  * The smallest image here that serves HTTP: kernel, init, runc, one httpd
  * service (DHCP done by the test init). `/` says `fleet <version>`;
  * `/cgi-bin/id` adds the guest's boot id. `broken`: the service never listens.
+ * `arch` arm64: the arm64 stand-ins (`:test-arm64`) and the PL011 console.
  */
-export function webYaml(version: string, broken = false): string {
+export function webYaml(
+  version: string,
+  broken = false,
+  arch: "amd64" | "arm64" = "amd64",
+): string {
+  const tag = arch === "arm64" ? "test-arm64" : "test";
+  const console = arch === "arm64" ? "ttyAMA0" : "ttyS0";
   return `kernel:
-  image: linuxkit-test/kernel:test
-  cmdline: "console=ttyS0 linuxkit.test.dhcp=1"
+  image: linuxkit-test/kernel:${tag}
+  cmdline: "console=${console} linuxkit.test.dhcp=1"
 init:
-  - linuxkit-test/init:test
-  - linuxkit-test/runc:test
+  - linuxkit-test/init:${tag}
+  - linuxkit-test/runc:${tag}
 services:
   - name: web
-    image: linuxkit-test/httpd:test
+    image: linuxkit-test/httpd:${tag}
     capabilities: [CAP_NET_BIND_SERVICE, CAP_CHOWN, CAP_SETUID, CAP_SETGID, CAP_DAC_OVERRIDE]
     net: host
     binds:

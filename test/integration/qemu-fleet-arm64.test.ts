@@ -1,0 +1,166 @@
+/**
+ * An arm64 QemuFleet under the real Pulumi engine (Automation API, local
+ * file backend): the Image built with `arch: arm64` from the arm64
+ * stand-ins (`:test-arm64`, Debian's arm64 packages), two machines under
+ * qemu-system-aarch64 (virt, TCG) serving HTTP through their forwarded
+ * ports, health-gated on `GET /`. A new image rolls the fleet (maxSurge 1,
+ * maxUnavailable 0) while a probe polls every port: at no moment fewer
+ * than 2 machines answer, and both end on the new version from new boots.
+ * The same program as the amd64 fleet test (qemu-fleet.test.ts), with
+ * `arch` and `memoryMiB` set; one roll only: every aarch64 TCG boot costs
+ * tens of seconds.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+
+import type { Stack } from "@pulumi/pulumi/automation";
+
+import { processStartTime } from "../../components/qemu/process-identity";
+import { ensureTestImages, qemuPidsMentioning } from "../helpers/boot";
+import { askAll, FleetProbe, freePortRange, webYaml } from "../helpers/fleet-web";
+import { repoRoot } from "../helpers/paths";
+import { folderStack } from "../helpers/pulumi-env";
+
+const PROGRAM = path.join(repoRoot, "test", "fixtures", "pulumi", "qemu-fleet");
+const STACK = `fleetarm${process.pid}`;
+const SIZE = 2;
+
+interface Machine {
+  slot: number;
+  imageHash: string | null;
+  pid: number | null;
+  ports: number[];
+  health: string;
+  readySeconds: number | null;
+}
+
+let work: string;
+let stack: Stack;
+let base: number;
+
+const ignore = (): void => undefined;
+const slotPorts = (n: number): number[] => Array.from({ length: n }, (_, i) => base + i);
+
+/** The QemuFleet resource's outputs as the engine recorded them. */
+async function outputs(): Promise<{ machines: Machine[]; imageHash: string; fleetDir: string }> {
+  const state = await stack.exportStack();
+  const resources = state.deployment.resources as {
+    type: string;
+    outputs: Record<string, unknown>;
+  }[];
+  const fleet = resources.find((r) => r.type.endsWith("linuxkit:QemuFleet"))!.outputs;
+  return {
+    machines: fleet.machines as Machine[],
+    imageHash: fleet.imageHash as string,
+    fleetDir: fleet.fleetDir as string,
+  };
+}
+
+async function useImage(version: string): Promise<void> {
+  const file = path.join(work, `${version}.yml`);
+  await writeFile(file, webYaml(version, false, "arm64"));
+  await stack.setConfig("yamlFile", { value: file });
+}
+
+/** The program a machine's process runs (from its command line). */
+function qemuBinaryOf(pid: number): string {
+  return path.basename(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0] ?? "");
+}
+
+before(async () => {
+  await ensureTestImages();
+  work = await mkdtemp(path.join(os.tmpdir(), "lk-fleet-arm64-"));
+  base = await freePortRange(SIZE + 1);
+  stack = await folderStack(PROGRAM, STACK, path.join(work, "state"));
+  await stack.setAllConfig({
+    workDir: { value: work },
+    size: { value: String(SIZE) },
+    hostPortBase: { value: String(base) },
+    healthTimeout: { value: "300" },
+    arch: { value: "arm64" },
+    memoryMiB: { value: "512" },
+  });
+  await useImage("v1");
+});
+
+after(async () => {
+  await stack?.destroy({ onOutput: ignore }).catch(() => undefined);
+  await stack?.workspace.removeStack(STACK).catch(() => undefined);
+  await rm(path.join(PROGRAM, `Pulumi.${STACK}.yaml`), { force: true });
+  await rm(work, { recursive: true, force: true });
+});
+
+describe("an arm64 QemuFleet of 2 under pulumi up/destroy", { concurrency: false }, () => {
+  it("up creates 2 aarch64 machines, each healthy and serving on its slot's port", async (t) => {
+    const t0 = Date.now();
+    const result = await stack.up({ onOutput: ignore });
+    assert.equal(result.summary.result, "succeeded");
+    const o = await outputs();
+    assert.deepEqual(
+      o.machines.map((m) => [m.slot, m.imageHash, m.health, m.ports]),
+      [0, 1].map((i) => [i, o.imageHash, "healthy", [base + i]]),
+    );
+    for (const m of o.machines) assert.equal(qemuBinaryOf(m.pid!), "qemu-system-aarch64");
+    assert.deepEqual(
+      (await askAll(slotPorts(SIZE))).map((a) => a?.version),
+      ["v1", "v1"],
+    );
+    t.diagnostic(
+      `up (build + 2 boots): ${((Date.now() - t0) / 1000).toFixed(1)} s; boot + health per machine: ${o.machines
+        .map((m) => m.readySeconds)
+        .join(" s, ")} s`,
+    );
+  });
+
+  it("rolling to v2: never fewer than 2 machines answer; both end on v2 from new boots", async (t) => {
+    const before = await outputs();
+    const oldBoots = (await askAll(slotPorts(SIZE))).map((a) => a?.boot ?? "");
+    await useImage("v2");
+    const probe = new FleetProbe(slotPorts(SIZE + 1)).start();
+    const t0 = Date.now();
+    const result = await stack.up({ onOutput: ignore });
+    const seconds = (Date.now() - t0) / 1000;
+    // the last machine is ready when up ends; its first answer may come a round trip later
+    const settle = new FleetProbe(slotPorts(SIZE)).start();
+    await settle.untilNewBoots(oldBoots, 60_000);
+    await settle.stop();
+    const samples = await probe.stop();
+    assert.equal(result.summary.result, "succeeded");
+    assert.equal(
+      result.summary.resourceChanges?.update,
+      1,
+      JSON.stringify(result.summary.resourceChanges),
+    );
+    assert.ok(samples.length > 50, `${samples.length} samples`);
+    assert.ok(probe.min() >= SIZE, `a sample saw ${probe.min()} machines: ${probe.aroundMin()}`);
+    const o = await outputs();
+    assert.notEqual(o.imageHash, before.imageHash);
+    assert.deepEqual(
+      o.machines.map((m) => [m.imageHash, m.health]),
+      [0, 1].map(() => [o.imageHash, "healthy"]),
+    );
+    const now = await askAll(slotPorts(SIZE));
+    assert.deepEqual(
+      now.map((a) => a?.version),
+      ["v2", "v2"],
+    );
+    for (const [i, a] of now.entries()) assert.notEqual(a?.boot, oldBoots[i], `slot ${i} rebooted`);
+    for (const m of before.machines)
+      assert.equal(processStartTime(m.pid!), undefined, `old pid ${m.pid} gone`);
+    t.diagnostic(
+      `roll of 2 (pulumi up incl. the image build): ${seconds.toFixed(1)} s; new machines ready after ${o.machines
+        .map((m) => m.readySeconds)
+        .join(" s, ")} s; probe min ${probe.min()} machines over ${samples.length} samples`,
+    );
+  });
+
+  it("destroy stops every machine and leaves no process or folder", async () => {
+    await stack.destroy({ onOutput: ignore });
+    assert.deepEqual(qemuPidsMentioning(work), []);
+    assert.equal(existsSync(path.join(work, "fleets")), false, "no fleet folder");
+  });
+});
