@@ -7,8 +7,7 @@
  * own); its config bytes are the engine's, so each platform's image id is
  * the engine's id of that version.
  */
-import type { TestArch } from "../images/arch";
-import { testImageId } from "../images/build";
+import type { Arch } from "../../components/arch";
 import {
   digestOf,
   MT,
@@ -21,7 +20,7 @@ import {
 import { gzipSync } from "node:zlib";
 
 /** The OCI platform each test architecture is published as. */
-const PLATFORMS: Record<TestArch, NonNullable<Desc["platform"]>> = {
+const PLATFORMS: Record<Arch, NonNullable<Desc["platform"]>> = {
   amd64: { os: "linux", architecture: "amd64" },
   arm64: { os: "linux", architecture: "arm64", variant: "v8" },
 };
@@ -61,20 +60,20 @@ export async function pushByDigest(
 }
 
 /**
- * Pushes this tree's amd64 and arm64 versions of stand-in `standIn` (by
- * image id: the tags may be rebuilt by another checkout meanwhile) to
- * `repo:tag` as an OCI index listing both platforms.
+ * Pushes the engine's images `ids` (one per architecture; by id, since the
+ * stand-ins' tags may be rebuilt by another checkout meanwhile: see
+ * `testImageId`) to `repo:tag` as an OCI index listing both platforms.
  */
-export async function pushMultiPlatformStandIn(
+export async function pushMultiPlatform(
   t: Target,
-  standIn: string,
+  ids: Record<Arch, string>,
   repo: string,
   tag: string,
-): Promise<{ index: Desc; platforms: Record<TestArch, PushedPlatform> }> {
-  const platforms = {} as Record<TestArch, PushedPlatform>;
+): Promise<{ index: Desc; platforms: Record<Arch, PushedPlatform> }> {
+  const platforms = {} as Record<Arch, PushedPlatform>;
   const manifests: Desc[] = [];
   for (const arch of ["amd64", "arm64"] as const) {
-    const id = await testImageId(standIn, undefined, arch);
+    const id = ids[arch];
     const pushed = await pushByDigest(t, id, repo);
     if (pushed.id !== id) throw new Error(`docker save of ${id} gave config ${pushed.id}`);
     platforms[arch] = { id, digest: pushed.desc.digest };

@@ -32,11 +32,7 @@ import { parseSpec } from "../../../components/config";
 import { isLinuxKitError } from "../../../components/errors/errors";
 import { build, type BuildResult } from "../../../components/pipeline/pipeline";
 import { ensureTestImages, startGuest, tail } from "../../helpers/boot";
-import {
-  pushMultiPlatformStandIn,
-  pushByDigest,
-  type PushedPlatform,
-} from "../../helpers/multi-platform";
+import { pushMultiPlatform, pushByDigest, type PushedPlatform } from "../../helpers/multi-platform";
 import { fixture } from "../../helpers/paths";
 import { TestRegistry } from "../../helpers/registry";
 import { SEEDS } from "../../helpers/seeds";
@@ -116,12 +112,11 @@ before(async () => {
     const repo = name.slice(0, colon).includes("/")
       ? name.slice(0, colon)
       : `library/${name.slice(0, colon)}`;
-    const { platforms } = await pushMultiPlatformStandIn(
-      target,
-      standIn,
-      repo,
-      name.slice(colon + 1),
-    );
+    const ids = {
+      amd64: await testImageId(standIn, undefined, "amd64"),
+      arm64: await testImageId(standIn, undefined, "arm64"),
+    };
+    const { platforms } = await pushMultiPlatform(target, ids, repo, name.slice(colon + 1));
     pushed.set(name, platforms);
   }
   // one single-platform image of each architecture
