@@ -3,12 +3,19 @@
  * file backend): the Image built with `arch: arm64` from the arm64
  * stand-ins (`:test-arm64`, Debian's arm64 packages), two machines under
  * qemu-system-aarch64 (virt, TCG) serving HTTP through their forwarded
- * ports, health-gated on `GET /`. A new image rolls the fleet (maxSurge 1,
- * maxUnavailable 0) while a probe polls every port: at no moment fewer
- * than 2 machines answer, and both end on the new version from new boots.
- * The same program as the amd64 fleet test (qemu-fleet.test.ts), with
- * `arch` and `memoryMiB` set; one roll only: every aarch64 TCG boot costs
- * tens of seconds.
+ * ports, health-gated on `GET /`. A new image rolls the fleet (maxSurge 2,
+ * maxUnavailable 0: both new machines boot side by side, each must pass
+ * its health check before an old one stops) while a probe polls every
+ * port: at no moment fewer than 2 machines answer, and both end on the new
+ * version from new boots. The same program as the amd64 fleet test
+ * (qemu-fleet.test.ts, which covers the one-at-a-time order), with `arch`,
+ * `memoryMiB` and the surge set; one roll only: every aarch64 TCG boot
+ * costs tens of seconds.
+ *
+ * A mixed YAML (the amd64-only `linuxkit-test/init:test` in the arm64
+ * Image) fails `pulumi preview` naming the image, its field and both
+ * platforms: before the first up (a create: Pulumi runs the Image's check)
+ * and with the fleet up (an update: its diff); nothing is built or changed.
  */
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
@@ -28,6 +35,8 @@ import { folderStack } from "../helpers/pulumi-env";
 const PROGRAM = path.join(repoRoot, "test", "fixtures", "pulumi", "qemu-fleet");
 const STACK = `fleetarm${process.pid}`;
 const SIZE = 2;
+const SURGE = 2;
+const REFUSAL = /init\[0\]: image linuxkit-test\/init:test is for linux\/amd64, not linux\/arm64/;
 
 interface Machine {
   slot: number;
@@ -60,10 +69,23 @@ async function outputs(): Promise<{ machines: Machine[]; imageHash: string; flee
   };
 }
 
-async function useImage(version: string): Promise<void> {
-  const file = path.join(work, `${version}.yml`);
-  await writeFile(file, webYaml(version, false, "arm64"));
+async function useImage(version: string, mixed = false): Promise<void> {
+  const file = path.join(work, `${version}${mixed ? "-mixed" : ""}.yml`);
+  const yaml = webYaml(version, false, "arm64");
+  await writeFile(
+    file,
+    mixed ? yaml.replace("linuxkit-test/init:test-arm64", "linuxkit-test/init:test") : yaml,
+  );
   await stack.setConfig("yamlFile", { value: file });
+}
+
+/** A preview of the mixed YAML fails naming the amd64 image; returns its output. */
+async function previewMixed(): Promise<string> {
+  await useImage("mixed", true);
+  let out = "";
+  await assert.rejects(stack.preview({ onOutput: (l) => (out += l) }));
+  assert.match(out, REFUSAL, out);
+  return out;
 }
 
 /** The program a machine's process runs (from its command line). */
@@ -74,7 +96,7 @@ function qemuBinaryOf(pid: number): string {
 before(async () => {
   await ensureTestImages();
   work = await mkdtemp(path.join(os.tmpdir(), "lk-fleet-arm64-"));
-  base = await freePortRange(SIZE + 1);
+  base = await freePortRange(SIZE + SURGE);
   stack = await folderStack(PROGRAM, STACK, path.join(work, "state"));
   await stack.setAllConfig({
     workDir: { value: work },
@@ -83,8 +105,8 @@ before(async () => {
     healthTimeout: { value: "300" },
     arch: { value: "arm64" },
     memoryMiB: { value: "512" },
+    maxSurge: { value: String(SURGE) },
   });
-  await useImage("v1");
 });
 
 after(async () => {
@@ -94,8 +116,15 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-describe("an arm64 QemuFleet of 2 under pulumi up/destroy", { concurrency: false }, () => {
+describe("an arm64 QemuFleet of 2 under pulumi preview/up/destroy", { concurrency: false }, () => {
+  it("a mixed YAML fails the preview of the new stack naming the amd64 image; nothing is built", async () => {
+    await previewMixed();
+    assert.equal(existsSync(path.join(work, "images")), false, "nothing was built");
+    assert.equal(existsSync(path.join(work, "fleets")), false, "no machine started");
+  });
+
   it("up creates 2 aarch64 machines, each healthy and serving on its slot's port", async (t) => {
+    await useImage("v1");
     const t0 = Date.now();
     const result = await stack.up({ onOutput: ignore });
     assert.equal(result.summary.result, "succeeded");
@@ -120,7 +149,7 @@ describe("an arm64 QemuFleet of 2 under pulumi up/destroy", { concurrency: false
     const before = await outputs();
     const oldBoots = (await askAll(slotPorts(SIZE))).map((a) => a?.boot ?? "");
     await useImage("v2");
-    const probe = new FleetProbe(slotPorts(SIZE + 1)).start();
+    const probe = new FleetProbe(slotPorts(SIZE + SURGE)).start();
     const t0 = Date.now();
     const result = await stack.up({ onOutput: ignore });
     const seconds = (Date.now() - t0) / 1000;
@@ -156,6 +185,18 @@ describe("an arm64 QemuFleet of 2 under pulumi up/destroy", { concurrency: false
         .map((m) => m.readySeconds)
         .join(" s, ")} s; probe min ${probe.min()} machines over ${samples.length} samples`,
     );
+  });
+
+  it("with the fleet up, a mixed YAML fails the preview the same way; the machines are left alone", async () => {
+    const before = await outputs();
+    await previewMixed();
+    const o = await outputs();
+    assert.equal(o.imageHash, before.imageHash);
+    assert.deepEqual(
+      o.machines.map((m) => m.pid),
+      before.machines.map((m) => m.pid),
+    );
+    for (const m of o.machines) assert.notEqual(processStartTime(m.pid!), undefined);
   });
 
   it("destroy stops every machine and leaves no process or folder", async () => {
