@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 
 	"github.com/blang/semver"
 
@@ -81,6 +83,9 @@ func run(schemaFile, out string, languages []string) error {
 			files, err = nodejs.GeneratePackage(tool, pkg, nil, nil, false, noPackages{})
 		case "python":
 			files, err = python.GeneratePackage(tool, pkg, nil, noPackages{})
+			if err == nil {
+				err = renamePython(raw, files)
+			}
 		case "go":
 			files, err = gogen.GeneratePackage(tool, pkg, nil)
 		default:
@@ -96,6 +101,89 @@ func run(schemaFile, out string, languages []string) error {
 			}
 			if err := os.WriteFile(p, data, 0o644); err != nil {
 				return err
+			}
+		}
+	}
+	return nil
+}
+
+// pythonNames collects each property's `language.python.name` from the raw
+// schema, keyed by the name Pulumi's casing gives it (python.PyName).
+// Pulumi's Python generator has no per-property name (its PropertyInfo
+// holds only mapCase), so a name the casing spoils (`memoryMiB` →
+// `memory_mi_b`) is chosen in the schema and applied here.
+func pythonNames(raw []byte) (map[string]string, error) {
+	type prop struct {
+		Language struct {
+			Python struct {
+				Name string `json:"name"`
+			} `json:"python"`
+		} `json:"language"`
+	}
+	type object struct {
+		Properties      map[string]prop `json:"properties"`
+		InputProperties map[string]prop `json:"inputProperties"`
+	}
+	var doc struct {
+		Config struct {
+			Variables map[string]prop `json:"variables"`
+		} `json:"config"`
+		Provider  object            `json:"provider"`
+		Resources map[string]object `json:"resources"`
+		Types     map[string]object `json:"types"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	add := func(props map[string]prop) error {
+		for name, p := range props {
+			want := p.Language.Python.Name
+			if want == "" {
+				continue
+			}
+			got := python.PyName(name)
+			if prev, ok := names[got]; ok && prev != want {
+				return fmt.Errorf("property %s: python name %q, but another property cased %q is named %q", name, want, got, prev)
+			}
+			names[got] = want
+		}
+		return nil
+	}
+	objects := []object{doc.Provider}
+	for _, r := range doc.Resources {
+		objects = append(objects, r)
+	}
+	for _, t := range doc.Types {
+		objects = append(objects, t)
+	}
+	if err := add(doc.Config.Variables); err != nil {
+		return nil, err
+	}
+	for _, o := range objects {
+		if err := add(o.Properties); err != nil {
+			return nil, err
+		}
+		if err := add(o.InputProperties); err != nil {
+			return nil, err
+		}
+	}
+	return names, nil
+}
+
+// renamePython replaces each generated Python name with the schema's
+// choice, as a whole word, in every Python file. The wire name stays: the
+// generator writes it beside the Python name (`@pulumi.getter(name="memoryMiB")`).
+func renamePython(raw []byte, files map[string][]byte) error {
+	names, err := pythonNames(raw)
+	if err != nil {
+		return err
+	}
+	for from, to := range names {
+		word := regexp.MustCompile(`\b` + regexp.QuoteMeta(from) + `\b`)
+		for name, data := range files {
+			if strings.HasSuffix(name, ".py") || strings.HasSuffix(name, ".pyi") {
+				files[name] = word.ReplaceAll(data, []byte(to))
 			}
 		}
 	}

@@ -80,8 +80,10 @@ export function linuxkitProvider(version: string): {
       const { plain, secretKeys } = unwrapSecrets(news as Props);
       const failures = spec === undefined ? [] : checkObject("", spec.inputs, plain);
       if (failures.length > 0) return { inputs: news as Props, failures };
-      const given = plain[entry.nameKey];
-      if (given === undefined || given === null) plain[entry.nameKey] = parseUrn(urn).name;
+      if (entry.nameKey !== undefined) {
+        const given = plain[entry.nameKey];
+        if (given === undefined || given === null) plain[entry.nameKey] = parseUrn(urn).name;
+      }
       const result = await (await impl(entry)).check(unwrapSecrets(olds as Props).plain, plain);
       const inputs = wrapSecrets((result.inputs ?? plain) as Props, [
         ...secretKeys,
