@@ -10,7 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { usePluginTokens } from "../dynamic/dynamic";
-import { referenceInput, registerReferences } from "./references";
+import { referenceInput } from "./references";
 import { RESOURCES } from "./schema-table";
 import { IMAGE_INPUTS } from "./schema-types";
 import { checkObject } from "./validate-inputs";
@@ -251,7 +251,6 @@ export async function construct(
     );
   }
   usePluginTokens();
-  registerReferences();
   checkInputs(type, inputs as Inputs);
   const built = await entry.build(name, plainOnly(type, inputs as Inputs, entry.plain), options);
   return { urn: built.resource.urn, state: built.state };

@@ -24,6 +24,7 @@ import { unwrapSecrets, wrapSecrets } from "./secrets";
 import { checkObject } from "./validate-inputs";
 import { providerSettings, type ProviderSettings } from "./provider-config";
 import { construct } from "./construct";
+import { registerReferences } from "./references";
 
 type Props = Record<string, unknown>;
 
@@ -42,6 +43,8 @@ export function linuxkitProvider(version: string): {
   takeDetailedDiff(urn: string): Record<string, PropertyDiff> | undefined;
   configure(settings: ProviderSettings): void;
 } {
+  // Before any construct: the SDK turns references into objects while it reads the request.
+  registerReferences();
   const detailed = new Map<string, Record<string, PropertyDiff>>();
   let settings: ProviderSettings = providerSettings({});
   const configured = new Set<string>();
