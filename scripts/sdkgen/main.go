@@ -81,10 +81,14 @@ func run(schemaFile, out string, languages []string) error {
 		switch lang {
 		case "nodejs":
 			files, err = nodejs.GeneratePackage(tool, pkg, nil, nil, false, noPackages{})
+			if err == nil {
+				unshadowNodejs(files)
+			}
 		case "python":
 			files, err = python.GeneratePackage(tool, pkg, nil, noPackages{})
 			if err == nil {
 				err = renamePython(raw, files)
+				unshadowPython(files)
 			}
 		case "go":
 			files, err = gogen.GeneratePackage(tool, pkg, nil)
@@ -188,4 +192,58 @@ func renamePython(raw []byte, files map[string][]byte) error {
 		}
 	}
 	return nil
+}
+
+var nodeImport = regexp.MustCompile(`(?m)^import \{(\w+)\} from "\.\.";$`)
+
+// unshadowNodejs fixes a name clash of Pulumi's Node.js generator: a
+// resource of a module that takes the root module's resource of the same
+// name (`linuxkit:gcp:Image` takes a `linuxkit:index:Image`) imports it
+// under that name, which the class itself declares. The import becomes
+// `Index<Name>`, and so does its use in the class's Args.
+func unshadowNodejs(files map[string][]byte) {
+	for name, data := range files {
+		if !strings.HasSuffix(name, ".ts") {
+			continue
+		}
+		text := string(data)
+		for _, m := range nodeImport.FindAllStringSubmatch(text, -1) {
+			cls := m[1]
+			if !strings.Contains(text, "export class "+cls+" ") {
+				continue
+			}
+			alias := "Index" + cls
+			text = strings.Replace(text, m[0], "import {"+cls+" as "+alias+"} from \"..\";", 1)
+			args := "export interface " + cls + "Args {"
+			if i := strings.Index(text, args); i >= 0 {
+				use := regexp.MustCompile(`pulumi\.Input<` + cls + `>`)
+				text = text[:i] + use.ReplaceAllString(text[i:], "pulumi.Input<"+alias+">")
+			}
+		}
+		files[name] = []byte(text)
+	}
+}
+
+var pythonImport = regexp.MustCompile(`(?m)^from \.\.(\w*) import (\w+)$`)
+
+// unshadowPython is unshadowNodejs for Python: the module's class of the
+// same name shadows the imported one, so the input annotations
+// (`pulumi.Input['Image']`) would name the wrong class.
+func unshadowPython(files map[string][]byte) {
+	for name, data := range files {
+		if !strings.HasSuffix(name, ".py") {
+			continue
+		}
+		text := string(data)
+		for _, m := range pythonImport.FindAllStringSubmatch(text, -1) {
+			cls := m[2]
+			if !strings.Contains(text, "\nclass "+cls+"(") {
+				continue
+			}
+			alias := "Index" + cls
+			text = strings.Replace(text, m[0], "from .."+m[1]+" import "+cls+" as "+alias, 1)
+			text = strings.ReplaceAll(text, "pulumi.Input['"+cls+"']", "pulumi.Input['"+alias+"']")
+		}
+		files[name] = []byte(text)
+	}
 }

@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "../utilities";
 
-import {Image} from "..";
+import {Image as IndexImage} from "..";
 
 /**
  * A LinuxKit image uploaded to Cloud Storage and registered as a Compute Engine image, as `linuxkit push gcp` does. Both are named from content hashes: an unchanged build changes nothing, a new build makes a new object and image. Its children are @pulumi/gcp resources (the gcp plugin runs them).
@@ -106,7 +106,7 @@ export interface ImageArgs {
     /**
      * The Image (a `linuxkit:index:Image` resource) to upload; it must be built with the `gcp` format.
      */
-    image: pulumi.Input<Image>;
+    image: pulumi.Input<IndexImage>;
     /**
      * Longest wait for GCE to import the image (a duration: `45m`, `2h`). Default `60m` (imports commonly take 5-10 minutes, sometimes over 30). A plain value.
      */

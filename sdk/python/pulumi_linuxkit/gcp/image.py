@@ -13,7 +13,7 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from .. import _utilities
-from ..image import Image
+from ..image import Image as IndexImage
 
 __all__ = ['ImageArgs', 'Image']
 
@@ -21,7 +21,7 @@ __all__ = ['ImageArgs', 'Image']
 class ImageArgs:
     def __init__(__self__, *,
                  bucket: pulumi.Input[_builtins.str],
-                 image: pulumi.Input['Image'],
+                 image: pulumi.Input['IndexImage'],
                  description: pulumi.Input[Optional[_builtins.str]] = None,
                  family: pulumi.Input[Optional[_builtins.str]] = None,
                  import_timeout: pulumi.Input[Optional[_builtins.str]] = None,
@@ -32,7 +32,7 @@ class ImageArgs:
         The set of arguments for constructing a Image resource.
 
         :param pulumi.Input[_builtins.str] bucket: Cloud Storage bucket (name, no `gs://`) the `.img.tar.gz` is uploaded to.
-        :param pulumi.Input['Image'] image: The Image (a `linuxkit:index:Image` resource) to upload; it must be built with the `gcp` format.
+        :param pulumi.Input['IndexImage'] image: The Image (a `linuxkit:index:Image` resource) to upload; it must be built with the `gcp` format.
         :param pulumi.Input[_builtins.str] description: Description of the compute image. Default: names the LinuxKit content hash.
         :param pulumi.Input[_builtins.str] family: Image family, so `family/<name>` always names the newest image. Default: none.
         :param pulumi.Input[_builtins.str] import_timeout: Longest wait for GCE to import the image (a duration: `45m`, `2h`). Default `60m` (imports commonly take 5-10 minutes, sometimes over 30). A plain value.
@@ -69,14 +69,14 @@ class ImageArgs:
 
     @_builtins.property
     @pulumi.getter
-    def image(self) -> pulumi.Input['Image']:
+    def image(self) -> pulumi.Input['IndexImage']:
         """
         The Image (a `linuxkit:index:Image` resource) to upload; it must be built with the `gcp` format.
         """
         return pulumi.get(self, "image")
 
     @image.setter
-    def image(self, value: pulumi.Input['Image']):
+    def image(self, value: pulumi.Input['IndexImage']):
         pulumi.set(self, "image", value)
 
     @_builtins.property
@@ -175,7 +175,7 @@ class Image(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.str] bucket: Cloud Storage bucket (name, no `gs://`) the `.img.tar.gz` is uploaded to.
         :param pulumi.Input[_builtins.str] description: Description of the compute image. Default: names the LinuxKit content hash.
         :param pulumi.Input[_builtins.str] family: Image family, so `family/<name>` always names the newest image. Default: none.
-        :param pulumi.Input['Image'] image: The Image (a `linuxkit:index:Image` resource) to upload; it must be built with the `gcp` format.
+        :param pulumi.Input['IndexImage'] image: The Image (a `linuxkit:index:Image` resource) to upload; it must be built with the `gcp` format.
         :param pulumi.Input[_builtins.str] import_timeout: Longest wait for GCE to import the image (a duration: `45m`, `2h`). Default `60m` (imports commonly take 5-10 minutes, sometimes over 30). A plain value.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] labels: Labels on the compute image.
         :param pulumi.Input[_builtins.bool] nested_virtualization: Add the `enable-vmx` license, for nested virtualization (KVM in the guest). Default false. A plain value.
