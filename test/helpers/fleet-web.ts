@@ -165,10 +165,14 @@ export async function askAll(ports: number[]): Promise<(ProbeAnswer | undefined)
   return Promise.all(ports.map((p) => ask(p, 10_000)));
 }
 
-/** A base port with `count` free ports above it (checked by binding them). */
+/**
+ * A base port with `count` free ports above it (checked by binding them),
+ * below Linux's ephemeral range (32768 up): a port there can be taken by
+ * any outgoing connection between this check and qemu binding it.
+ */
 export async function freePortRange(count: number, seed = process.pid): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + ((seed * 7 + attempt * 101) % 30000);
+    const base = 20000 + ((seed * 7 + attempt * 101) % (32768 - 20000 - count));
     const servers: net.Server[] = [];
     let ok = true;
     for (let p = base; p < base + count && ok; p++) {

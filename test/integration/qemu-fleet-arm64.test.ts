@@ -151,13 +151,13 @@ describe("an arm64 QemuFleet of 2 under pulumi preview/up/destroy", { concurrenc
     await useImage("v2");
     const probe = new FleetProbe(slotPorts(SIZE + SURGE)).start();
     const t0 = Date.now();
-    const result = await stack.up({ onOutput: ignore });
+    // a failed up must not leave the probe polling (it would keep the test process alive)
+    const result = await stack.up({ onOutput: ignore }).finally(() => probe.stop());
     const seconds = (Date.now() - t0) / 1000;
     // the last machine is ready when up ends; its first answer may come a round trip later
     const settle = new FleetProbe(slotPorts(SIZE)).start();
-    await settle.untilNewBoots(oldBoots, 60_000);
-    await settle.stop();
-    const samples = await probe.stop();
+    await settle.untilNewBoots(oldBoots, 60_000).finally(() => settle.stop());
+    const samples = probe.samples;
     assert.equal(result.summary.result, "succeeded");
     assert.equal(
       result.summary.resourceChanges?.update,
