@@ -13,8 +13,8 @@
  * - a second up touches nothing;
  * - a new image is one eject, one insert, one override and one restart of
  *   the same machine (no replace), and the machine then serves it; `efi`
- *   moves to `bootMethod: http` (UefiHttp + HttpBootUri, one override and
- *   one restart). sushy-tools 2.2.0 carries out an HTTP boot by fetching
+ *   moves to `bootMethod: http` (the old ISO ejected, UefiHttp +
+ *   HttpBootUri, one override and one restart). sushy-tools 2.2.0 carries out an HTTP boot by fetching
  *   HttpBootUri itself and booting it as the CD, so this proves the
  *   requests and the image, not the firmware's own HTTP client;
  * - refresh after a power-off behind Pulumi's back shows it Off, and the
@@ -261,7 +261,7 @@ describe("RedfishMachine on sushy-tools + libvirt (BIOS and UEFI)", { concurrenc
     assert.deepEqual(lab.sushy.requests().slice(from), []);
   });
 
-  it("a new image re-images the same machines in place: by virtual media (eject, insert, override, restart) and by UEFI HTTP boot (override, restart)", async () => {
+  it("a new image re-images the same machines in place: by virtual media (eject, insert, override, restart) and by UEFI HTTP boot (eject the old ISO, override, restart)", async () => {
     [want.iso, want.efiUrl] = await Promise.all([
       lab.iso("v2"),
       lab.iso("v2", { format: "iso-efi" }),
@@ -282,6 +282,7 @@ describe("RedfishMachine on sushy-tools + libvirt (BIOS and UEFI)", { concurrenc
       ...VIRTUAL_MEDIA_BOOT,
     ]);
     assert.deepEqual(changes(from, efi()), [
+      "POST <system>/VirtualMedia/Cd/Actions/VirtualMedia.EjectMedia 204",
       "PATCH <system> 204",
       "POST <system>/Actions/ComputerSystem.Reset 204",
     ]);
