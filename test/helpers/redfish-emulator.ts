@@ -11,6 +11,7 @@
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
@@ -107,6 +108,11 @@ export async function defineDomain(
   firmware: Firmware = "bios",
   memoryMiB = 512,
 ): Promise<TestDomain> {
+  if (firmware === "efi" && !existsSync(OVMF_CODE)) {
+    throw new Error(
+      `a UEFI test machine needs ${OVMF_CODE}: install Debian's ovmf (scripts/setup.sh does)`,
+    );
+  }
   const consoleLog = path.join(dir, `${name}.console.log`);
   const httpPort = await freePort();
   const xml = path.join(dir, `${name}.xml`);
