@@ -55,7 +55,7 @@ async function assertOldOrNew(out: string, when: string): Promise<"old" | "new">
 
 describe("publishing a build", () => {
   let out = "";
-  let steps: string[] = [];
+  const steps: string[] = [];
 
   beforeEach(async () => {
     out = await mkdtemp(path.join(os.tmpdir(), "lk-publish-"));
