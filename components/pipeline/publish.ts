@@ -129,12 +129,18 @@ function writeDurableSync(file: string, text: string): void {
   const tmp = `${file}.tmp-${process.pid}`;
   const fd = openSync(tmp, "w", 0o600);
   try {
-    writeFileSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    try {
+      writeFileSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (e) {
+    // A full disk cuts the write short: no torn file is left beside the artifacts.
+    unlinkIfThere(tmp);
+    throw e;
   }
-  renameSync(tmp, file);
   flushSync(path.dirname(file));
 }
 
