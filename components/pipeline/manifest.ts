@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 /**
@@ -107,8 +107,14 @@ export async function artifactsIntact(
 export async function writeManifest(outputDir: string, manifest: BuildManifest): Promise<void> {
   const dest = manifestPath(outputDir, manifest.name);
   const tmp = `${dest}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
-  await rename(tmp, dest);
+  try {
+    await writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
+    await rename(tmp, dest);
+  } catch (e) {
+    // A full disk cuts the write short: leave no torn manifest beside the artifacts.
+    await rm(tmp, { force: true });
+    throw e;
+  }
 }
 
 export async function removeManifest(outputDir: string, name: string): Promise<void> {

@@ -31,6 +31,7 @@ import {
   type BuildManifest,
 } from "./manifest";
 import { publishStaged } from "./publish";
+import { isNoSpace, noSpaceError, writeManifestOrUnpublish } from "./disk-space";
 import { resolveImages } from "./resolve-images";
 import { createScratchDir, removeScratchDir } from "./scratch-dir";
 import { StageTimer } from "./stage-timer";
@@ -442,6 +443,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   }
 
   const scratch = await createScratchDir(outputDir);
+  let doing = "building";
   try {
     signal?.throwIfAborted();
     const tarPath = path.join(scratch, "rootfs.tar");
@@ -498,6 +500,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     logFormats(log, artifacts);
 
     signal?.throwIfAborted();
+    doing = "publishing";
     await removeManifest(outputDir, req.name);
     const records = await publishStaged(stage, outputDir, recordsOf(artifacts));
     const manifest: BuildManifest = {
@@ -509,7 +512,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
       cmdline,
       ...(arch === "arm64" ? { arch } : {}),
     };
-    await writeManifest(outputDir, manifest);
+    await writeManifestOrUnpublish(outputDir, manifest);
     timer.mark("publish");
     if (req.cacheRepo !== undefined) await pushToRepo(req.cacheRepo, manifest, outputDir, log);
     timer.report();
@@ -525,6 +528,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
       formats: plan.formats,
     };
   } catch (e) {
+    if (isNoSpace(e)) throw await noSpaceError(req.name, outputDir, doing, e);
     if (e instanceof LinuxKitError || signal?.aborted) throw e;
     throw new LinuxKitError("BUILD", `build of ${req.name} failed: ${(e as Error).message}`, {
       cause: e,
