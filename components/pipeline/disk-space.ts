@@ -7,11 +7,10 @@
  * needs the room.
  */
 import { readFileSync } from "node:fs";
-import { rm, statfs } from "node:fs/promises";
+import { statfs } from "node:fs/promises";
 import path from "node:path";
 
 import { LinuxKitError } from "../errors/errors";
-import { writeManifest, type BuildManifest } from "./manifest";
 
 const NO_SPACE = /\bENOSPC\b|\bEDQUOT\b|No space left on device|Disk quota exceeded/;
 
@@ -76,24 +75,4 @@ export async function noSpaceError(
       cause,
     },
   );
-}
-
-/**
- * Writes the manifest that publishes a build's artifacts. If that fails
- * (a disk filled up between the renames and the manifest), the artifacts
- * just renamed in are removed: without a manifest they are no build's
- * output, and a reader must not mistake them for one.
- */
-export async function writeManifestOrUnpublish(
-  outputDir: string,
-  manifest: BuildManifest,
-): Promise<void> {
-  try {
-    await writeManifest(outputDir, manifest);
-  } catch (e) {
-    await Promise.all(
-      manifest.artifacts.map((a) => rm(path.join(outputDir, a.file), { force: true })),
-    );
-    throw e;
-  }
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { createReadStream, statSync } from "node:fs";
+import { readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 /**
@@ -74,6 +74,17 @@ export async function artifactStamp(file: string): Promise<ArtifactStamp> {
   };
 }
 
+/** {@link artifactStamp}, synchronously (for the publish's uninterrupted section). */
+export function artifactStampSync(file: string): ArtifactStamp {
+  const s = statSync(file, { bigint: true });
+  return {
+    dev: s.dev.toString(),
+    ino: s.ino.toString(),
+    mtimeNs: s.mtimeNs.toString(),
+    ctimeNs: s.ctimeNs.toString(),
+  };
+}
+
 function sameStamp(a: ArtifactStamp, b: ArtifactStamp): boolean {
   return a.dev === b.dev && a.ino === b.ino && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
 }
@@ -107,14 +118,8 @@ export async function artifactsIntact(
 export async function writeManifest(outputDir: string, manifest: BuildManifest): Promise<void> {
   const dest = manifestPath(outputDir, manifest.name);
   const tmp = `${dest}.tmp-${process.pid}`;
-  try {
-    await writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
-    await rename(tmp, dest);
-  } catch (e) {
-    // A full disk cuts the write short: leave no torn manifest beside the artifacts.
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  await writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
+  await rename(tmp, dest);
 }
 
 export async function removeManifest(outputDir: string, name: string): Promise<void> {
