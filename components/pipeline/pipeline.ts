@@ -24,6 +24,7 @@ import type { LinuxKitSpec } from "../config/types";
 import { buildCacheKey } from "./cache-key";
 import { artifactsIntact, readManifest, type ArtifactRecord, type BuildManifest } from "./manifest";
 import { publishBuild, recoverPublish } from "./publish";
+import { isNoSpace, noSpaceError } from "./disk-space";
 import { resolveImages } from "./resolve-images";
 import { createScratchDir, removeScratchDir } from "./scratch-dir";
 import { StageTimer } from "./stage-timer";
@@ -442,6 +443,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   }
 
   const scratch = await createScratchDir(outputDir);
+  let doing = "building";
   try {
     signal?.throwIfAborted();
     const tarPath = path.join(scratch, "rootfs.tar");
@@ -498,6 +500,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     logFormats(log, artifacts);
 
     signal?.throwIfAborted();
+    doing = "publishing";
     const manifest = await publishBuild({
       stageDir: stage,
       outputDir,
@@ -528,6 +531,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
       formats: plan.formats,
     };
   } catch (e) {
+    if (isNoSpace(e)) throw await noSpaceError(req.name, outputDir, doing, e);
     if (e instanceof LinuxKitError || signal?.aborted) throw e;
     throw new LinuxKitError("BUILD", `build of ${req.name} failed: ${(e as Error).message}`, {
       cause: e,

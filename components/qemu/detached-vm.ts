@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { mkdir } from "node:fs/promises";
 import { removeVmDir } from "./owned-dirs";
 import path from "node:path";
 
@@ -10,6 +11,7 @@ import { isSameProcess } from "./process-identity";
 import type { BootMedia, PortForward } from "./qemu-args";
 import { tailLines } from "./readiness";
 import { killVmProcesses, launchVm, stopVm, vmFiles } from "./vm-process";
+import { writeStarter } from "./orphan-vms";
 
 /** A qemu started detached (it outlives the process that started it), as kept in state; paths as given. */
 export interface DetachedVm {
@@ -36,6 +38,12 @@ export interface DetachedVmRequest {
   forwards: PortForward[];
   /** The guest's architecture. Default amd64. */
   arch?: Arch;
+  /**
+   * Write this process as the VM's starter before qemu starts (see
+   * orphan-vms): the caller clears it once the VM is recorded, and a VM
+   * whose starter died unrecorded is found and stopped later.
+   */
+  recordStarter?: boolean;
   /** The instance id (12 hex digits), when chosen beforehand (a journaled start); default random. */
   instanceId?: string;
 }
@@ -82,6 +90,10 @@ export async function startDetachedVm(req: DetachedVmRequest): Promise<DetachedV
   const needsFirmware = media.kind !== "kernel+initrd" && media.uefi === true;
   const ovmf = needsFirmware ? findOvmf(arch) : undefined;
   if (needsFirmware && ovmf === undefined) throw firmwareMissing(arch);
+  if (req.recordStarter === true) {
+    await mkdir(path.resolve(vmDir), { recursive: true, mode: 0o700 });
+    await writeStarter(path.resolve(vmDir));
+  }
   const vm = await launchVm({
     vmDir: path.resolve(vmDir),
     marker: vmMarker(instanceId),

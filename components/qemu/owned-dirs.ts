@@ -16,12 +16,14 @@ export const VM_FILES = [
   "qemu.pid",
   "qemu.args.json",
   "qemu.machine.cfg",
+  "starter.json",
+  "starter.json.tmp",
 ] as const;
 
 /** A VM folder inside a fleet's folder: `m-<instance id>`. */
 const FLEET_VM_DIR = /^m-[0-9a-f]{12}$/;
-/** The fleet journal and what its writes leave (see fleet-journal). */
-const FLEET_FILES = /^fleet\.json(\.\d+\.tmp|\.torn-[0-9TZ-]+)?$/;
+/** The fleet journal and what its writes leave (see fleet-journal), and its starter (orphan-vms). */
+const FLEET_FILES = /^(fleet\.json(\.\d+\.tmp|\.torn-[0-9TZ-]+)?|starter\.json(\.tmp)?)$/;
 
 async function isRealDir(dir: string): Promise<boolean> {
   const info = await lstat(dir).catch(() => undefined);

@@ -121,6 +121,8 @@ export interface FakeMetalApi {
   inject(fault: FakeMetalFault): void;
   /** Drop every injected fault not yet used up. */
   clearFaults(): void;
+  /** Calls `f` on every authenticated request, before it is answered; returns the unwatch. */
+  watch(f: (method: string, path: string) => void): () => void;
   /** Keep a device in `state` (default: its current state) until released: it never returns to `active`. */
   hold(id: string, state?: string): void;
   release(id: string): void;
@@ -165,6 +167,7 @@ export async function startFakeMetalApi(opts: FakeMetalOptions = {}): Promise<Fa
   const held = new Map<string, string>();
   const requests: FakeMetalRequest[] = [];
   const faults: (FakeMetalFault & { left: number })[] = [];
+  const watchers = new Set<(method: string, path: string) => void>();
   let ipCounter = 0;
 
   const startTrack = (d: FakeDevice, states: string[]): void => {
@@ -263,6 +266,7 @@ export async function startFakeMetalApi(opts: FakeMetalOptions = {}): Promise<Fa
         return reply(401, { errors: ["Invalid authentication token"] });
       }
       if (sent !== token) return reply(401, { errors: ["Invalid authentication token"] });
+      for (const w of watchers) w(method, path);
       const fault = faults.find((f) => f.left > 0 && (f.match?.(method, path) ?? true));
       if (fault !== undefined) {
         fault.left--;
@@ -430,6 +434,10 @@ export async function startFakeMetalApi(opts: FakeMetalOptions = {}): Promise<Fa
     devices,
     inject: (fault) => faults.push({ ...fault, left: fault.times ?? 1 }),
     clearFaults: () => void faults.splice(0),
+    watch: (f) => {
+      watchers.add(f);
+      return () => void watchers.delete(f);
+    },
     hold: (id, state) => {
       const d = devices.get(id);
       held.set(id, state ?? d?.state ?? "provisioning");

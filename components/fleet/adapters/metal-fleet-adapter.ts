@@ -1,7 +1,12 @@
 import net from "node:net";
 
 import type { FleetAdapter } from "..";
-import { MetalWaitError, publicIpv4, type MetalClient } from "../../metal/metal-client";
+import {
+  MetalWaitError,
+  publicIpv4,
+  type MetalClient,
+  type MetalDevice,
+} from "../../metal/metal-client";
 import { createDeviceOnce } from "../../metal/pending-creates";
 
 /** One device of a MetalFleet, as kept in state. */
@@ -80,6 +85,9 @@ export async function probeAddress(address: string, h: MetalFleetHealth): Promis
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** States of a device whose create has not finished: the API refuses actions until `active`. */
+const CREATING = ["queued", "provisioning"];
+
 /**
  * The rollout engine's adapter for Metal devices. There is no surge: a
  * device moves to a new image in place by a PUT of its iPXE script URL and
@@ -92,6 +100,10 @@ export function metalFleetAdapter(spec: MetalFleetSpec): FleetAdapter<MetalFleet
   const pollMs = spec.pollSeconds * 1000;
   const checks = spec.health.tcpPort !== undefined || spec.health.httpPath !== undefined;
   const probe = spec.probe ?? probeAddress;
+  /** Whether `d` was created with (or moved to) what the fleet boots now. */
+  const bootsTarget = (d: MetalDevice): boolean =>
+    d.ipxe_script_url === spec.ipxeScriptUrl &&
+    (spec.userData === undefined || d.userdata === undefined || d.userdata === spec.userData);
   return {
     keepFailed: true,
 
@@ -123,6 +135,15 @@ export function metalFleetAdapter(spec: MetalFleetSpec): FleetAdapter<MetalFleet
     },
 
     async reimage(m) {
+      // A device whose create has not finished (a run cut short while it provisioned, then
+      // recorded unhealthy) is still booting its first image, and the API refuses a reboot.
+      const d = await spec.client.getDevice(m.deviceId);
+      if (d !== undefined && CREATING.includes(d.state)) {
+        // Already booting the target: nothing to move, health waits for `active`.
+        if (bootsTarget(d)) return { ...m, ipxeScriptUrl: spec.ipxeScriptUrl };
+        // Another script: let the create finish, then move it like any device.
+        await spec.client.waitForState(m.deviceId, ["active"], { timeoutMs, pollMs });
+      }
       await spec.client.updateDevice(m.deviceId, {
         ipxe_script_url: spec.ipxeScriptUrl,
         always_pxe: spec.alwaysPxe,

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, rmdir } from "node:fs/promises";
+import { mkdir, readdir, rmdir } from "node:fs/promises";
 
 import { DEFAULT_ARCH, parseArch } from "../../arch";
 import path from "node:path";
@@ -16,6 +16,7 @@ import {
 import { qemuFleetAdapter, type QemuFleetMachine } from "../../fleet/adapters/qemu-adapter";
 import { removeFleetDir } from "../../qemu/owned-dirs";
 import { sweepDeadVmDirs } from "../../qemu/vm-process";
+import { abandoned, clearStarter, stopUnrecordedVms, writeStarter } from "../../qemu/orphan-vms";
 import { containsUnknown } from "../dynamic/unknowns";
 import { jsonSafe, runFleetRollout } from "./fleet-rollout";
 import {
@@ -136,6 +137,28 @@ async function currentState(olds: QemuFleetOutputs): Promise<FleetState<QemuFlee
   );
 }
 
+/** Instance ids of every machine `state` names. */
+function recordedMachines(state: FleetState<QemuFleetMachine>): Set<string> {
+  const records = [...state.slots, ...(state.surge ?? []), ...(state.retiring ?? [])];
+  return new Set(records.map((r) => r.machine.instanceId));
+}
+
+/**
+ * Stops every machine of this fleet name's folders whose create was killed
+ * before the engine recorded the fleet (their starter is gone), and removes
+ * the folders: nothing names them, so nothing else ever would.
+ */
+async function stopAbandonedFleets(inputs: QemuFleetInputs): Promise<void> {
+  const parent = path.resolve(inputs.stateDir);
+  const re = new RegExp(`^${inputs.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-[0-9a-f]{12}$`);
+  for (const name of await readdir(parent).catch(() => [] as string[])) {
+    const dir = path.join(parent, name);
+    if (!re.test(name) || !(await abandoned(dir))) continue;
+    await stopUnrecordedVms(dir, new Set(), inputs.shutdownTimeoutSeconds);
+    await removeFleetDir(dir);
+  }
+}
+
 /** Runs the rollout to `inputs` from `state`, journaling every step in the fleet's folder. */
 async function converge(
   inputs: QemuFleetInputs,
@@ -146,6 +169,8 @@ async function converge(
   const abs = path.resolve(fleetDir);
   await mkdir(abs, { recursive: true });
   await sweepDeadVmDirs(abs, "m");
+  // A run killed between starting a machine and journaling it left that qemu running.
+  await stopUnrecordedVms(abs, recordedMachines(state), inputs.shutdownTimeoutSeconds);
   return runFleetRollout({
     label: `QemuFleet ${inputs.name}`,
     id: fleetId,
@@ -189,9 +214,22 @@ export const qemuFleetProvider = {
   },
 
   async create(inputs: QemuFleetInputs) {
+    await stopAbandonedFleets(inputs);
     const fleetId = randomBytes(6).toString("hex");
     const fleetDir = path.join(inputs.stateDir, `${inputs.name}-${fleetId}`);
-    const outs = await converge(inputs, fleetId, fleetDir, { slots: [] });
+    const abs = path.resolve(fleetDir);
+    await mkdir(abs, { recursive: true });
+    // Until the engine records the fleet, this folder is this process's work in progress.
+    await writeStarter(abs);
+    let outs: QemuFleetOutputs;
+    try {
+      outs = await converge(inputs, fleetId, fleetDir, { slots: [] });
+    } catch (e) {
+      // Recorded as created-but-failed when the error carries the fleet's id.
+      if ((e as { id?: string }).id !== undefined) await clearStarter(abs);
+      throw e;
+    }
+    await clearStarter(abs);
     return { id: fleetId, outs };
   },
 

@@ -12,6 +12,8 @@ export const METAL_TOKEN_ENV = "METAL_AUTH_TOKEN";
 export const METAL_API_URL_ENV = "METAL_API_URL";
 /** First retry delay in ms (doubling each attempt); default 1000. Tests shorten it. */
 export const METAL_RETRY_BASE_MS_ENV = "LINUXKIT_METAL_RETRY_BASE_MS";
+/** ms before an unanswered request is given up (then retried); default 60000. Tests shorten it. */
+export const METAL_REQUEST_TIMEOUT_MS_ENV = "LINUXKIT_METAL_REQUEST_TIMEOUT_MS";
 /** Stack configuration keys read when the provider runs (`pulumi config set --secret metal:authToken ...`). */
 export const METAL_TOKEN_CONFIG = "metal:authToken";
 export const METAL_API_URL_CONFIG = "metal:apiUrl";
@@ -45,12 +47,14 @@ export class MetalCredentials {
       });
     }
     const baseDelayMs = Number(process.env[METAL_RETRY_BASE_MS_ENV]);
+    const requestTimeoutMs = Number(process.env[METAL_REQUEST_TIMEOUT_MS_ENV]);
     return new MetalClient({
       apiUrl: given.apiUrl ?? this.apiUrl ?? process.env[METAL_API_URL_ENV],
       authToken: token,
       ...(baseDelayMs >= 0 && process.env[METAL_RETRY_BASE_MS_ENV] !== undefined
         ? { retry: { baseDelayMs } }
         : {}),
+      ...(requestTimeoutMs > 0 ? { requestTimeoutMs } : {}),
     });
   }
 }

@@ -4,6 +4,7 @@ import { notReadyMessage, startDetachedVm, stopDetachedVm, vmAlive } from "../..
 import { waitUntilReady, type Readiness } from "../../qemu/readiness";
 import { progress } from "../../progress";
 import { sweepDeadVmDirs } from "../../qemu/vm-process";
+import { clearStarter, stopAbandonedVms } from "../../qemu/orphan-vms";
 import { DEFAULT_ARCH } from "../../arch";
 import {
   archOf,
@@ -55,7 +56,10 @@ export const qemuVmProvider = {
 
   async create(inputs: QemuVmInputs) {
     await sweepDeadVmDirs(local(inputs.stateDir), inputs.name);
+    // A create killed before the engine recorded its VM left that qemu running: stop it.
+    await stopAbandonedVms(local(inputs.stateDir), inputs.name, 0);
     const vm = await startDetachedVm({
+      recordStarter: true,
       parentDir: inputs.stateDir,
       prefix: inputs.name,
       media: bootMediaOf(inputs),
@@ -71,12 +75,21 @@ export const qemuVmProvider = {
     // Paths as given (relative to the program folder by default), so state
     // does not depend on where the project is checked out.
     const outs: QemuVmOutputs = { ...inputs, ...vm, status: "running" };
-    const problem = await waitUntilReady(
-      inputs.readiness,
-      local(vm.consoleLog),
-      () => vmAlive(outs),
-      (guest) => inputs.forwards.find((f) => f.guestPort === guest)?.hostPort,
-    );
+    let problem: string | undefined;
+    try {
+      problem = await waitUntilReady(
+        inputs.readiness,
+        local(vm.consoleLog),
+        () => vmAlive(outs),
+        (guest) => inputs.forwards.find((f) => f.guestPort === guest)?.hostPort,
+      );
+    } catch (e) {
+      // Not recorded (no id): nothing may keep running.
+      await stopDetachedVm(vm, 0);
+      throw e;
+    }
+    // Recorded from here on: as created, or as created-but-failed with its id.
+    await clearStarter(local(vm.vmDir));
     if (problem !== undefined) {
       const err = new Error(
         await notReadyMessage(`VM ${inputs.name}`, problem, local(vm.consoleLog)),

@@ -172,6 +172,57 @@ describe("MetalFleet rollout over the fake Metal API", () => {
   });
 });
 
+describe("MetalFleet repair of a device whose create was cut short", () => {
+  /** A slot recorded unhealthy with a device still provisioning, as an interrupted create leaves it. */
+  async function leftProvisioning(script: string): Promise<FleetState<MetalFleetMachine>> {
+    const client = new MetalClient({ apiUrl: api.apiUrl, authToken: api.token });
+    const d = await client.createDevice("proj-3", {
+      hostname: "web-0",
+      plan: "c3.small.x86",
+      metro: "da",
+      operating_system: "custom_ipxe",
+      ipxe_script_url: script,
+      always_pxe: true,
+    });
+    api.hold(d.id, "provisioning");
+    setTimeout(() => api.release(d.id), 300);
+    const machine = { deviceId: d.id, slot: 0, hostname: "web-0", ipxeScriptUrl: script };
+    return { slots: [{ slot: 0, image: "v1", machine, health: "unhealthy" }] };
+  }
+
+  it("already booting the target script: no PUT, no reboot (the API refuses one while provisioning); health waits for active", async () => {
+    const state = await leftProvisioning("https://img/r1.ipxe");
+    const mark = api.requests.length;
+    const done = await rollout(
+      adapter("https://img/r1.ipxe"),
+      state,
+      { size: 1, image: "v1" },
+      policy,
+    );
+    assert.deepEqual(timeline(mark), ["HEALTH web-0"]);
+    assert.equal(done.slots[0]!.health, "healthy");
+  });
+
+  it("provisioning another script: waits for active, then PUT and reboot", async () => {
+    const state = await leftProvisioning("https://img/r1.ipxe");
+    const id = state.slots[0]!.machine.deviceId;
+    const mark = api.requests.length;
+    const done = await rollout(
+      adapter("https://img/r2.ipxe"),
+      state,
+      { size: 1, image: "v2" },
+      policy,
+    );
+    assert.deepEqual(timeline(mark), ["PUT web-0", "REBOOT web-0", "HEALTH web-0"]);
+    assert.ok(
+      api.requests.slice(mark).every((r) => r.status !== 422),
+      "no action was refused",
+    );
+    assert.equal(api.devices.get(id)!.ipxe_script_url, "https://img/r2.ipxe");
+    assert.equal(done.slots[0]!.health, "healthy");
+  });
+});
+
 describe("metalFleetProvider", () => {
   const inputs = (script: string, size = 2): MetalFleetInputs => ({
     name: "api",
