@@ -3,6 +3,7 @@
  * httpd serves its version, and a probe that polls every port of the fleet
  * every 200 ms, telling machines apart by their kernel boot id.
  */
+import { readFileSync } from "node:fs";
 import net from "node:net";
 
 /**
@@ -158,10 +159,29 @@ export async function askAll(ports: number[]): Promise<(ProbeAnswer | undefined)
   return Promise.all(ports.map((p) => ask(p, 10_000)));
 }
 
-/** A base port with `count` free ports above it (checked by binding them). */
+/** The first port of the kernel's ephemeral range (what a bind to port 0 or an outgoing connection gets). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(
+      readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").split(/\s+/)[0],
+    );
+    return Number.isInteger(low) && low > 21000 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+/**
+ * A base port with `count` free ports above it (checked by binding them),
+ * below the kernel's ephemeral range: a fleet binds its ports one machine
+ * at a time, minutes apart, and a port of the ephemeral range can be
+ * handed meanwhile to any process binding port 0 (the engine's plugins,
+ * other tests) or connecting out.
+ */
 export async function freePortRange(count: number, seed = process.pid): Promise<number> {
+  const span = ephemeralLow() - 20000 - count;
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + ((seed * 7 + attempt * 101) % 30000);
+    const base = 20000 + ((seed * 7 + attempt * 101) % span);
     const servers: net.Server[] = [];
     let ok = true;
     for (let p = base; p < base + count && ok; p++) {

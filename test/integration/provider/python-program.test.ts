@@ -20,7 +20,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { processStartTime } from "../../../components/qemu/process-identity";
 import { qemuPidsMentioning } from "../../helpers/boot";
 import { askAll, freePortRange, webYaml } from "../../helpers/fleet-web";
-import { freePort, httpGet, installPlugin, pluginStack } from "../../helpers/provider-plugin";
+import { httpGet, installPlugin, pluginStack } from "../../helpers/provider-plugin";
 
 const PROGRAM = `import pulumi
 import pulumi_linuxkit as linuxkit
@@ -107,9 +107,10 @@ before(async () => {
   await mkdir(program);
   await writeFile(path.join(program, "Pulumi.yaml"), "name: lk-python\nruntime: python\n");
   await writeFile(path.join(program, "__main__.py"), PROGRAM);
-  port = await freePort();
-  // slots 0 and 1, and the surge machine of a roll
-  fleetBase = await freePortRange(3);
+  // slots 0 and 1, the surge machine of a roll, then the VM: below the
+  // ephemeral range, so nothing binding port 0 takes one meanwhile
+  fleetBase = await freePortRange(4);
+  port = fleetBase + 3;
   stack = await pluginStack(program, "dev", path.join(work, "state"), home);
   await stack.setAllConfig({
     httpPort: { value: String(port) },
