@@ -5,7 +5,7 @@
 //   pulumi plugin install resource linuxkit <version> --file <tarball>
 // Run through `npm run build:plugin` (which compiles first).
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -49,6 +49,65 @@ const unused = {
   },
 };
 
+// @pulumi/gcp (86 MB installed) and @pulumi/command: the bundle holds
+// only the resource classes the components construct (`new gcp.compute.Image(`,
+// found in their sources), each from its own module file, loaded when first
+// used; the packages' index files would load every service. A class not
+// listed fails naming itself.
+const SUBSETS = {
+  "@pulumi/gcp": { alias: "gcp", dirs: ["components/pulumi/gcp"] },
+  "@pulumi/command": { alias: "command", dirs: ["components/pulumi/redfish"] },
+};
+function subsetModule(pkg) {
+  const { alias, dirs } = SUBSETS[pkg];
+  const used = new Map();
+  const pattern = new RegExp(`new ${alias}\\.([a-z]\\w*)\\.([A-Z]\\w*)\\(`, "g");
+  for (const dir of dirs) {
+    for (const f of readdirSync(path.join(root, dir)).filter((n) => n.endsWith(".ts"))) {
+      for (const m of readFileSync(path.join(root, dir, f), "utf8").matchAll(pattern)) {
+        const [, mod, cls] = m;
+        if (!used.has(mod)) used.set(mod, new Set());
+        used.get(mod).add(cls);
+      }
+    }
+  }
+  if (used.size === 0) throw new Error(`build-plugin: no ${pkg} class used in ${dirs.join(", ")}`);
+  const modules = [...used].map(([mod, classes]) => {
+    const getters = [...classes]
+      .sort()
+      .map(
+        (cls) =>
+          `  get ${cls}() { return require("${pkg}/${mod}/${cls[0].toLowerCase()}${cls.slice(1)}").${cls}; },`,
+      );
+    return `  ${mod}: only("${mod}", {\n${getters.join("\n")}\n  }),`;
+  });
+  return `"use strict";
+function only(mod, classes) {
+  return new Proxy(classes, { get(t, k) {
+    if (k in t || typeof k !== "string" || k === "__esModule" || k === "then") return t[k];
+    throw new Error("pulumi-resource-linuxkit bundles only the ${pkg} classes its components use; " + mod + "." + k + " is not one");
+  } });
+}
+module.exports = {
+${modules.join("\n")}
+};
+`;
+}
+const subsets = {
+  name: "subsets",
+  setup(b) {
+    b.onResolve({ filter: /^@pulumi\/(gcp|command)$/ }, (a) => ({
+      path: a.path,
+      namespace: "subset",
+    }));
+    b.onLoad({ filter: /.*/, namespace: "subset" }, (a) => ({
+      contents: subsetModule(a.path),
+      loader: "js",
+      resolveDir: root,
+    }));
+  },
+};
+
 const result = await build({
   entryPoints: [path.join(root, "components/pulumi/provider/main.ts")],
   bundle: true,
@@ -65,7 +124,7 @@ const result = await build({
   legalComments: "linked",
   logLevel: "warning",
   metafile: true,
-  plugins: [unused],
+  plugins: [unused, subsets],
 });
 writeFileSync(path.join(out, "meta.json"), JSON.stringify(result.metafile));
 

@@ -18,14 +18,18 @@ utilities.lazyLoad(exports, ["Provider"], () => require("./provider"));
 
 // Export sub-modules:
 import * as config from "./config";
+import * as gcp from "./gcp";
 import * as metal from "./metal";
 import * as qemu from "./qemu";
+import * as redfish from "./redfish";
 import * as types from "./types";
 
 export {
     config,
+    gcp,
     metal,
     qemu,
+    redfish,
     types,
 };
 

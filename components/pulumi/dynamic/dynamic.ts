@@ -57,9 +57,8 @@ export abstract class LinuxKitResource extends pulumi.CustomResource {
     props: pulumi.Inputs,
     opts?: pulumi.CustomResourceOptions,
   ) {
-    const token = (PLUGIN_TOKENS as Partial<Record<ProviderName, string>>)[provider];
-    if (pluginTokens && token !== undefined) {
-      super(token, name, props, opts);
+    if (pluginTokens) {
+      super(PLUGIN_TOKENS[provider], name, props, opts);
       return;
     }
     super(
@@ -76,9 +75,7 @@ export abstract class LinuxKitResource extends pulumi.CustomResource {
  * {@link LinuxKitResource} registers once {@link usePluginTokens} was
  * called. The plugin does so before it constructs a component (e.g.
  * `linuxkit:qemu:LocalMachine`), so the component's children are the
- * plugin's own resources, served by the same process. The Redfish
- * resources are not served by the plugin yet, so they have no token here
- * and stay dynamic resources everywhere.
+ * plugin's own resources, served by the same process.
  */
 export const PLUGIN_TOKENS = {
   image: "linuxkit:index:Image",
@@ -87,7 +84,30 @@ export const PLUGIN_TOKENS = {
   metalDevice: "linuxkit:metal:Device",
   metalFleet: "linuxkit:metal:Fleet",
   metalArtifacts: "linuxkit:metal:ArtifactFiles",
-} as const satisfies Partial<Record<ProviderName, string>>;
+  redfishMachine: "linuxkit:redfish:Machine",
+  redfishFleet: "linuxkit:redfish:Fleet",
+} as const satisfies Record<ProviderName, string>;
+
+/**
+ * The plugin's token of each component class, by the type the TypeScript
+ * API registers it under (kept, so stacks made with the TypeScript API
+ * keep their URNs): inside the plugin a component registers under the
+ * token the engine asked construct for.
+ */
+export const PLUGIN_COMPONENT_TOKENS = {
+  "linuxkit:gcp:GcpImage": "linuxkit:gcp:Image",
+  "linuxkit:gcp:GcpMachine": "linuxkit:gcp:Machine",
+  "linuxkit:gcp:GcpFleet": "linuxkit:gcp:Fleet",
+  "linuxkit:gcp:GcsIpxeArtifacts": "linuxkit:gcp:IpxeArtifacts",
+  "linuxkit:metal:MetalArtifacts": "linuxkit:metal:Artifacts",
+  "linuxkit:qemu:LocalMachine": "linuxkit:qemu:LocalMachine",
+  "linuxkit:redfish:RemoteArtifacts": "linuxkit:redfish:RemoteArtifacts",
+} as const;
+
+/** The type a component registers under: its own, or the plugin's token inside the plugin. */
+export function componentType(type: keyof typeof PLUGIN_COMPONENT_TOKENS): string {
+  return pluginTokens ? PLUGIN_COMPONENT_TOKENS[type] : type;
+}
 
 let pluginTokens = false;
 

@@ -8,6 +8,7 @@ import { DEFAULT_MACHINE_TYPE } from "./gcp-machine";
 import { gceSlug } from "./gcp-names";
 import { checkRollout, DEFAULT_REGION_ZONES, defaultRollout } from "./gcp-rollout";
 import { instanceMetadata } from "./instance-metadata";
+import { componentType } from "../dynamic/dynamic";
 
 /** Where Google's health checkers (and load balancers' proxies) connect from. */
 export const HEALTH_CHECK_RANGES = ["35.191.0.0/16", "130.211.0.0/22"];
@@ -23,7 +24,7 @@ export interface GcpFleetHealth {
 
 export interface GcpFleetArgs {
   /** The uploaded image every instance boots. A new image rolls the fleet. */
-  image: GcpImage;
+  image: Pick<GcpImage, "imageSelfLink" | "gcpArchitecture" | "arch" | "knownArch">;
   /** Region, e.g. `europe-west1`. */
   region: pulumi.Input<string>;
   /** Number of instances. */
@@ -73,7 +74,7 @@ export class GcpFleet extends pulumi.ComponentResource {
   readonly fleetTag: string;
 
   constructor(name: string, args: GcpFleetArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("linuxkit:gcp:GcpFleet", name, {}, opts);
+    super(componentType("linuxkit:gcp:GcpFleet"), name, {}, opts);
     const zones = args.distributionPolicyZones?.length ?? DEFAULT_REGION_ZONES;
     const defaults = defaultRollout(zones);
     const maxSurge = args.maxSurge ?? defaults.maxSurge;
@@ -176,6 +177,7 @@ export class GcpFleet extends pulumi.ComponentResource {
       groupManager: this.groupManager.selfLink,
       instanceTemplate: this.instanceTemplate.selfLink,
       healthCheck: this.healthCheck.selfLink,
+      fleetTag: this.fleetTag,
     });
   }
 }

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { isArch, parseArch, type Arch } from "../../arch";
 import { LinuxKitError } from "../../errors/errors";
 import { imageArchFields } from "./gcp-arch";
+import { componentType } from "../dynamic/dynamic";
 import type { Image } from "../image/image";
 import { contentName, imageDigest, objectUrl } from "./gcp-names";
 import { artifactOf, requireFormat } from "./image-artifact";
@@ -35,8 +36,12 @@ export function importOptions(
 }
 
 export interface GcpImageArgs {
-  /** The LinuxKit image to upload. It must be built with the `gcp` format. */
-  image: Image;
+  /**
+   * The LinuxKit image to upload. It must be built with the `gcp` format.
+   * (An Image, or anything with its outputs: a reference to one inside the
+   * provider plugin.)
+   */
+  image: Pick<Image, "name" | "formats" | "artifacts" | "arch"> & Partial<Pick<Image, "archArg">>;
   /** Cloud Storage bucket (name, no `gs://`) the `.img.tar.gz` is uploaded to. */
   bucket: pulumi.Input<string>;
   /**
@@ -93,7 +98,7 @@ export class GcpImage extends pulumi.ComponentResource {
   readonly gcpArchitecture: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: GcpImageArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("linuxkit:gcp:GcpImage", name, {}, opts);
+    super(componentType("linuxkit:gcp:GcpImage"), name, {}, opts);
     const nested = args.nestedVirtualization === true;
 
     const fail = (e: unknown): never => {
@@ -195,6 +200,8 @@ export class GcpImage extends pulumi.ComponentResource {
       imageSelfLink: this.imageSelfLink,
       imageName: this.imageName,
       objectUrl: this.objectUrl,
+      arch: this.arch,
+      gcpArchitecture: this.gcpArchitecture,
     });
   }
 }

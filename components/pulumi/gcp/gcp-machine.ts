@@ -4,13 +4,14 @@ import * as pulumi from "@pulumi/pulumi";
 
 import type { GcpImage } from "./gcp-image";
 import { instanceMetadata } from "./instance-metadata";
+import { componentType } from "../dynamic/dynamic";
 
 /** Machine type when none is given. */
 export const DEFAULT_MACHINE_TYPE = "e2-small";
 
 export interface GcpMachineArgs {
   /** The uploaded image the instance boots. */
-  image: GcpImage;
+  image: Pick<GcpImage, "imageSelfLink" | "gcpArchitecture" | "arch" | "knownArch">;
   /** Zone, e.g. `europe-west1-b`. */
   zone: pulumi.Input<string>;
   /** Machine type. Default `e2-small`. */
@@ -50,7 +51,7 @@ export class GcpMachine extends pulumi.ComponentResource {
   readonly externalIp: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: GcpMachineArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("linuxkit:gcp:GcpMachine", name, {}, opts);
+    super(componentType("linuxkit:gcp:GcpMachine"), name, {}, opts);
     this.instance = new gcp.compute.Instance(
       `${name}-instance`,
       {

@@ -4,12 +4,13 @@ import * as pulumi from "@pulumi/pulumi";
 import type { IpxeArch } from "../../ipxe/ipxe-script";
 import type { Image } from "../image/image";
 import { describe } from "./gcp-image";
+import { componentType } from "../dynamic/dynamic";
 import { gcsIpxeLayout } from "./gcs-ipxe-layout";
 import { artifactOf, requireFormat } from "./image-artifact";
 
 export interface GcsIpxeArtifactsArgs {
   /** The image to serve. It must be built with the `kernel+initrd` format. */
-  image: Image;
+  image: Pick<Image, "name" | "formats" | "artifacts" | "contentHash" | "cmdline">;
   /** Cloud Storage bucket (name, no `gs://`). Must allow object ACLs (fine-grained access) when `publicRead`. */
   bucket: pulumi.Input<string>;
   /** Folder in the bucket. Default: the top level. */
@@ -46,7 +47,7 @@ export class GcsIpxeArtifacts extends pulumi.ComponentResource {
     args: GcsIpxeArtifactsArgs,
     opts: pulumi.ComponentResourceOptions = {},
   ) {
-    super("linuxkit:gcp:GcsIpxeArtifacts", name, {}, opts);
+    super(componentType("linuxkit:gcp:GcsIpxeArtifacts"), name, {}, opts);
     const fail = (e: unknown): never => {
       throw new pulumi.ResourceError(`GcsIpxeArtifacts ${name}: ${describe(e)}`, this);
     };

@@ -4,10 +4,11 @@ import { ARCH_TABLE, parseArch } from "../../arch";
 import { ipxeScript, type IpxeArch } from "../../ipxe/ipxe-script";
 import type { Image } from "../image/image";
 import { MetalArtifactFiles } from "./metal-artifact-files";
+import { componentType } from "../dynamic/dynamic";
 
 export interface MetalArtifactsArgs {
   /** An Image built with the `kernel+initrd` format. */
-  image: Image;
+  image: Pick<Image, "name" | "kernel" | "initrd" | "cmdline" | "arch" | "contentHash">;
   /**
    * The URL at which you serve `dir` (e.g. `pulumi-linuxkit serve
    * .linuxkit/metal` behind a public address). Machines fetch the script,
@@ -44,7 +45,7 @@ export class MetalArtifacts extends pulumi.ComponentResource {
   readonly ipxeScript: pulumi.Output<string>;
 
   constructor(name: string, args: MetalArtifactsArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("linuxkit:metal:MetalArtifacts", name, {}, opts);
+    super(componentType("linuxkit:metal:MetalArtifacts"), name, {}, opts);
     const image = args.image;
     const files = new MetalArtifactFiles(
       `${name}-files`,

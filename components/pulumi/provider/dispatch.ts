@@ -10,8 +10,8 @@ import { PLUGIN_TOKENS } from "../dynamic/dynamic";
 
 export interface CustomEntry {
   provider: ProviderName;
-  /** The input defaulting to the resource name. */
-  nameKey: "name" | "hostname";
+  /** The input defaulting to the resource name, if any. */
+  nameKey?: "name" | "hostname";
 }
 
 export const CUSTOM_RESOURCES: Record<string, CustomEntry> = {
@@ -20,6 +20,9 @@ export const CUSTOM_RESOURCES: Record<string, CustomEntry> = {
   [PLUGIN_TOKENS.qemuFleet]: { provider: "qemuFleet", nameKey: "name" },
   [PLUGIN_TOKENS.metalDevice]: { provider: "metalDevice", nameKey: "hostname" },
   [PLUGIN_TOKENS.metalFleet]: { provider: "metalFleet", nameKey: "name" },
+  [PLUGIN_TOKENS.metalArtifacts]: { provider: "metalArtifacts", nameKey: "name" },
+  [PLUGIN_TOKENS.redfishMachine]: { provider: "redfishMachine" },
+  [PLUGIN_TOKENS.redfishFleet]: { provider: "redfishFleet", nameKey: "name" },
 };
 
 /** A dynamic-provider implementation as ../providers hands it out. */

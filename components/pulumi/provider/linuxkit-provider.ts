@@ -24,6 +24,7 @@ import { unwrapSecrets, wrapSecrets } from "./secrets";
 import { checkObject } from "./validate-inputs";
 import { providerSettings, type ProviderSettings } from "./provider-config";
 import { construct } from "./construct";
+import { registerReferences } from "./references";
 
 type Props = Record<string, unknown>;
 
@@ -42,6 +43,8 @@ export function linuxkitProvider(version: string): {
   takeDetailedDiff(urn: string): Record<string, PropertyDiff> | undefined;
   configure(settings: ProviderSettings): void;
 } {
+  // Before any construct: the SDK turns references into objects while it reads the request.
+  registerReferences();
   const detailed = new Map<string, Record<string, PropertyDiff>>();
   let settings: ProviderSettings = providerSettings({});
   const configured = new Set<string>();
@@ -80,8 +83,10 @@ export function linuxkitProvider(version: string): {
       const { plain, secretKeys } = unwrapSecrets(news as Props);
       const failures = spec === undefined ? [] : checkObject("", spec.inputs, plain);
       if (failures.length > 0) return { inputs: news as Props, failures };
-      const given = plain[entry.nameKey];
-      if (given === undefined || given === null) plain[entry.nameKey] = parseUrn(urn).name;
+      if (entry.nameKey !== undefined) {
+        const given = plain[entry.nameKey];
+        if (given === undefined || given === null) plain[entry.nameKey] = parseUrn(urn).name;
+      }
       const result = await (await impl(entry)).check(unwrapSecrets(olds as Props).plain, plain);
       const inputs = wrapSecrets((result.inputs ?? plain) as Props, [
         ...secretKeys,

@@ -15,6 +15,8 @@ export interface PropertySpec {
   secret?: boolean;
   willReplaceOnChanges?: boolean;
   default?: string | number | boolean;
+  /** Per-language settings; `python.name` is the property's Python name (see schema.ts). */
+  language?: { python?: { name: string } };
 }
 
 /** A property and whether it is required. */

@@ -13,11 +13,18 @@ import type { MetalFleetHealth } from "../../fleet/adapters/metal-fleet-adapter"
 import type { MetalFleetMachineSummary } from "../metal/metal-fleet-provider";
 import type { ImageArgs } from "../image/image";
 import type { ImageInputs } from "../image/image-inputs";
+import type { GcpFleetHealth } from "../gcp/gcp-fleet";
+import type { MachineReadiness } from "../../redfish";
+import type { RedfishFleetMember } from "../../fleet/adapters/redfish-fleet-adapter";
+import type { RedfishFleetMachineSummary } from "../redfish/redfish-fleet-provider";
+import type * as command from "@pulumi/command";
 import {
   any,
   int,
   listOf,
   num,
+  ref,
+  secret,
   str,
   STRING,
   INTEGER,
@@ -70,6 +77,34 @@ type SameKeys<A, B> = [keyof A] extends [keyof B]
 // `dryRun` is the TypeScript class's own (from pulumi.runtime.isDryRun()), not an argument.
 const imageArgsMatch: SameKeys<ImageArgs, Omit<ImageInputs, "dryRun">> = true;
 void imageArgsMatch;
+
+/** A Redfish machine's readiness, as the machine and fleet resources take it. */
+const REDFISH_READINESS = {
+  host: str("Address (host name or IP) of the machine for `tcpPort` / `httpPath`."),
+  tcpPort: int("A TCP port on `host` that must accept a connection."),
+  httpPath: str("An HTTP path that must answer 2xx on `host`:`tcpPort` (default 80)."),
+  consolePattern: str(
+    "A regular expression the console log must show (after the boot started). Needs `consoleLog`.",
+  ),
+  consoleLog: str("The console log file on this host for `consolePattern`."),
+  timeoutSeconds: num("Give up after this many seconds. Default 600."),
+} satisfies Record<keyof MachineReadiness, Property>;
+
+type SshConnection = Pick<
+  command.types.input.remote.ConnectionArgs,
+  "host" | "port" | "user" | "password" | "privateKey" | "privateKeyPassword" | "agentSocketPath"
+>;
+
+/** The SSH connection of RemoteArtifacts: a subset of @pulumi/command's, secrets kept secret. */
+const SSH_CONNECTION = {
+  host: required(str("Address of the host.")),
+  port: num("SSH port. Default 22."),
+  user: str("User to log in as. Default `root`."),
+  password: secret(str("Password, if the host takes one.")),
+  privateKey: secret(str("Private key (PEM / OpenSSH text) to log in with.")),
+  privateKeyPassword: secret(str("Passphrase of `privateKey`, if it has one.")),
+  agentSocketPath: str("SSH agent socket to authenticate with."),
+} satisfies Record<keyof SshConnection, Property>;
 
 export const TYPES: Record<string, ObjectTypeSpec> = {
   "linuxkit:index:ImageArtifact": {
@@ -165,5 +200,46 @@ export const TYPES: Record<string, ObjectTypeSpec> = {
       publicIpv4: str("First public IPv4 address."),
       health: required(str("`healthy`, `unhealthy`, `dead` or `missing`.")),
     } satisfies Record<keyof MetalFleetMachineSummary, Property>,
+  },
+  "linuxkit:gcp:FleetHealth": {
+    description:
+      "The HTTP health check of a GCP fleet: it gates a rollout and drives the group's autohealing.",
+    properties: {
+      port: required(int("TCP port the guest answers HTTP health checks on (1-65535).")),
+      path: str("HTTP path that answers 200 when the guest is healthy. Default `/`."),
+      initialDelaySec: int(
+        "Seconds after an instance starts before autohealing judges it. Default 120.",
+      ),
+    } satisfies Record<keyof GcpFleetHealth, Property>,
+  },
+  "linuxkit:redfish:Readiness": {
+    description:
+      "When a Redfish machine counts as ready: powered on, plus these checks where this host can reach them. With none set, as soon as it is on.",
+    properties: REDFISH_READINESS,
+  },
+  "linuxkit:redfish:FleetMember": {
+    description: "One machine of a Redfish fleet (a slot): its BMC and system.",
+    properties: {
+      endpoint: required(str("The BMC's Redfish service, `https://<host>[:port]`.")),
+      systemId: str("The system's id at the BMC. Default: the BMC's only system."),
+      readiness: ref(
+        "linuxkit:redfish:Readiness",
+        "This machine's readiness (its address, console log), over the fleet's.",
+      ),
+    } satisfies Record<keyof RedfishFleetMember, Property>,
+  },
+  "linuxkit:redfish:FleetMachine": {
+    description: "One slot of a Redfish fleet as last seen.",
+    properties: {
+      slot: required(int("Slot number, from 0.")),
+      endpoint: required(str("The machine's BMC.")),
+      systemPath: str("`/redfish/v1/Systems/<id>` at the BMC; null when the slot is empty."),
+      health: required(str("`healthy`, `unhealthy`, `dead` or `missing`.")),
+    } satisfies Record<keyof RedfishFleetMachineSummary, Property>,
+  },
+  "linuxkit:redfish:SshConnection": {
+    description:
+      "How to reach the host that serves the artifacts over SSH (the fields of @pulumi/command's remote connection this package passes on).",
+    properties: SSH_CONNECTION,
   },
 };

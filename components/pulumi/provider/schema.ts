@@ -51,8 +51,27 @@ function sorted<T>(table: Record<string, T>): [string, T][] {
   return Object.entries(table).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/**
+ * The Python name of a property whose name ends in a unit (`memoryMiB`):
+ * `memory_mib`, where Pulumi's casing splits the unit (`memory_mi_b`).
+ * Pulumi's Python generator has no per-property name (its PropertyInfo
+ * holds only `mapCase`), so scripts/sdkgen applies `language.python.name`
+ * to the generated Python SDK; other generators ignore it.
+ */
+export function pythonNameOf(name: string): string | undefined {
+  const m = /^(.*?)(MiB|GiB)$/.exec(name);
+  if (m === null) return undefined;
+  const snake = (m[1] ?? "").replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  return `${snake}_${(m[2] ?? "").toLowerCase()}`;
+}
+
 function properties(props: Record<string, Property>): Record<string, PropertySpec> {
-  return Object.fromEntries(sorted(props).map(([k, p]) => [k, p.spec]));
+  return Object.fromEntries(
+    sorted(props).map(([k, p]) => {
+      const py = pythonNameOf(k);
+      return [k, py === undefined ? p.spec : { ...p.spec, language: { python: { name: py } } }];
+    }),
+  );
 }
 
 function requiredOf(props: Record<string, Property>): string[] | undefined {

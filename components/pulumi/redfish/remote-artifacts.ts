@@ -3,10 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 
 import type { Image } from "../image/image";
 import { remoteLayout } from "./remote-layout";
+import { componentType } from "../dynamic/dynamic";
 
 export interface RemoteArtifactsArgs {
   /** The image whose artifacts (its whole build folder) are copied. */
-  image: Image;
+  image: Pick<Image, "contentHash" | "artifacts" | "artifactDir">;
   /** SSH connection to the host that serves them (`host`, `user`, `privateKey` as a secret, ...). */
   connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
   /** Folder on the host, under a web server's root; each build goes in `<remoteDir>/<hash>/`. */
@@ -35,7 +36,7 @@ export class RemoteArtifacts extends pulumi.ComponentResource {
   readonly isoUrl: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: RemoteArtifactsArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("linuxkit:redfish:RemoteArtifacts", name, {}, opts);
+    super(componentType("linuxkit:redfish:RemoteArtifacts"), name, {}, opts);
     const layout = pulumi
       .all([args.remoteDir, args.baseUrl, args.image.contentHash, args.image.artifacts])
       .apply(([dir, url, hash, artifacts]) => remoteLayout(dir, url, hash, artifacts));

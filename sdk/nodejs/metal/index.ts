@@ -5,6 +5,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "../utilities";
 
 // Export members:
+export { ArtifactFilesArgs } from "./artifactFiles";
+export type ArtifactFiles = import("./artifactFiles").ArtifactFiles;
+export const ArtifactFiles: typeof import("./artifactFiles").ArtifactFiles = null as any;
+utilities.lazyLoad(exports, ["ArtifactFiles"], () => require("./artifactFiles"));
+
+export { ArtifactsArgs } from "./artifacts";
+export type Artifacts = import("./artifacts").Artifacts;
+export const Artifacts: typeof import("./artifacts").Artifacts = null as any;
+utilities.lazyLoad(exports, ["Artifacts"], () => require("./artifacts"));
+
 export { DeviceArgs } from "./device";
 export type Device = import("./device").Device;
 export const Device: typeof import("./device").Device = null as any;
@@ -20,6 +30,10 @@ const _module = {
     version: utilities.getVersion(),
     construct: (name: string, type: string, urn: string): pulumi.Resource => {
         switch (type) {
+            case "linuxkit:metal:ArtifactFiles":
+                return new ArtifactFiles(name, <any>undefined, { urn })
+            case "linuxkit:metal:Artifacts":
+                return new Artifacts(name, <any>undefined, { urn })
             case "linuxkit:metal:Device":
                 return new Device(name, <any>undefined, { urn })
             case "linuxkit:metal:Fleet":

@@ -54,6 +54,26 @@ export interface ImageSettingsArgs {
      */
     source?: pulumi.Input<string | undefined>;
 }
+export namespace gcp {
+    /**
+     * The HTTP health check of a GCP fleet: it gates a rollout and drives the group's autohealing.
+     */
+    export interface FleetHealthArgs {
+        /**
+         * Seconds after an instance starts before autohealing judges it. Default 120.
+         */
+        initialDelaySec?: pulumi.Input<number | undefined>;
+        /**
+         * HTTP path that answers 200 when the guest is healthy. Default `/`.
+         */
+        path?: pulumi.Input<string | undefined>;
+        /**
+         * TCP port the guest answers HTTP health checks on (1-65535).
+         */
+        port: pulumi.Input<number>;
+    }
+}
+
 export namespace metal {
     /**
      * When a Metal device counts as healthy: a TCP port or HTTP path on its public IPv4, or (neither given) the device being `active` after its reboot.
@@ -150,5 +170,89 @@ export namespace qemu {
          * Give up after this many seconds. Default 120.
          */
         timeoutSeconds?: pulumi.Input<number | undefined>;
+    }
+}
+
+export namespace redfish {
+    /**
+     * One machine of a Redfish fleet (a slot): its BMC and system.
+     */
+    export interface FleetMemberArgs {
+        /**
+         * The BMC's Redfish service, `https://<host>[:port]`.
+         */
+        endpoint: pulumi.Input<string>;
+        /**
+         * This machine's readiness (its address, console log), over the fleet's.
+         */
+        readiness?: pulumi.Input<inputs.redfish.ReadinessArgs | undefined>;
+        /**
+         * The system's id at the BMC. Default: the BMC's only system.
+         */
+        systemId?: pulumi.Input<string | undefined>;
+    }
+
+    /**
+     * When a Redfish machine counts as ready: powered on, plus these checks where this host can reach them. With none set, as soon as it is on.
+     */
+    export interface ReadinessArgs {
+        /**
+         * The console log file on this host for `consolePattern`.
+         */
+        consoleLog?: pulumi.Input<string | undefined>;
+        /**
+         * A regular expression the console log must show (after the boot started). Needs `consoleLog`.
+         */
+        consolePattern?: pulumi.Input<string | undefined>;
+        /**
+         * Address (host name or IP) of the machine for `tcpPort` / `httpPath`.
+         */
+        host?: pulumi.Input<string | undefined>;
+        /**
+         * An HTTP path that must answer 2xx on `host`:`tcpPort` (default 80).
+         */
+        httpPath?: pulumi.Input<string | undefined>;
+        /**
+         * A TCP port on `host` that must accept a connection.
+         */
+        tcpPort?: pulumi.Input<number | undefined>;
+        /**
+         * Give up after this many seconds. Default 600.
+         */
+        timeoutSeconds?: pulumi.Input<number | undefined>;
+    }
+
+    /**
+     * How to reach the host that serves the artifacts over SSH (the fields of @pulumi/command's remote connection this package passes on).
+     */
+    export interface SshConnectionArgs {
+        /**
+         * SSH agent socket to authenticate with.
+         */
+        agentSocketPath?: pulumi.Input<string | undefined>;
+        /**
+         * Address of the host.
+         */
+        host: pulumi.Input<string>;
+        /**
+         * Password, if the host takes one.
+         */
+        password?: pulumi.Input<string | undefined>;
+        /**
+         * SSH port. Default 22.
+         */
+        port?: pulumi.Input<number | undefined>;
+        /**
+         * Private key (PEM / OpenSSH text) to log in with.
+         */
+        privateKey?: pulumi.Input<string | undefined>;
+        /**
+         * Passphrase of `privateKey`, if it has one.
+         */
+        privateKeyPassword?: pulumi.Input<string | undefined>;
+        /**
+         * User to log in as. Default `root`.
+         */
+        user?: pulumi.Input<string | undefined>;
     }
 }

@@ -27,6 +27,9 @@ export interface ImageArtifact {
     size: number;
 }
 
+export namespace gcp {
+}
+
 export namespace metal {
     /**
      * When a Metal device counts as healthy: a TCP port or HTTP path on its public IPv4, or (neither given) the device being `active` after its reboot.
@@ -185,6 +188,79 @@ export namespace qemu {
         tcpPort?: number;
         /**
          * Give up after this many seconds. Default 120.
+         */
+        timeoutSeconds?: number;
+    }
+
+}
+
+export namespace redfish {
+    /**
+     * One slot of a Redfish fleet as last seen.
+     */
+    export interface FleetMachine {
+        /**
+         * The machine's BMC.
+         */
+        endpoint: string;
+        /**
+         * `healthy`, `unhealthy`, `dead` or `missing`.
+         */
+        health: string;
+        /**
+         * Slot number, from 0.
+         */
+        slot: number;
+        /**
+         * `/redfish/v1/Systems/<id>` at the BMC; null when the slot is empty.
+         */
+        systemPath?: string;
+    }
+
+    /**
+     * One machine of a Redfish fleet (a slot): its BMC and system.
+     */
+    export interface FleetMember {
+        /**
+         * The BMC's Redfish service, `https://<host>[:port]`.
+         */
+        endpoint: string;
+        /**
+         * This machine's readiness (its address, console log), over the fleet's.
+         */
+        readiness?: outputs.redfish.Readiness;
+        /**
+         * The system's id at the BMC. Default: the BMC's only system.
+         */
+        systemId?: string;
+    }
+
+    /**
+     * When a Redfish machine counts as ready: powered on, plus these checks where this host can reach them. With none set, as soon as it is on.
+     */
+    export interface Readiness {
+        /**
+         * The console log file on this host for `consolePattern`.
+         */
+        consoleLog?: string;
+        /**
+         * A regular expression the console log must show (after the boot started). Needs `consoleLog`.
+         */
+        consolePattern?: string;
+        /**
+         * Address (host name or IP) of the machine for `tcpPort` / `httpPath`.
+         */
+        host?: string;
+        /**
+         * An HTTP path that must answer 2xx on `host`:`tcpPort` (default 80).
+         */
+        httpPath?: string;
+        /**
+         * A TCP port on `host` that must accept a connection.
+         */
+        tcpPort?: number;
+        /**
+         * Give up after this many seconds. Default 600.
          */
         timeoutSeconds?: number;
     }

@@ -15,18 +15,35 @@ from . import outputs
 if typing.TYPE_CHECKING:
     import pulumi_linuxkit.config as __config
     config = __config
+    import pulumi_linuxkit.gcp as __gcp
+    gcp = __gcp
     import pulumi_linuxkit.metal as __metal
     metal = __metal
     import pulumi_linuxkit.qemu as __qemu
     qemu = __qemu
+    import pulumi_linuxkit.redfish as __redfish
+    redfish = __redfish
 else:
     config = _utilities.lazy_import('pulumi_linuxkit.config')
+    gcp = _utilities.lazy_import('pulumi_linuxkit.gcp')
     metal = _utilities.lazy_import('pulumi_linuxkit.metal')
     qemu = _utilities.lazy_import('pulumi_linuxkit.qemu')
+    redfish = _utilities.lazy_import('pulumi_linuxkit.redfish')
 
 _utilities.register(
     resource_modules="""
 [
+ {
+  "pkg": "linuxkit",
+  "mod": "gcp",
+  "fqn": "pulumi_linuxkit.gcp",
+  "classes": {
+   "linuxkit:gcp:Fleet": "Fleet",
+   "linuxkit:gcp:Image": "Image",
+   "linuxkit:gcp:IpxeArtifacts": "IpxeArtifacts",
+   "linuxkit:gcp:Machine": "Machine"
+  }
+ },
  {
   "pkg": "linuxkit",
   "mod": "index",
@@ -40,6 +57,8 @@ _utilities.register(
   "mod": "metal",
   "fqn": "pulumi_linuxkit.metal",
   "classes": {
+   "linuxkit:metal:ArtifactFiles": "ArtifactFiles",
+   "linuxkit:metal:Artifacts": "Artifacts",
    "linuxkit:metal:Device": "Device",
    "linuxkit:metal:Fleet": "Fleet"
   }
@@ -52,6 +71,16 @@ _utilities.register(
    "linuxkit:qemu:Fleet": "Fleet",
    "linuxkit:qemu:LocalMachine": "LocalMachine",
    "linuxkit:qemu:Vm": "Vm"
+  }
+ },
+ {
+  "pkg": "linuxkit",
+  "mod": "redfish",
+  "fqn": "pulumi_linuxkit.redfish",
+  "classes": {
+   "linuxkit:redfish:Fleet": "Fleet",
+   "linuxkit:redfish:Machine": "Machine",
+   "linuxkit:redfish:RemoteArtifacts": "RemoteArtifacts"
   }
  }
 ]

@@ -43,7 +43,7 @@ class ImageSettingsArgsDict(TypedDict):
     """
     LinuxKit YAML text. Set exactly one of `configYaml`, `configFiles`, `config`. `files[].source` paths in it are relative to the program folder.
     """
-    disk_size_mi_b: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    disk_size_mib: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
     Disk size in MiB for disk formats. A change replaces the image.
     """
@@ -76,7 +76,7 @@ class ImageSettingsArgs:
                  config: Optional[Any] = None,
                  config_files: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  config_yaml: pulumi.Input[Optional[_builtins.str]] = None,
-                 disk_size_mi_b: pulumi.Input[Optional[_builtins.int]] = None,
+                 disk_size_mib: pulumi.Input[Optional[_builtins.int]] = None,
                  formats: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  gzip_level: pulumi.Input[Optional[_builtins.int]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
@@ -90,7 +90,7 @@ class ImageSettingsArgs:
         :param Any config: A LinuxKit configuration as an object (same fields as the YAML). Values may be secrets (e.g. `files[].contents`): they stay encrypted in state and never show in diffs or logs.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] config_files: LinuxKit YAML files, merged in order as `linuxkit build a.yml b.yml` does. Relative to the program folder.
         :param pulumi.Input[_builtins.str] config_yaml: LinuxKit YAML text. Set exactly one of `configYaml`, `configFiles`, `config`. `files[].source` paths in it are relative to the program folder.
-        :param pulumi.Input[_builtins.int] disk_size_mi_b: Disk size in MiB for disk formats. A change replaces the image.
+        :param pulumi.Input[_builtins.int] disk_size_mib: Disk size in MiB for disk formats. A change replaces the image.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] formats: Output formats, LinuxKit's names (`kernel+initrd`, `iso-bios`, `raw-efi`, `gcp`, ...). Default: the configuration's `outputs:` section if it has one, else `["kernel+initrd"]`. A change replaces the image.
         :param pulumi.Input[_builtins.int] gzip_level: gzip level of the initrd (and of the gcp format's tar.gz), 0 to 9. Default 1, the fastest; 6 or 9 give smaller files. A change replaces the image.
         :param pulumi.Input[_builtins.str] name: Base name of the artifacts (`<name>-kernel`, ...). Default: the resource name. A change replaces the image.
@@ -107,8 +107,8 @@ class ImageSettingsArgs:
             pulumi.set(__self__, "config_files", config_files)
         if config_yaml is not None:
             pulumi.set(__self__, "config_yaml", config_yaml)
-        if disk_size_mi_b is not None:
-            pulumi.set(__self__, "disk_size_mi_b", disk_size_mi_b)
+        if disk_size_mib is not None:
+            pulumi.set(__self__, "disk_size_mib", disk_size_mib)
         if formats is not None:
             pulumi.set(__self__, "formats", formats)
         if gzip_level is not None:
@@ -182,15 +182,15 @@ class ImageSettingsArgs:
 
     @_builtins.property
     @pulumi.getter(name="diskSizeMiB")
-    def disk_size_mi_b(self) -> pulumi.Input[Optional[_builtins.int]]:
+    def disk_size_mib(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
         Disk size in MiB for disk formats. A change replaces the image.
         """
-        return pulumi.get(self, "disk_size_mi_b")
+        return pulumi.get(self, "disk_size_mib")
 
-    @disk_size_mi_b.setter
-    def disk_size_mi_b(self, value: pulumi.Input[Optional[_builtins.int]]):
-        pulumi.set(self, "disk_size_mi_b", value)
+    @disk_size_mib.setter
+    def disk_size_mib(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "disk_size_mib", value)
 
     @_builtins.property
     @pulumi.getter

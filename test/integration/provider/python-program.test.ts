@@ -33,7 +33,7 @@ vm = linuxkit.qemu.Vm(
     initrd=image.initrd,
     cmdline=image.cmdline,
     image_hash=image.content_hash,
-    memory_mi_b=config.get("memory") or 512,
+    memory_mib=config.get("memory") or 512,
     forwards=[linuxkit.qemu.PortForwardArgs(host_port=config.require_int("httpPort"), guest_port=80)],
     readiness=linuxkit.qemu.ReadinessArgs(
         console_pattern="LINUXKIT-TEST: boot complete", tcp_port=80, timeout_seconds=300

@@ -67,9 +67,24 @@ describe("schema.json", () => {
       "linuxkit:qemu:LocalMachine",
       "linuxkit:metal:Device",
       "linuxkit:metal:Fleet",
+      "linuxkit:metal:Artifacts",
+      "linuxkit:metal:ArtifactFiles",
+      "linuxkit:gcp:Image",
+      "linuxkit:gcp:Machine",
+      "linuxkit:gcp:Fleet",
+      "linuxkit:gcp:IpxeArtifacts",
+      "linuxkit:redfish:Machine",
+      "linuxkit:redfish:Fleet",
+      "linuxkit:redfish:RemoteArtifacts",
     ]) {
       assert.ok(s.resources[token], token);
     }
+    for (const token of ["linuxkit:redfish:Machine", "linuxkit:redfish:Fleet"]) {
+      assert.equal(s.resources[token]?.inputProperties["password"]?.secret, true, token);
+      assert.equal(s.resources[token]?.properties["password"]?.secret, true, token);
+    }
+    for (const key of ["password", "privateKey", "privateKeyPassword"])
+      assert.equal(s.types["linuxkit:redfish:SshConnection"]?.properties[key]?.secret, true, key);
     assert.equal(s.resources["linuxkit:metal:Device"]?.inputProperties["authToken"]?.secret, true);
     assert.equal(
       s.resources["linuxkit:metal:Device"]?.properties["authToken"]?.secret,

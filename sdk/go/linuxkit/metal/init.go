@@ -21,6 +21,10 @@ func (m *module) Version() semver.Version {
 
 func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi.Resource, err error) {
 	switch typ {
+	case "linuxkit:metal:ArtifactFiles":
+		r = &ArtifactFiles{}
+	case "linuxkit:metal:Artifacts":
+		r = &Artifacts{}
 	case "linuxkit:metal:Device":
 		r = &Device{}
 	case "linuxkit:metal:Fleet":

@@ -6,6 +6,8 @@ import builtins as _builtins
 from .. import _utilities
 import typing
 # Export this package's modules as members:
+from .artifact_files import *
+from .artifacts import *
 from .device import *
 from .fleet import *
 from ._inputs import *

@@ -33,7 +33,7 @@ class FleetArgs:
                  forwards: pulumi.Input[Optional[Sequence[pulumi.Input['FleetForwardArgs']]]] = None,
                  max_surge: pulumi.Input[Optional[_builtins.int]] = None,
                  max_unavailable: pulumi.Input[Optional[_builtins.int]] = None,
-                 memory_mi_b: pulumi.Input[Optional[_builtins.int]] = None,
+                 memory_mib: pulumi.Input[Optional[_builtins.int]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  shutdown_timeout_seconds: pulumi.Input[Optional[_builtins.float]] = None,
                  state_dir: pulumi.Input[Optional[_builtins.str]] = None):
@@ -52,7 +52,7 @@ class FleetArgs:
         :param pulumi.Input[Sequence[pulumi.Input['FleetForwardArgs']]] forwards: Guest ports reached from 127.0.0.1 (`size + maxSurge` host ports each).
         :param pulumi.Input[_builtins.int] max_surge: Machines allowed beyond `size` while rolling to a new image. Default 1.
         :param pulumi.Input[_builtins.int] max_unavailable: Slots allowed without a healthy machine while rolling. Default 0. `maxSurge` and `maxUnavailable` may not both be 0.
-        :param pulumi.Input[_builtins.int] memory_mi_b: Guest memory per machine in MiB. Default 1024. A change rolls the fleet.
+        :param pulumi.Input[_builtins.int] memory_mib: Guest memory per machine in MiB. Default 1024. A change rolls the fleet.
         :param pulumi.Input[_builtins.str] name: Name used in folders and messages. Default: the resource name.
         :param pulumi.Input[_builtins.float] shutdown_timeout_seconds: Seconds a stopping guest gets to power down before qemu is stopped. Default 5.
         :param pulumi.Input[_builtins.str] state_dir: Folder for the fleet's machines and journal, relative to the program folder. Default `.linuxkit/fleets`.
@@ -76,8 +76,8 @@ class FleetArgs:
             pulumi.set(__self__, "max_surge", max_surge)
         if max_unavailable is not None:
             pulumi.set(__self__, "max_unavailable", max_unavailable)
-        if memory_mi_b is not None:
-            pulumi.set(__self__, "memory_mi_b", memory_mi_b)
+        if memory_mib is not None:
+            pulumi.set(__self__, "memory_mib", memory_mib)
         if name is not None:
             pulumi.set(__self__, "name", name)
         if shutdown_timeout_seconds is not None:
@@ -231,15 +231,15 @@ class FleetArgs:
 
     @_builtins.property
     @pulumi.getter(name="memoryMiB")
-    def memory_mi_b(self) -> pulumi.Input[Optional[_builtins.int]]:
+    def memory_mib(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
         Guest memory per machine in MiB. Default 1024. A change rolls the fleet.
         """
-        return pulumi.get(self, "memory_mi_b")
+        return pulumi.get(self, "memory_mib")
 
-    @memory_mi_b.setter
-    def memory_mi_b(self, value: pulumi.Input[Optional[_builtins.int]]):
-        pulumi.set(self, "memory_mi_b", value)
+    @memory_mib.setter
+    def memory_mib(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "memory_mib", value)
 
     @_builtins.property
     @pulumi.getter
@@ -295,7 +295,7 @@ class Fleet(pulumi.CustomResource):
                  kernel: pulumi.Input[Optional[_builtins.str]] = None,
                  max_surge: pulumi.Input[Optional[_builtins.int]] = None,
                  max_unavailable: pulumi.Input[Optional[_builtins.int]] = None,
-                 memory_mi_b: pulumi.Input[Optional[_builtins.int]] = None,
+                 memory_mib: pulumi.Input[Optional[_builtins.int]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  shutdown_timeout_seconds: pulumi.Input[Optional[_builtins.float]] = None,
                  size: pulumi.Input[Optional[_builtins.int]] = None,
@@ -317,7 +317,7 @@ class Fleet(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] kernel: Kernel every machine boots (an Image's `kernel`). A change rolls the fleet.
         :param pulumi.Input[_builtins.int] max_surge: Machines allowed beyond `size` while rolling to a new image. Default 1.
         :param pulumi.Input[_builtins.int] max_unavailable: Slots allowed without a healthy machine while rolling. Default 0. `maxSurge` and `maxUnavailable` may not both be 0.
-        :param pulumi.Input[_builtins.int] memory_mi_b: Guest memory per machine in MiB. Default 1024. A change rolls the fleet.
+        :param pulumi.Input[_builtins.int] memory_mib: Guest memory per machine in MiB. Default 1024. A change rolls the fleet.
         :param pulumi.Input[_builtins.str] name: Name used in folders and messages. Default: the resource name.
         :param pulumi.Input[_builtins.float] shutdown_timeout_seconds: Seconds a stopping guest gets to power down before qemu is stopped. Default 5.
         :param pulumi.Input[_builtins.int] size: Number of machines (slots). A change adds or removes machines only.
@@ -358,7 +358,7 @@ class Fleet(pulumi.CustomResource):
                  kernel: pulumi.Input[Optional[_builtins.str]] = None,
                  max_surge: pulumi.Input[Optional[_builtins.int]] = None,
                  max_unavailable: pulumi.Input[Optional[_builtins.int]] = None,
-                 memory_mi_b: pulumi.Input[Optional[_builtins.int]] = None,
+                 memory_mib: pulumi.Input[Optional[_builtins.int]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  shutdown_timeout_seconds: pulumi.Input[Optional[_builtins.float]] = None,
                  size: pulumi.Input[Optional[_builtins.int]] = None,
@@ -391,7 +391,7 @@ class Fleet(pulumi.CustomResource):
             __props__.__dict__["kernel"] = kernel
             __props__.__dict__["max_surge"] = max_surge
             __props__.__dict__["max_unavailable"] = max_unavailable
-            __props__.__dict__["memory_mi_b"] = memory_mi_b
+            __props__.__dict__["memory_mib"] = memory_mib
             __props__.__dict__["name"] = name
             __props__.__dict__["shutdown_timeout_seconds"] = shutdown_timeout_seconds
             if size is None and not opts.urn:
@@ -442,7 +442,7 @@ class Fleet(pulumi.CustomResource):
         __props__.__dict__["machines"] = None
         __props__.__dict__["max_surge"] = None
         __props__.__dict__["max_unavailable"] = None
-        __props__.__dict__["memory_mi_b"] = None
+        __props__.__dict__["memory_mib"] = None
         __props__.__dict__["name"] = None
         __props__.__dict__["shutdown_timeout_seconds"] = None
         __props__.__dict__["size"] = None
@@ -580,11 +580,11 @@ class Fleet(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="memoryMiB")
-    def memory_mi_b(self) -> pulumi.Output[Optional[_builtins.int]]:
+    def memory_mib(self) -> pulumi.Output[Optional[_builtins.int]]:
         """
         Guest memory per machine in MiB. Default 1024. A change rolls the fleet.
         """
-        return pulumi.get(self, "memory_mi_b")
+        return pulumi.get(self, "memory_mib")
 
     @_builtins.property
     @pulumi.getter

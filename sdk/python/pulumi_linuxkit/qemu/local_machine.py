@@ -28,7 +28,7 @@ class LocalMachineArgs:
                  cmdline_append: pulumi.Input[Optional[_builtins.str]] = None,
                  cpus: pulumi.Input[Optional[_builtins.int]] = None,
                  forwards: pulumi.Input[Optional[Sequence[pulumi.Input['PortForwardArgs']]]] = None,
-                 memory_mi_b: pulumi.Input[Optional[_builtins.int]] = None,
+                 memory_mib: pulumi.Input[Optional[_builtins.int]] = None,
                  readiness: pulumi.Input[Optional['ReadinessArgs']] = None,
                  state_dir: pulumi.Input[Optional[_builtins.str]] = None):
         """
@@ -39,7 +39,7 @@ class LocalMachineArgs:
         :param pulumi.Input[_builtins.str] cmdline_append: Extra kernel command line appended to the image's.
         :param pulumi.Input[_builtins.int] cpus: Virtual CPUs. Default 1.
         :param pulumi.Input[Sequence[pulumi.Input['PortForwardArgs']]] forwards: Ports forwarded from 127.0.0.1 into the guest.
-        :param pulumi.Input[_builtins.int] memory_mi_b: Guest memory in MiB. Default 1024.
+        :param pulumi.Input[_builtins.int] memory_mib: Guest memory in MiB. Default 1024.
         :param pulumi.Input['ReadinessArgs'] readiness: When the VM counts as up.
         :param pulumi.Input[_builtins.str] state_dir: Folder for VM state. Default `.linuxkit/vms`.
         """
@@ -52,8 +52,8 @@ class LocalMachineArgs:
             pulumi.set(__self__, "cpus", cpus)
         if forwards is not None:
             pulumi.set(__self__, "forwards", forwards)
-        if memory_mi_b is not None:
-            pulumi.set(__self__, "memory_mi_b", memory_mi_b)
+        if memory_mib is not None:
+            pulumi.set(__self__, "memory_mib", memory_mib)
         if readiness is not None:
             pulumi.set(__self__, "readiness", readiness)
         if state_dir is not None:
@@ -121,15 +121,15 @@ class LocalMachineArgs:
 
     @_builtins.property
     @pulumi.getter(name="memoryMiB")
-    def memory_mi_b(self) -> pulumi.Input[Optional[_builtins.int]]:
+    def memory_mib(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
         Guest memory in MiB. Default 1024.
         """
-        return pulumi.get(self, "memory_mi_b")
+        return pulumi.get(self, "memory_mib")
 
-    @memory_mi_b.setter
-    def memory_mi_b(self, value: pulumi.Input[Optional[_builtins.int]]):
-        pulumi.set(self, "memory_mi_b", value)
+    @memory_mib.setter
+    def memory_mib(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "memory_mib", value)
 
     @_builtins.property
     @pulumi.getter
@@ -167,7 +167,7 @@ class LocalMachine(pulumi.ComponentResource):
                  cpus: pulumi.Input[Optional[_builtins.int]] = None,
                  forwards: pulumi.Input[Optional[Sequence[pulumi.Input[Union['PortForwardArgs', 'PortForwardArgsDict']]]]] = None,
                  image: pulumi.Input[Optional[Union['_root_inputs.ImageSettingsArgs', '_root_inputs.ImageSettingsArgsDict']]] = None,
-                 memory_mi_b: pulumi.Input[Optional[_builtins.int]] = None,
+                 memory_mib: pulumi.Input[Optional[_builtins.int]] = None,
                  readiness: pulumi.Input[Optional[Union['ReadinessArgs', 'ReadinessArgsDict']]] = None,
                  state_dir: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
@@ -181,7 +181,7 @@ class LocalMachine(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.int] cpus: Virtual CPUs. Default 1.
         :param pulumi.Input[Sequence[pulumi.Input[Union['PortForwardArgs', 'PortForwardArgsDict']]]] forwards: Ports forwarded from 127.0.0.1 into the guest.
         :param pulumi.Input[Union['_root_inputs.ImageSettingsArgs', '_root_inputs.ImageSettingsArgsDict']] image: How to build the image (any Image input; formats default to kernel+initrd).
-        :param pulumi.Input[_builtins.int] memory_mi_b: Guest memory in MiB. Default 1024.
+        :param pulumi.Input[_builtins.int] memory_mib: Guest memory in MiB. Default 1024.
         :param pulumi.Input[Union['ReadinessArgs', 'ReadinessArgsDict']] readiness: When the VM counts as up.
         :param pulumi.Input[_builtins.str] state_dir: Folder for VM state. Default `.linuxkit/vms`.
         """
@@ -214,7 +214,7 @@ class LocalMachine(pulumi.ComponentResource):
                  cpus: pulumi.Input[Optional[_builtins.int]] = None,
                  forwards: pulumi.Input[Optional[Sequence[pulumi.Input[Union['PortForwardArgs', 'PortForwardArgsDict']]]]] = None,
                  image: pulumi.Input[Optional[Union['_root_inputs.ImageSettingsArgs', '_root_inputs.ImageSettingsArgsDict']]] = None,
-                 memory_mi_b: pulumi.Input[Optional[_builtins.int]] = None,
+                 memory_mib: pulumi.Input[Optional[_builtins.int]] = None,
                  readiness: pulumi.Input[Optional[Union['ReadinessArgs', 'ReadinessArgsDict']]] = None,
                  state_dir: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
@@ -235,7 +235,7 @@ class LocalMachine(pulumi.ComponentResource):
             if image is None and not opts.urn:
                 raise TypeError("Missing required property 'image'")
             __props__.__dict__["image"] = image
-            __props__.__dict__["memory_mi_b"] = memory_mi_b
+            __props__.__dict__["memory_mib"] = memory_mib
             __props__.__dict__["readiness"] = readiness
             __props__.__dict__["state_dir"] = state_dir
             __props__.__dict__["console_log"] = None

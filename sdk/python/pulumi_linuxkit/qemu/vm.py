@@ -32,7 +32,7 @@ class VmArgs:
                  initrd: pulumi.Input[Optional[_builtins.str]] = None,
                  iso: pulumi.Input[Optional[_builtins.str]] = None,
                  kernel: pulumi.Input[Optional[_builtins.str]] = None,
-                 memory_mi_b: pulumi.Input[Optional[_builtins.int]] = None,
+                 memory_mib: pulumi.Input[Optional[_builtins.int]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  readiness: pulumi.Input[Optional['ReadinessArgs']] = None,
                  shutdown_timeout_seconds: pulumi.Input[Optional[_builtins.float]] = None,
@@ -52,7 +52,7 @@ class VmArgs:
         :param pulumi.Input[_builtins.str] initrd: Initrd to boot (an Image's `initrd` output).
         :param pulumi.Input[_builtins.str] iso: An ISO to boot from.
         :param pulumi.Input[_builtins.str] kernel: Kernel to boot (an Image's `kernel` output). Set with `initrd`, or set `iso` or `disk`.
-        :param pulumi.Input[_builtins.int] memory_mi_b: Guest memory in MiB. Default 1024.
+        :param pulumi.Input[_builtins.int] memory_mib: Guest memory in MiB. Default 1024.
         :param pulumi.Input[_builtins.str] name: Name shown in state folders. Default: the resource name.
         :param pulumi.Input['ReadinessArgs'] readiness: When the VM counts as up. Default: as soon as qemu runs. A change is an update (it affects later waits only).
         :param pulumi.Input[_builtins.float] shutdown_timeout_seconds: Seconds the guest gets to power down on delete. Default 5. A change is an update.
@@ -81,8 +81,8 @@ class VmArgs:
             pulumi.set(__self__, "iso", iso)
         if kernel is not None:
             pulumi.set(__self__, "kernel", kernel)
-        if memory_mi_b is not None:
-            pulumi.set(__self__, "memory_mi_b", memory_mi_b)
+        if memory_mib is not None:
+            pulumi.set(__self__, "memory_mib", memory_mib)
         if name is not None:
             pulumi.set(__self__, "name", name)
         if readiness is not None:
@@ -228,15 +228,15 @@ class VmArgs:
 
     @_builtins.property
     @pulumi.getter(name="memoryMiB")
-    def memory_mi_b(self) -> pulumi.Input[Optional[_builtins.int]]:
+    def memory_mib(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
         Guest memory in MiB. Default 1024.
         """
-        return pulumi.get(self, "memory_mi_b")
+        return pulumi.get(self, "memory_mib")
 
-    @memory_mi_b.setter
-    def memory_mi_b(self, value: pulumi.Input[Optional[_builtins.int]]):
-        pulumi.set(self, "memory_mi_b", value)
+    @memory_mib.setter
+    def memory_mib(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "memory_mib", value)
 
     @_builtins.property
     @pulumi.getter
@@ -316,7 +316,7 @@ class Vm(pulumi.CustomResource):
                  initrd: pulumi.Input[Optional[_builtins.str]] = None,
                  iso: pulumi.Input[Optional[_builtins.str]] = None,
                  kernel: pulumi.Input[Optional[_builtins.str]] = None,
-                 memory_mi_b: pulumi.Input[Optional[_builtins.int]] = None,
+                 memory_mib: pulumi.Input[Optional[_builtins.int]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  readiness: pulumi.Input[Optional[Union['ReadinessArgs', 'ReadinessArgsDict']]] = None,
                  shutdown_timeout_seconds: pulumi.Input[Optional[_builtins.float]] = None,
@@ -339,7 +339,7 @@ class Vm(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] initrd: Initrd to boot (an Image's `initrd` output).
         :param pulumi.Input[_builtins.str] iso: An ISO to boot from.
         :param pulumi.Input[_builtins.str] kernel: Kernel to boot (an Image's `kernel` output). Set with `initrd`, or set `iso` or `disk`.
-        :param pulumi.Input[_builtins.int] memory_mi_b: Guest memory in MiB. Default 1024.
+        :param pulumi.Input[_builtins.int] memory_mib: Guest memory in MiB. Default 1024.
         :param pulumi.Input[_builtins.str] name: Name shown in state folders. Default: the resource name.
         :param pulumi.Input[Union['ReadinessArgs', 'ReadinessArgsDict']] readiness: When the VM counts as up. Default: as soon as qemu runs. A change is an update (it affects later waits only).
         :param pulumi.Input[_builtins.float] shutdown_timeout_seconds: Seconds the guest gets to power down on delete. Default 5. A change is an update.
@@ -381,7 +381,7 @@ class Vm(pulumi.CustomResource):
                  initrd: pulumi.Input[Optional[_builtins.str]] = None,
                  iso: pulumi.Input[Optional[_builtins.str]] = None,
                  kernel: pulumi.Input[Optional[_builtins.str]] = None,
-                 memory_mi_b: pulumi.Input[Optional[_builtins.int]] = None,
+                 memory_mib: pulumi.Input[Optional[_builtins.int]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  readiness: pulumi.Input[Optional[Union['ReadinessArgs', 'ReadinessArgsDict']]] = None,
                  shutdown_timeout_seconds: pulumi.Input[Optional[_builtins.float]] = None,
@@ -407,7 +407,7 @@ class Vm(pulumi.CustomResource):
             __props__.__dict__["initrd"] = initrd
             __props__.__dict__["iso"] = iso
             __props__.__dict__["kernel"] = kernel
-            __props__.__dict__["memory_mi_b"] = memory_mi_b
+            __props__.__dict__["memory_mib"] = memory_mib
             __props__.__dict__["name"] = name
             __props__.__dict__["readiness"] = readiness
             __props__.__dict__["shutdown_timeout_seconds"] = shutdown_timeout_seconds
@@ -457,7 +457,7 @@ class Vm(pulumi.CustomResource):
         __props__.__dict__["instance_id"] = None
         __props__.__dict__["iso"] = None
         __props__.__dict__["kernel"] = None
-        __props__.__dict__["memory_mi_b"] = None
+        __props__.__dict__["memory_mib"] = None
         __props__.__dict__["name"] = None
         __props__.__dict__["pid"] = None
         __props__.__dict__["qmp_socket"] = None
@@ -584,11 +584,11 @@ class Vm(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="memoryMiB")
-    def memory_mi_b(self) -> pulumi.Output[_builtins.int]:
+    def memory_mib(self) -> pulumi.Output[_builtins.int]:
         """
         Guest memory in MiB. Default 1024.
         """
-        return pulumi.get(self, "memory_mi_b")
+        return pulumi.get(self, "memory_mib")
 
     @_builtins.property
     @pulumi.getter

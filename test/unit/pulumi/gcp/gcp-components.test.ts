@@ -439,11 +439,12 @@ describe("GcpFleet", () => {
     assert.equal(group.inputs.distributionPolicyZones, undefined);
   });
 
-  it("registers the group, template and health check self links as outputs", async () => {
+  it("registers the group, template and health check self links and the fleet tag as outputs", async () => {
     assert.deepEqual(await recorded.outputsOf(fleet), {
       groupManager: `${PROJECT_URL}/regions/europe-west1/instanceGroupManagers/x`,
       instanceTemplate: `${PROJECT_URL}/global/instanceTemplates/f-template-4d5e6f`,
       healthCheck: `${PROJECT_URL}/global/healthChecks/f-health-777`,
+      fleetTag: "f-fleet",
     });
   });
 
