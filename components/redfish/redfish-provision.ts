@@ -10,7 +10,7 @@
  */
 import { RedfishError } from "./redfish-error";
 import type { BootOverride, RedfishClient } from "./redfish-client";
-import type { PowerState, ResetType } from "./redfish-types";
+import type { PowerState, ResetType, VirtualMedia } from "./redfish-types";
 
 export type BootMethod = "virtualMedia" | "http" | "pxe";
 export const BOOT_METHODS: BootMethod[] = ["virtualMedia", "http", "pxe"];
@@ -22,6 +22,12 @@ export interface BootImage {
   url?: string;
   /** Boot mode to set with the override. Default: leave the system's (UEFI for http). */
   mode?: "UEFI" | "Legacy";
+  /**
+   * How the machine booted before, on a re-image: moving away from
+   * `virtualMedia` ejects the ISO it left in the CD, so no later boot
+   * falls back to the old image.
+   */
+  previous?: BootMethod;
 }
 
 export interface PowerWait {
@@ -78,18 +84,20 @@ function overrideFor(image: BootImage): BootOverride {
   }
 }
 
-/** Ejects whatever the CD holds, inserts `url`. */
-async function swapMedia(c: RedfishClient, path: string, url: string): Promise<void> {
+/** Ejects whatever the CD holds; the CD device. */
+async function ejectCd(c: RedfishClient, path: string): Promise<VirtualMedia> {
   const cd = await c.virtualCd(path);
   if (cd.Inserted === true || (cd.Image ?? "") !== "") await c.ejectMedia(cd);
-  await c.insertMedia(cd, url);
+  return cd;
 }
 
 /** Media and override for the next boot. */
 async function prepare(c: RedfishClient, path: string, image: BootImage): Promise<void> {
   if (image.method === "virtualMedia") {
     if (image.url === undefined) throw new RedfishError("bootMethod virtualMedia needs isoUrl");
-    await swapMedia(c, path, image.url);
+    await c.insertMedia(await ejectCd(c, path), image.url);
+  } else if (image.previous === "virtualMedia") {
+    await ejectCd(c, path);
   }
   await c.setBootOnce(path, overrideFor(image));
 }
@@ -134,8 +142,5 @@ export async function release(
 ): Promise<void> {
   if ((await c.system(path)) === undefined) return; // gone: nothing to release
   if (!leaveRunning) await powerOff(c, path, wait);
-  if (method === "virtualMedia") {
-    const cd = await c.virtualCd(path);
-    if (cd.Inserted === true || (cd.Image ?? "") !== "") await c.ejectMedia(cd);
-  }
+  if (method === "virtualMedia") await ejectCd(c, path);
 }

@@ -3,11 +3,15 @@
  * (installed by scripts/setup-redfish-emulator.sh) over libvirt, exposing
  * only the test's own domains. Each domain is a TCG qemu machine with an
  * empty IDE CD-ROM (where virtual media goes), its serial console written
- * to a file, and user networking with loopback port forwards. The
- * emulator asks for HTTP Basic credentials (bcrypt htpasswd file).
+ * to a file, and user networking with loopback port forwards; BIOS
+ * (SeaBIOS) or UEFI (OVMF from Debian's `ovmf`, no Secure Boot: its
+ * variable store made by libvirt from the template). The emulator asks
+ * for HTTP Basic credentials (bcrypt htpasswd file), and its boot-loader
+ * map names the same OVMF, so a `BootSourceOverrideMode: UEFI` keeps it.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
@@ -38,20 +42,41 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** OVMF without Secure Boot (4 MiB flash) and its variable store template. */
+export const OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+export const OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+
+export type Firmware = "bios" | "efi";
+
 export interface TestDomain {
   name: string;
+  firmware: Firmware;
   uuid: string;
   consoleLog: string;
   /** Host port forwarded to the guest's port 80. */
   httpPort: number;
 }
 
-function domainXml(name: string, consoleLog: string, httpPort: number, memoryMiB: number): string {
+function domainXml(
+  name: string,
+  consoleLog: string,
+  httpPort: number,
+  memoryMiB: number,
+  firmware: Firmware,
+): string {
+  // libvirt keeps the variable store (made from the template) in its own
+  // nvram folder, where qemu may write; `undefine --nvram` removes it.
+  // libvirt refuses UEFI on x86 without ACPI.
+  const loader =
+    firmware === "efi"
+      ? `<loader readonly='yes' secure='no' type='pflash'>${OVMF_CODE}</loader><nvram template='${OVMF_VARS}'/>`
+      : "";
+  const features = firmware === "efi" ? "\n  <features><acpi/></features>" : "";
   return `<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
   <name>${name}</name>
   <memory unit='MiB'>${memoryMiB}</memory>
   <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
+  <os><type arch='x86_64' machine='pc'>hvm</type>${loader}<boot dev='hd'/></os>${features}
   <on_reboot>restart</on_reboot>
   <devices>
     <emulator>/usr/bin/qemu-system-x86_64</emulator>
@@ -80,21 +105,45 @@ function domainXml(name: string, consoleLog: string, httpPort: number, memoryMiB
 export async function defineDomain(
   dir: string,
   name: string,
+  firmware: Firmware = "bios",
   memoryMiB = 512,
 ): Promise<TestDomain> {
+  if (firmware === "efi" && !existsSync(OVMF_CODE)) {
+    throw new Error(
+      `a UEFI test machine needs ${OVMF_CODE}: install Debian's ovmf (scripts/setup.sh does)`,
+    );
+  }
   const consoleLog = path.join(dir, `${name}.console.log`);
   const httpPort = await freePort();
   const xml = path.join(dir, `${name}.xml`);
-  await writeFile(xml, domainXml(name, consoleLog, httpPort, memoryMiB));
+  await writeFile(xml, domainXml(name, consoleLog, httpPort, memoryMiB, firmware));
   await execFileAsync("virsh", [...VIRSH, "define", xml]);
   const { stdout } = await execFileAsync("virsh", [...VIRSH, "domuuid", name]);
-  return { name, uuid: stdout.trim(), consoleLog, httpPort };
+  return { name, firmware, uuid: stdout.trim(), consoleLog, httpPort };
 }
 
-/** Stops and removes a domain (no error when it is gone). */
-export async function removeDomain(name: string): Promise<void> {
-  await execFileAsync("virsh", [...VIRSH, "destroy", name]).catch(() => undefined);
-  await execFileAsync("virsh", [...VIRSH, "undefine", name]).catch(() => undefined);
+/**
+ * Stops and removes a domain, its variable store and the media the
+ * emulator downloaded for it into the `default` pool (sushy-tools names
+ * them `<file>-<domain uuid>.img` and never deletes them). No error when
+ * something is gone.
+ */
+export async function removeDomain(d: TestDomain): Promise<void> {
+  await execFileAsync("virsh", [...VIRSH, "destroy", d.name]).catch(() => undefined);
+  await execFileAsync("virsh", [...VIRSH, "undefine", "--nvram", d.name]).catch(() => undefined);
+  // `vol-list` (libvirt 9.0 has no --name): a header, a rule, then "<name>  <path>" lines.
+  const { stdout } = await execFileAsync("virsh", [
+    ...VIRSH,
+    "vol-list",
+    "--pool",
+    "default",
+  ]).catch(() => ({ stdout: "" }));
+  for (const vol of stdout.split("\n").map((l) => l.trim().split(/\s+/)[0] ?? "")) {
+    if (!vol.endsWith(`-${d.uuid}.img`)) continue;
+    await execFileAsync("virsh", [...VIRSH, "vol-delete", "--pool", "default", vol]).catch(
+      () => undefined,
+    );
+  }
 }
 
 /** `virsh domstate`: `running`, `shut off`, ... */
@@ -142,6 +191,10 @@ export async function startSushy(
       `SUSHY_EMULATOR_AUTH_FILE = '${htpasswd}'`,
       `SUSHY_EMULATOR_ALLOWED_INSTANCES = ${JSON.stringify(domains.map((d) => d.uuid))}`,
       `SUSHY_EMULATOR_VMEDIA_VERIFY_SSL = False`,
+      // Its default UEFI loader is OVMF's Secure Boot build, which needs SMM
+      // (q35); a UEFI override keeps the plain OVMF the domains start with.
+      `SUSHY_EMULATOR_BOOT_LOADER_MAP = {'UEFI': {'x86_64': '${OVMF_CODE}'}, 'Legacy': {'x86_64': None}}`,
+      `SUSHY_EMULATOR_SECURE_BOOT_DISABLED_NVRAM = '${OVMF_VARS}'`,
       "",
     ].join("\n"),
   );

@@ -1,8 +1,9 @@
 /**
  * Everything a Redfish test boots against, on loopback: sushy-tools over
- * libvirt with the test's own TCG domains, and a file server for the ISOs
- * (the web image of test/helpers/fleet-web.ts in each version asked for,
- * built as iso-bios by the CLI). `close()` removes the domains, stops the
+ * libvirt with the test's own TCG domains (BIOS or UEFI, one firmware a
+ * domain), and a file server for the ISOs (the web image of
+ * test/helpers/fleet-web.ts in each version asked for, built as iso-bios
+ * or iso-efi by the CLI). `close()` removes the domains, stops the
  * servers and deletes the scratch folder.
  */
 import { execFile } from "node:child_process";
@@ -20,6 +21,7 @@ import {
   ensureRedfishEmulator,
   removeDomain,
   startSushy,
+  type Firmware,
   type SushyEmulator,
   type TestDomain,
 } from "./redfish-emulator";
@@ -31,12 +33,19 @@ export interface RedfishLab {
   sushy: SushyEmulator;
   domains: TestDomain[];
   files: FileServer;
-  /** URL of the iso-bios of web image `version` (built on first ask). */
-  iso(version: string, broken?: boolean): Promise<string>;
+  /** URL of the ISO of web image `version` (built on first ask; default iso-bios, working). */
+  iso(version: string, options?: IsoOptions): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function startRedfishLab(prefix: string, machines: number): Promise<RedfishLab> {
+export interface IsoOptions {
+  /** The web service never listens (test/helpers/fleet-web.ts). */
+  broken?: boolean;
+  format?: "iso-bios" | "iso-efi";
+}
+
+/** A lab with one domain for each entry of `machines`, booting with that firmware. */
+export async function startRedfishLab(prefix: string, machines: Firmware[]): Promise<RedfishLab> {
   const bin = ensureRedfishEmulator();
   await ensureTestImages();
   const dir = await mkdtemp(path.join(os.tmpdir(), `${prefix}-`));
@@ -48,12 +57,12 @@ export async function startRedfishLab(prefix: string, machines: number): Promise
   const close = async (): Promise<void> => {
     await sushy?.close();
     await files?.close();
-    await Promise.all(domains.map((d) => removeDomain(d.name)));
+    await Promise.all(domains.map((d) => removeDomain(d)));
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    for (let i = 0; i < machines; i++) {
-      domains.push(await defineDomain(dir, `${prefix}-${process.pid}-${i}`));
+    for (const [i, firmware] of machines.entries()) {
+      domains.push(await defineDomain(dir, `${prefix}-${process.pid}-${i}`, firmware));
     }
     sushy = await startSushy(bin, dir, domains);
     files = await startFileServer({ dir: isoDir, port: 0, host: "127.0.0.1" });
@@ -68,27 +77,29 @@ export async function startRedfishLab(prefix: string, machines: number): Promise
     sushy,
     domains,
     files,
-    iso(version, broken = false) {
+    iso(version, { broken = false, format = "iso-bios" } = {}) {
       const name = `web-${version}${broken ? "-broken" : ""}`;
-      let p = built.get(name);
+      // The CLI names them <name>.iso and <name>-efi.iso.
+      const file = `${name}${format === "iso-efi" ? "-efi" : ""}.iso`;
+      let p = built.get(file);
       if (p === undefined) {
         p = (async () => {
-          const yml = path.join(dir, `${name}.yml`);
+          const yml = path.join(dir, `${file}.yml`);
           await writeFile(yml, webYaml(version, broken));
           await execFileAsync(process.execPath, [
             path.join(repoRoot, "bin", "pulumi-linuxkit.js"),
             "build",
             "--format",
-            "iso-bios",
+            format,
             "--dir",
             isoDir,
             "--name",
             name,
             yml,
           ]);
-          return `${server.url}/${name}.iso`;
+          return `${server.url}/${file}`;
         })();
-        built.set(name, p);
+        built.set(file, p);
       }
       return p;
     },

@@ -103,7 +103,10 @@ async function fleetOutputs(): Promise<Record<string, unknown>> {
 }
 
 before(async () => {
-  lab = await startRedfishLab("lk-rf-fleet", SIZE);
+  lab = await startRedfishLab(
+    "lk-rf-fleet",
+    Array.from({ length: SIZE }, () => "bios"),
+  );
   want.iso = await lab.iso("v1");
   const stateDir = path.join(lab.dir, "state");
   await mkdir(stateDir, { recursive: true });
@@ -184,7 +187,7 @@ describe(`RedfishFleet of ${SIZE} on sushy-tools + libvirt`, { concurrency: fals
   });
 
   it("a broken image stops the rollout at the first machine, naming it; the others keep serving", async () => {
-    want.iso = await lab.iso("v3", true);
+    want.iso = await lab.iso("v3", { broken: true });
     want.timeoutSeconds = 45;
     const t0 = Date.now();
     const err = await stack.up(io).then(

@@ -1,15 +1,22 @@
 /**
  * RedfishMachine under the real Pulumi engine (Automation API, local file
  * backend) against a real Redfish service: sushy-tools over libvirt on
- * loopback, with a TCG machine whose serial console goes to a file and
- * whose port 80 is forwarded to loopback. Virtual media really boots our
- * iso-bios (the web image), served on loopback.
+ * loopback, with two TCG machines whose serial consoles go to files and
+ * whose port 80 is forwarded to loopback: `web` with a BIOS (SeaBIOS)
+ * booting our iso-bios, `efi` with UEFI firmware (OVMF) booting our
+ * iso-efi (BootSourceOverrideMode UEFI), both by virtual media, served on
+ * loopback.
  *
  * - up: power off, insert the ISO, boot override Cd once, power on; ready
- *   when the console shows the web service and HTTP answers;
+ *   when the console shows the web service and HTTP answers (on `efi`,
+ *   after OVMF's boot manager started the DVD);
  * - a second up touches nothing;
  * - a new image is one eject, one insert, one override and one restart of
- *   the same machine (no replace), and the machine then serves it;
+ *   the same machine (no replace), and the machine then serves it; `efi`
+ *   moves to `bootMethod: http` (the old ISO ejected, UefiHttp +
+ *   HttpBootUri, one override and one restart). sushy-tools 2.2.0 carries out an HTTP boot by fetching
+ *   HttpBootUri itself and booting it as the CD, so this proves the
+ *   requests and the image, not the firmware's own HTTP client;
  * - refresh after a power-off behind Pulumi's back shows it Off, and the
  *   next up boots it again;
  * - a wrong password fails naming the endpoint and the BMC's message;
@@ -24,10 +31,13 @@ import { after, before, describe, it } from "node:test";
 
 import { LocalWorkspace, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
 
-import { RedfishMachine } from "../../components/pulumi/redfish/redfish-machine";
+import {
+  RedfishMachine,
+  type RedfishMachineArgs,
+} from "../../components/pulumi/redfish/redfish-machine";
 import { askAll } from "../helpers/fleet-web";
 import { pulumiBinDir, pulumiCommand, pulumiEnv } from "../helpers/pulumi-env";
-import { destroyDomain, domainState } from "../helpers/redfish-emulator";
+import { destroyDomain, domainState, type TestDomain } from "../helpers/redfish-emulator";
 import { startRedfishLab, type RedfishLab } from "../helpers/redfish-lab";
 
 const TYPE = "pulumi-nodejs:dynamic/linuxkit:RedfishMachine";
@@ -43,28 +53,53 @@ const io = {
   onEvent: (e: EngineEvent): void => void seen.push(JSON.stringify(e)),
 };
 
-/** What the next program run declares. */
-const want = { iso: "", password: "" };
+/** What the next program run declares: `web` boots `iso`; `efi` boots `efiUrl` by `efiMethod`. */
+const want = {
+  iso: "",
+  efiUrl: "",
+  efiMethod: "virtualMedia" as "virtualMedia" | "http",
+  password: "",
+};
+
+const web = (): TestDomain => lab.domains[0]!;
+const efi = (): TestDomain => lab.domains[1]!;
+
+type Boot = Pick<RedfishMachineArgs, "bootMethod" | "isoUrl" | "bootUrl" | "bootMode">;
 
 async function program(): Promise<Record<string, unknown>> {
-  const d = lab.domains[0]!;
-  const m = new RedfishMachine("web", {
-    endpoint: lab.sushy.endpoint,
-    username: lab.sushy.username,
-    // Plain in the program on purpose: the resource makes it secret itself.
-    password: want.password,
-    isoUrl: want.iso,
-    readiness: {
-      consoleLog: d.consoleLog,
-      consolePattern: "httpd listening",
-      host: "127.0.0.1",
-      tcpPort: d.httpPort,
-      httpPath: "/cgi-bin/id",
-      timeoutSeconds: 240,
-    },
-    powerTimeoutSeconds: 60,
-  });
-  return { systemPath: m.systemPath, powerState: m.powerState, ready: m.ready };
+  const machine = (name: string, d: TestDomain, boot: Boot): RedfishMachine =>
+    new RedfishMachine(name, {
+      endpoint: lab.sushy.endpoint,
+      username: lab.sushy.username,
+      systemId: d.uuid,
+      // Plain in the program on purpose: the resource makes it secret itself.
+      password: want.password,
+      ...boot,
+      readiness: {
+        consoleLog: d.consoleLog,
+        consolePattern: "httpd listening",
+        host: "127.0.0.1",
+        tcpPort: d.httpPort,
+        httpPath: "/cgi-bin/id",
+        timeoutSeconds: 240,
+      },
+      powerTimeoutSeconds: 60,
+    });
+  const m = machine("web", web(), { isoUrl: want.iso });
+  const e = machine(
+    "efi",
+    efi(),
+    want.efiMethod === "virtualMedia"
+      ? { bootMode: "UEFI", bootMethod: "virtualMedia", isoUrl: want.efiUrl }
+      : { bootMode: "UEFI", bootMethod: "http", bootUrl: want.efiUrl },
+  );
+  return {
+    systemPath: m.systemPath,
+    powerState: m.powerState,
+    ready: m.ready,
+    efiPowerState: e.powerState,
+    efiReady: e.ready,
+  };
 }
 
 async function newStack(name: string): Promise<Stack> {
@@ -86,13 +121,15 @@ function plainExport(s: Stack): string {
 
 function machineInState(
   s: Stack,
+  name = "web",
 ): { inputs: Record<string, unknown>; outputs: Record<string, unknown> } | undefined {
   const resources = (JSON.parse(plainExport(s)).deployment.resources ?? []) as {
+    urn: string;
     type: string;
     inputs: Record<string, unknown>;
     outputs: Record<string, unknown>;
   }[];
-  return resources.find((r) => r.type === TYPE);
+  return resources.find((r) => r.type === TYPE && r.urn.endsWith(`::${name}`));
 }
 
 async function assertPasswordNowhere(s: Stack): Promise<void> {
@@ -118,24 +155,39 @@ async function assertPasswordNowhere(s: Stack): Promise<void> {
   assert.ok(!lab.sushy.log().includes(pw), "the BMC's log holds no password");
 }
 
-/** The BMC requests since `from` that change something. */
-function changes(from: number): string[] {
+/** The BMC requests since `from` that change something (on domain `d`, or anywhere). */
+function changes(from: number, d?: TestDomain): string[] {
+  const system = d === undefined ? undefined : `/redfish/v1/Systems/${d.uuid}`;
   return lab.sushy
     .requests()
     .slice(from)
     .filter((r) => !r.startsWith("GET "))
-    .map((r) => r.replace(/\/redfish\/v1\/Systems\/[0-9a-f-]+/, "<system>"));
+    .filter((r) => system === undefined || r.includes(`${system} `) || r.includes(`${system}/`))
+    .map((r) => (system === undefined ? r : r.replace(system, "<system>")));
 }
 
-async function webAnswer(): Promise<{ version: string; boot: string }> {
-  const [a] = await askAll([lab.domains[0]!.httpPort]);
-  assert.ok(a, "the machine answers HTTP");
+async function webAnswer(d: TestDomain = web()): Promise<{ version: string; boot: string }> {
+  const [a] = await askAll([d.httpPort]);
+  assert.ok(a, `${d.name} answers HTTP`);
   return a;
 }
 
+/** The Redfish system of `d` as the BMC shows it. */
+async function systemOf(d: TestDomain): Promise<{ Boot?: Record<string, unknown> }> {
+  const auth = Buffer.from(`${lab.sushy.username}:${lab.sushy.password}`).toString("base64");
+  const res = await fetch(`${lab.sushy.endpoint}/redfish/v1/Systems/${d.uuid}`, {
+    headers: { Authorization: `Basic ${auth}` },
+  });
+  assert.equal(res.status, 200);
+  return (await res.json()) as { Boot?: Record<string, unknown> };
+}
+
 before(async () => {
-  lab = await startRedfishLab("lk-rf-machine", 1);
-  want.iso = await lab.iso("v1");
+  lab = await startRedfishLab("lk-rf-machine", ["bios", "efi"]);
+  [want.iso, want.efiUrl] = await Promise.all([
+    lab.iso("v1"),
+    lab.iso("v1", { format: "iso-efi" }),
+  ]);
   want.password = lab.sushy.password;
   stack = await newStack(`rfm${process.pid}`);
 });
@@ -145,8 +197,14 @@ after(async () => {
   await lab?.close();
 });
 
-describe("RedfishMachine on sushy-tools + libvirt", { concurrency: false }, () => {
-  let firstBoot = "";
+const VIRTUAL_MEDIA_BOOT = [
+  "POST <system>/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia 204",
+  "PATCH <system> 204",
+  "POST <system>/Actions/ComputerSystem.Reset 204",
+];
+
+describe("RedfishMachine on sushy-tools + libvirt (BIOS and UEFI)", { concurrency: false }, () => {
+  const firstBoot = { web: "", efi: "" };
 
   it("up powers off, inserts the ISO, boots it once from Cd and waits until it serves", async () => {
     const t0 = Date.now();
@@ -154,24 +212,31 @@ describe("RedfishMachine on sushy-tools + libvirt", { concurrency: false }, () =
     assert.equal(result.summary.result, "succeeded");
     assert.equal(result.outputs.powerState?.value, "On");
     assert.equal(result.outputs.ready?.value, true);
+    assert.equal(result.outputs.efiPowerState?.value, "On");
+    assert.equal(result.outputs.efiReady?.value, true);
     assert.match(
       result.outputs.systemPath?.value as string,
-      new RegExp(`^/redfish/v1/Systems/${lab.domains[0]!.uuid}$`),
+      new RegExp(`^/redfish/v1/Systems/${web().uuid}$`),
     );
-    const a = await webAnswer();
-    assert.equal(a.version, "v1");
-    firstBoot = a.boot;
-    assert.deepEqual(
-      changes(0),
-      [
-        "POST /redfish/v1/Systems/<system>/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia 204",
-        "PATCH <system> 204",
-        "POST /redfish/v1/Systems/<system>/Actions/ComputerSystem.Reset 204",
-      ].map((l) => l.replace("/redfish/v1/Systems/<system>", "<system>")),
+    for (const [name, d] of [
+      ["web", web()],
+      ["efi", efi()],
+    ] as const) {
+      const a = await webAnswer(d);
+      assert.equal(a.version, "v1");
+      firstBoot[name] = a.boot;
+      assert.deepEqual(changes(0, d), VIRTUAL_MEDIA_BOOT, name);
+      const console = await readFile(d.consoleLog, "utf8");
+      assert.match(console, /LINUXKIT-TEST: httpd listening port=80/, name);
+    }
+    // The iso-efi has no BIOS boot: it came up through OVMF's boot manager,
+    // which the BMC kept in UEFI mode.
+    const efiConsole = await readFile(efi().consoleLog, "utf8");
+    assert.match(efiConsole, /BdsDxe: (loading|starting) Boot\d+ "UEFI QEMU DVD-ROM/);
+    assert.equal((await systemOf(efi())).Boot?.BootSourceOverrideMode, "UEFI");
+    process.stderr.write(
+      `# create (BIOS + UEFI): up took ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
     );
-    const console = await readFile(lab.domains[0]!.consoleLog, "utf8");
-    assert.match(console, /LINUXKIT-TEST: httpd listening port=80/);
-    process.stderr.write(`# create: up took ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     await assertPasswordNowhere(stack);
   });
 
@@ -196,42 +261,58 @@ describe("RedfishMachine on sushy-tools + libvirt", { concurrency: false }, () =
     assert.deepEqual(lab.sushy.requests().slice(from), []);
   });
 
-  it("a new image is one eject, one insert, one override and one restart of the same machine", async () => {
-    want.iso = await lab.iso("v2");
+  it("a new image re-images the same machines in place: by virtual media (eject, insert, override, restart) and by UEFI HTTP boot (eject the old ISO, override, restart)", async () => {
+    [want.iso, want.efiUrl] = await Promise.all([
+      lab.iso("v2"),
+      lab.iso("v2", { format: "iso-efi" }),
+    ]);
+    want.efiMethod = "http";
     const from = lab.sushy.requests().length;
     const t0 = Date.now();
     const result = await stack.up(io);
     assert.equal(result.summary.result, "succeeded");
     assert.equal(
       result.summary.resourceChanges?.update,
-      1,
+      2,
       JSON.stringify(result.summary.resourceChanges),
     );
     assert.equal(result.summary.resourceChanges?.replace, undefined);
-    assert.deepEqual(changes(from), [
+    assert.deepEqual(changes(from, web()), [
       "POST <system>/VirtualMedia/Cd/Actions/VirtualMedia.EjectMedia 204",
-      "POST <system>/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia 204",
+      ...VIRTUAL_MEDIA_BOOT,
+    ]);
+    assert.deepEqual(changes(from, efi()), [
+      "POST <system>/VirtualMedia/Cd/Actions/VirtualMedia.EjectMedia 204",
       "PATCH <system> 204",
       "POST <system>/Actions/ComputerSystem.Reset 204",
     ]);
-    const a = await webAnswer();
-    assert.equal(a.version, "v2");
-    assert.notEqual(a.boot, firstBoot, "the machine booted again");
-    process.stderr.write(`# re-image: up took ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    for (const [name, d] of [
+      ["web", web()],
+      ["efi", efi()],
+    ] as const) {
+      const a = await webAnswer(d);
+      assert.equal(a.version, "v2", name);
+      assert.notEqual(a.boot, firstBoot[name], `${name} booted again`);
+    }
+    const boot = (await systemOf(efi())).Boot;
+    assert.equal(boot?.HttpBootUri, want.efiUrl, "the BMC took the HTTP boot URI");
+    assert.equal(boot?.BootSourceOverrideMode, "UEFI");
+    process.stderr.write(`# re-image (both): up took ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     await assertPasswordNowhere(stack);
   });
 
   it("refresh shows a machine powered off behind Pulumi's back, and up boots it again", async () => {
-    await destroyDomain(lab.domains[0]!.name);
+    await destroyDomain(web().name);
     const refresh = await stack.refresh(io);
     assert.equal(refresh.summary.result, "succeeded");
     assert.equal(machineInState(stack)?.outputs.powerState, "Off");
+    assert.equal(machineInState(stack, "efi")?.outputs.powerState, "On");
     const preview = await stack.preview(io);
     assert.equal(preview.changeSummary.update, 1, JSON.stringify(preview.changeSummary));
     const result = await stack.up(io);
     assert.equal(result.outputs.powerState?.value, "On");
     assert.equal((await webAnswer()).version, "v2");
-    assert.equal(await domainState(lab.domains[0]!.name), "running");
+    assert.equal(await domainState(web().name), "running");
     await assertPasswordNowhere(stack);
   });
 
@@ -255,22 +336,26 @@ describe("RedfishMachine on sushy-tools + libvirt", { concurrency: false }, () =
       assert.ok(!text.includes("not-the-password"), "the password is not in the error");
       assert.deepEqual(changes(from), [], "nothing was changed on the BMC");
       assert.equal(machineInState(bad), undefined);
+      assert.equal(machineInState(bad, "efi"), undefined);
     } finally {
       want.password = saved;
       await bad.workspace.removeStack(bad.name, { force: true }).catch(() => undefined);
     }
   });
 
-  it("destroy ejects the media and powers the machine off", async () => {
+  it("destroy ejects the media and powers the machines off (HTTP boot has no media to eject)", async () => {
     const from = lab.sushy.requests().length;
     const result = await stack.destroy(io);
     assert.equal(result.summary.result, "succeeded");
-    assert.deepEqual(changes(from), [
+    assert.deepEqual(changes(from, web()), [
       "POST <system>/Actions/ComputerSystem.Reset 204",
       "POST <system>/VirtualMedia/Cd/Actions/VirtualMedia.EjectMedia 204",
     ]);
-    assert.equal(await domainState(lab.domains[0]!.name), "shut off");
+    assert.deepEqual(changes(from, efi()), ["POST <system>/Actions/ComputerSystem.Reset 204"]);
+    assert.equal(await domainState(web().name), "shut off");
+    assert.equal(await domainState(efi().name), "shut off");
     assert.equal(machineInState(stack), undefined);
+    assert.equal(machineInState(stack, "efi"), undefined);
     await assertPasswordNowhere(stack);
   });
 });

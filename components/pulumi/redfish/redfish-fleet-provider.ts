@@ -25,7 +25,7 @@ import {
   type RedfishFleetMachine,
   type RedfishFleetMember,
 } from "../../fleet/adapters/redfish-fleet-adapter";
-import { machineReadinessProblems, type MachineReadiness } from "../../redfish";
+import { machineReadinessProblems, type BootMethod, type MachineReadiness } from "../../redfish";
 import { containsUnknown } from "../dynamic/unknowns";
 import { jsonSafe, runFleetRollout } from "../fleet/fleet-rollout";
 import { forEngine } from "./engine-error";
@@ -98,7 +98,8 @@ function memberOf(i: RedfishFleetInputs, m: RedfishFleetMember): RedfishFleetMem
   return { ...m, readiness: { ...i.readiness, ...(m.readiness ?? {}) } as MachineReadiness };
 }
 
-function adapterFor(i: RedfishFleetInputs) {
+/** `previous`: how the fleet booted before (moving away from virtual media ejects the old ISO). */
+function adapterFor(i: RedfishFleetInputs, previous?: BootMethod) {
   return redfishFleetAdapter({
     name: i.name,
     members: i.machines.map((m) => memberOf(i, m)),
@@ -108,7 +109,10 @@ function adapterFor(i: RedfishFleetInputs) {
       insecureTls: i.insecureTls,
       ...(i.caCertificate === undefined ? {} : { caCertificate: i.caCertificate }),
     },
-    boot: bootImageOf({ ...i, endpoint: "", leaveRunningOnDelete: false }),
+    boot: {
+      ...bootImageOf({ ...i, endpoint: "", leaveRunningOnDelete: false }),
+      ...(previous === undefined ? {} : { previous }),
+    },
     image: imageKey(i),
     restart: i.restartType,
     power: { timeoutMs: i.powerTimeoutSeconds * 1000 },
@@ -147,8 +151,9 @@ async function converge(
   i: RedfishFleetInputs,
   id: string,
   from: FleetState<RedfishFleetMachine>,
+  previous?: BootMethod,
 ): Promise<RedfishFleetOutputs> {
-  const adapter = adapterFor(i);
+  const adapter = adapterFor(i, previous);
   // A slot now listing another machine: release the old one; the slot is filled anew.
   let state = from;
   for (const r of from.slots) {
@@ -244,7 +249,8 @@ export const redfishFleetProvider = {
   },
 
   async update(id: string, olds: RedfishFleetOutputs, news: RedfishFleetInputs) {
-    return { outs: await converge(defaults(news), id, olds.fleetState ?? { slots: [] }) };
+    const previous = olds.bootMethod ?? "virtualMedia";
+    return { outs: await converge(defaults(news), id, olds.fleetState ?? { slots: [] }, previous) };
   },
 
   async read(id: string, props?: RedfishFleetOutputs) {

@@ -107,16 +107,23 @@ export const redfishMachineProvider = {
   async update(id: string, olds: RedfishMachineOutputs, newsIn: RedfishMachineInputs) {
     const news = normaliseInputs(newsIn);
     const changed = changedKeys(olds, news);
-    const outs: RedfishMachineOutputs = { ...olds, ...news };
+    // The new inputs (an input left out is gone, not kept from before) and what the BMC showed.
+    const outs: RedfishMachineOutputs = {
+      ...news,
+      systemPath: olds.systemPath,
+      powerState: olds.powerState,
+      ready: olds.ready,
+    };
     if (!changed.some((k) => REIMAGING.includes(k)) && !needsBoot(olds)) return { outs };
     const doing = `re-imaging ${id} with ${news.isoUrl ?? news.bootUrl ?? news.bootMethod}`;
     const offset = await consoleOffset(news.readiness);
+    const image = { ...bootImageOf(news), previous: normaliseInputs(olds).bootMethod };
     try {
       outs.powerState = await connect(news, async (c) => {
         if (olds.powerState === "On") {
-          await reimage(c, olds.systemPath, bootImageOf(news), news.restartType, powerWait(news));
+          await reimage(c, olds.systemPath, image, news.restartType, powerWait(news));
         } else {
-          await bootImage(c, olds.systemPath, bootImageOf(news), powerWait(news));
+          await bootImage(c, olds.systemPath, image, powerWait(news));
         }
         return (await c.powerState(olds.systemPath)) ?? "Unknown";
       });

@@ -75,7 +75,7 @@ before(async () => {
   const program = path.join(work, "program");
   stateDir = path.join(work, "state");
   await installPlugin(home);
-  lab = await startRedfishLab("lk-yrf", 1);
+  lab = await startRedfishLab("lk-yrf", ["bios"]);
   const iso = await lab.iso("v1");
   await mkdir(program);
   await writeFile(path.join(program, "Pulumi.yaml"), PROGRAM);

@@ -52,13 +52,17 @@ const inputs = (iso: string, more: Partial<RedfishFleetInputs> = {}): RedfishFle
     ...more,
   }) as RedfishFleetInputs;
 
-/** A machine "boots" when the BMC resets it: its console shows what it booted. */
+/**
+ * A machine "boots" when the BMC resets it: its console shows what it
+ * booted (the inserted ISO, else the HTTP boot URI of its override).
+ */
 let booting = true;
 const timer = setInterval(() => {
   if (!booting) return;
   for (const [id, s] of bmc.systems) {
-    if (s.power === "On" && s.inserted && !s.image.includes("broken")) {
-      void appendFile(path.join(dir, `${id}.log`), `booted ${s.image}\n`);
+    const booted = s.inserted ? s.image : String(s.boot.HttpBootUri ?? "");
+    if (s.power === "On" && booted !== "" && !booted.includes("broken")) {
+      void appendFile(path.join(dir, `${id}.log`), `booted ${booted}\n`);
     }
   }
 }, 100);
@@ -166,6 +170,22 @@ describe("RedfishFleet provider", () => {
     assert.equal(up.outs.status, "converged");
     assert.equal(bmc.systems.get("b")!.power, "On");
     outs = up.outs;
+  });
+
+  it("moving to HTTP boot ejects each machine's ISO before its override and restart", async () => {
+    const efi = "http://i/v3-efi.iso";
+    const http = inputs(efi, { bootMethod: "http", bootUrl: efi, isoUrl: undefined });
+    const from = bmc.requests.length;
+    const r = await provider.update(id, outs, http);
+    assert.equal(r.outs.status, "converged");
+    const expect = (s: string): string[] => [
+      `POST ${s}/VirtualMedia/Cd/Actions/VirtualMedia.EjectMedia`,
+      `PATCH ${s}`,
+      `POST ${s}/Actions/ComputerSystem.Reset`,
+    ];
+    assert.deepEqual(changes(from), [...expect("a"), ...expect("b"), ...expect("c")]);
+    for (const s of bmc.systems.values()) assert.equal(s.inserted, false);
+    outs = r.outs;
   });
 
   it("delete powers every machine off", async () => {

@@ -168,6 +168,28 @@ describe("RedfishMachine provider", () => {
     assert.equal(bmc.systems.get("1")!.image, "http://images.example/v2.iso");
   });
 
+  it("update: moving to HTTP boot ejects the old ISO and keeps no isoUrl (no diff on the next up)", async () => {
+    const from = bmc.requests.length;
+    const http = normaliseInputs({
+      ...inputs(),
+      isoUrl: undefined,
+      bootMethod: "http",
+      bootUrl: "http://images.example/v2-efi.iso",
+    });
+    const r = await provider.update(id, outs, http);
+    assert.deepEqual(changesSince(from), [
+      "POST /redfish/v1/Systems/1/VirtualMedia/Cd/Actions/VirtualMedia.EjectMedia",
+      "PATCH /redfish/v1/Systems/1",
+      "POST /redfish/v1/Systems/1/Actions/ComputerSystem.Reset",
+    ]);
+    assert.equal(bmc.systems.get("1")!.image, "", "ejected");
+    assert.equal(r.outs.isoUrl, undefined);
+    assert.equal(machineDiff(r.outs, http).changes, false);
+    // back to virtual media for the tests below
+    outs = (await provider.update(id, r.outs, inputs({ isoUrl: "http://images.example/v2.iso" })))
+      .outs;
+  });
+
   it("read: shows a machine powered off, and one that is gone", async () => {
     bmc.systems.get("1")!.power = "Off";
     const r = await provider.read(id, outs);
