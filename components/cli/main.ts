@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 
+import { publishedByThisProcess } from "../pipeline/publish";
 import { removeActiveScratchDirsSync } from "../pipeline/scratch-dir";
 import { LinuxKitError } from "../errors/errors";
 
@@ -49,12 +50,23 @@ export function reportError(e: unknown, err: (line: string) => void): number {
   return 70;
 }
 
-/** On Ctrl-C or SIGTERM, remove half-built scratch output before exiting. */
+/**
+ * What an interrupted build says: publishing is one uninterrupted section
+ * (pipeline/publish.ts), so a signal comes before it (nothing published) or
+ * after it (the build is published, e.g. during the cache-repo push).
+ */
+export function interruptedMessage(signal: string, published: readonly string[]): string {
+  return published.length === 0
+    ? `interrupted (${signal}): nothing was published`
+    : `interrupted (${signal}) after the build was published in ${published.join(", ")}`;
+}
+
+/** On Ctrl-C or SIGTERM, remove half-built scratch output and temporary folders before exiting. */
 function exitCleanlyOnSignals(): void {
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.once(signal, () => {
       removeActiveScratchDirsSync();
-      process.stderr.write(`interrupted (${signal}): nothing was published\n`);
+      process.stderr.write(`${interruptedMessage(signal, publishedByThisProcess())}\n`);
       process.exit(128 + (signal === "SIGINT" ? 2 : signal === "SIGTERM" ? 15 : 1));
     });
   }

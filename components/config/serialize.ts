@@ -29,13 +29,21 @@ function orderBySchema(value: unknown, schema: SchemaType | undefined): unknown 
   if (typeof value !== "object" || value === null) return value;
   const record = value as Record<string, unknown>;
   const properties = schema?.kind === "object" ? schema.properties : {};
+  const own = (o: object, k: string): boolean => Object.hasOwn(o, k);
   const keys = [
-    ...Object.keys(properties).filter((k) => k in record),
-    ...Object.keys(record).filter((k) => !(k in properties)),
+    ...Object.keys(properties).filter((k) => own(record, k)),
+    ...Object.keys(record).filter((k) => !own(properties, k)),
   ];
   const out: Record<string, unknown> = {};
   for (const key of keys) {
-    if (record[key] !== undefined) out[key] = orderBySchema(record[key], properties[key]);
+    if (record[key] === undefined) continue;
+    // defineProperty: a map key named `__proto__` stays a key (assigning it would set the prototype)
+    Object.defineProperty(out, key, {
+      value: orderBySchema(record[key], own(properties, key) ? properties[key] : undefined),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

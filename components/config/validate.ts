@@ -52,7 +52,7 @@ function entryNames(root: TreeNode): Map<string, string> {
     files: "path",
   };
   for (const { key, value } of root.entries) {
-    const nameKey = nameKeys[key];
+    const nameKey = Object.hasOwn(nameKeys, key) ? nameKeys[key] : undefined;
     if (nameKey === undefined || value.kind !== "seq") continue;
     value.items.forEach((item, i) => {
       if (item.kind !== "map") return;
@@ -126,7 +126,15 @@ class Walker {
     for (const entry of entries) {
       const child = mapKeyPath(path, entry.key);
       const value = this.convert(entry.value, { kind: "string" }, child, entry.keyPos);
-      if (typeof value === "string") out[entry.key] = value;
+      // A plain own key whatever its name: assigning `__proto__` would set the prototype instead.
+      if (typeof value === "string") {
+        Object.defineProperty(out, entry.key, {
+          value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
     }
     return out;
   }
@@ -141,7 +149,10 @@ class Walker {
     const allowed = Object.keys(schema.properties);
     for (const entry of entries) {
       const child = fieldPath(path, entry.key);
-      const type = schema.properties[entry.key];
+      // Own fields only: `constructor`, `toString` or `__proto__` are unknown fields, not Object's.
+      const type = Object.hasOwn(schema.properties, entry.key)
+        ? schema.properties[entry.key]
+        : undefined;
       if (type === undefined) {
         this.origins.set(child, { file: this.file, value: entry.value.pos, key: entry.keyPos });
         this.problems.add({

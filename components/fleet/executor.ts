@@ -1,4 +1,4 @@
-import type { FleetAdapter } from "./fleet-adapter";
+import type { FleetAdapter, StartRequest } from "./fleet-adapter";
 import {
   viewOf,
   withSlot,
@@ -6,6 +6,7 @@ import {
   type FleetState,
   type RolloutFailure,
   type SlotRecord,
+  type StartingRecord,
   type SurgeRecord,
 } from "./fleet-state";
 import { nextWave, type Step, type Target } from "./planner";
@@ -42,8 +43,10 @@ export async function rollout<M>(
   const start: FleetState<M> = { slots: initial.slots };
   if (initial.surge !== undefined) start.surge = initial.surge;
   if (initial.retiring !== undefined) start.retiring = initial.retiring;
+  if (initial.starting !== undefined) start.starting = initial.starting;
   const run = new WaveRunner(adapter, start, hooks);
   try {
+    await run.recoverStarting();
     await run.stopRetiring();
     await run.stopLeftoverSurge();
     await run.resumePromotions();
@@ -76,12 +79,31 @@ export async function refreshState<M>(
   return { ...state, slots };
 }
 
-/** Stops every machine of the fleet, surge machines included. */
+/** Stops every machine of the fleet, surge machines and starts cut short included. */
 export async function stopAll<M>(adapter: FleetAdapter<M>, state: FleetState<M>): Promise<void> {
   const machines = [...state.slots, ...(state.surge ?? []), ...(state.retiring ?? [])].map(
     (r) => r.machine,
   );
-  await Promise.all(machines.map((m) => adapter.stop(m)));
+  await Promise.all([
+    ...machines.map((m) => adapter.stop(m)),
+    ...(state.starting ?? []).map((r) => adapter.recoverStarting?.(r.intent)),
+  ]);
+}
+
+/** The state with `starting` as its starts in flight (the field dropped when empty). */
+function withStarting<M>(state: FleetState<M>, starting: StartingRecord[]): FleetState<M> {
+  const next: FleetState<M> = { ...state, starting };
+  if (starting.length === 0) delete next.starting;
+  return next;
+}
+
+/** The state without the start record `rec` (undefined: no record was made). */
+function startDone<M>(state: FleetState<M>, rec: StartingRecord | undefined): FleetState<M> {
+  if (rec === undefined) return state;
+  return withStarting(
+    state,
+    (state.starting ?? []).filter((r) => r !== rec),
+  );
 }
 
 /** The state with `retiring` as its retiring machines (the field dropped when empty). */
@@ -119,6 +141,39 @@ class WaveRunner<M> {
 
   private record(slot: number): SlotRecord<M> | undefined {
     return this.state.slots.find((s) => s.slot === slot);
+  }
+
+  /**
+   * Stops what starts a cut-short run journaled but never recorded left
+   * behind (a machine started just before the crash): its slot is then
+   * empty or keeps its old machine, and the planner starts it again.
+   */
+  async recoverStarting(): Promise<void> {
+    for (const r of this.state.starting ?? []) {
+      this.hooks.log?.(`slot ${r.slot}: stopping what a start cut short left behind`);
+      await this.adapter.recoverStarting?.(r.intent);
+      await this.save(startDone(this.state, r));
+    }
+  }
+
+  /**
+   * Starts a machine, journaled as starting first when the adapter can name
+   * it beforehand. A failed start leaves nothing: what it may have left is
+   * stopped and the record dropped.
+   */
+  private async begin(req: StartRequest): Promise<{ machine: M; rec?: StartingRecord }> {
+    const intent = this.adapter.intend?.(req);
+    if (intent === undefined) return { machine: await this.adapter.start(req) };
+    const rec: StartingRecord = { slot: req.slot, image: req.image, intent };
+    if (req.surgeIndex !== undefined) rec.surgeIndex = req.surgeIndex;
+    await this.save(withStarting(this.state, [...(this.state.starting ?? []), rec]));
+    try {
+      return { machine: await this.adapter.start(req, intent), rec };
+    } catch (e) {
+      await this.adapter.recoverStarting?.(intent).catch(() => undefined);
+      await this.save(startDone(this.state, rec));
+      throw e;
+    }
   }
 
   /** Stops machines a cut-short promotion left running beside their slot's new machine. */
@@ -224,7 +279,7 @@ class WaveRunner<M> {
   private async startFor(step: Step, image: string): Promise<Started<M>> {
     const startedAt = Date.now();
     if (step.op === "surge") {
-      const machine = await this.adapter.start({
+      const { machine, rec: starting } = await this.begin({
         slot: step.slot,
         image,
         surgeIndex: step.surgeIndex,
@@ -235,19 +290,27 @@ class WaveRunner<M> {
         image,
         machine,
       };
-      await this.save({ ...this.state, surge: [...(this.state.surge ?? []), rec] });
+      // One write: the machine is recorded and its start record dropped together.
+      await this.save(
+        startDone({ ...this.state, surge: [...(this.state.surge ?? []), rec] }, starting),
+      );
       this.hooks.log?.(
         `slot ${step.slot}: surge machine ${this.adapter.describe(machine)} started`,
       );
       return { step, machine, startedAt };
     }
     const old = this.record(step.slot);
-    const machine =
+    const { machine, rec: starting } =
       old !== undefined && this.adapter.reimage
-        ? await this.adapter.reimage(old.machine, image)
-        : await this.adapter.start({ slot: step.slot, image });
+        ? { machine: await this.adapter.reimage(old.machine, image) }
+        : await this.begin({ slot: step.slot, image });
     // Not yet proven healthy: a crash from here on leaves it recorded, and repaired next run.
-    await this.save(withSlot(this.state, { slot: step.slot, image, machine, health: "unhealthy" }));
+    await this.save(
+      startDone(
+        withSlot(this.state, { slot: step.slot, image, machine, health: "unhealthy" }),
+        starting,
+      ),
+    );
     this.hooks.log?.(`slot ${step.slot}: machine ${this.adapter.describe(machine)} started`);
     return { step, machine, startedAt };
   }

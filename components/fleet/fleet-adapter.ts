@@ -4,13 +4,40 @@
  * its waves and its guarantees stay the same. `M` is the target's machine
  * handle: plain JSON, since it is kept in state.
  */
+/** What a start asks for. */
+export interface StartRequest {
+  slot: number;
+  image: string;
+  surgeIndex?: number;
+}
+
+/**
+ * Where a machine will be, known before it is started (qemu: its folder and
+ * instance id): plain JSON, journaled before the start.
+ */
+export type StartIntent = Readonly<Record<string, string | number>>;
+
 export interface FleetAdapter<M> {
   /**
    * Starts a machine for `slot` booting `image`. With `surgeIndex` the
    * machine runs beside the slot's current one (on qemu: on the surge
-   * ports `hostPortBase + size + surgeIndex`) until {@link promote}.
+   * ports `hostPortBase + size + surgeIndex`) until {@link promote}. With
+   * an `intent` from {@link intend}, the machine is made where it says.
    */
-  start(req: { slot: number; image: string; surgeIndex?: number }): Promise<M>;
+  start(req: StartRequest, intent?: StartIntent): Promise<M>;
+  /**
+   * Names the machine a start is about to make, before it exists. The
+   * engine journals it as starting first, so a run cut short between the
+   * start and the journal leaves a record the next run acts on
+   * ({@link recoverStarting}), never a machine nobody knows of. Targets
+   * without it are journaled once their start returns.
+   */
+  intend?(req: StartRequest): StartIntent;
+  /**
+   * Stops whatever a start journaled as `intent` left running (a run cut
+   * short mid-start), and removes what it left; nothing there is no error.
+   */
+  recoverStarting?(intent: StartIntent): Promise<void>;
   /** Waits until the machine is healthy: undefined, or why it is not (timed out, died). */
   health(machine: M): Promise<string | undefined>;
   /** Stops the machine and removes what it left; a machine already gone is no error. */

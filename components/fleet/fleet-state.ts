@@ -30,6 +30,14 @@ export interface SurgeRecord<M> {
   machine: M;
 }
 
+/** A start journaled before it began (see FleetAdapter.intend), until its machine is recorded. */
+export interface StartingRecord {
+  slot: number;
+  surgeIndex?: number;
+  image: string;
+  intent: Readonly<Record<string, string | number>>;
+}
+
 /** A health check that stopped a rollout. */
 export interface RolloutFailure {
   slot: number;
@@ -55,6 +63,12 @@ export interface FleetState<M> {
    * new machine runs, so this never empties a slot).
    */
   retiring?: SlotRecord<M>[];
+  /**
+   * Starts in flight: journaled before the machine was started, dropped once
+   * it is recorded in its slot or surge place. Empty between runs unless a
+   * run was cut short mid-start: the next run stops what they left first.
+   */
+  starting?: StartingRecord[];
   /** Why the last rollout stopped, when it did. */
   failure?: RolloutFailure;
 }

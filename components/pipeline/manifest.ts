@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import { readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 
@@ -66,6 +66,17 @@ export async function readManifest(
 /** The stamp of `file` now (see {@link ArtifactStamp}). */
 export async function artifactStamp(file: string): Promise<ArtifactStamp> {
   const s = await stat(file, { bigint: true });
+  return {
+    dev: s.dev.toString(),
+    ino: s.ino.toString(),
+    mtimeNs: s.mtimeNs.toString(),
+    ctimeNs: s.ctimeNs.toString(),
+  };
+}
+
+/** {@link artifactStamp}, synchronously (for the publish's uninterrupted section). */
+export function artifactStampSync(file: string): ArtifactStamp {
+  const s = statSync(file, { bigint: true });
   return {
     dev: s.dev.toString(),
     ino: s.ino.toString(),

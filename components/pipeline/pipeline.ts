@@ -22,15 +22,8 @@ import {
 import type { SpecLocations } from "../config/locations";
 import type { LinuxKitSpec } from "../config/types";
 import { buildCacheKey } from "./cache-key";
-import {
-  artifactsIntact,
-  readManifest,
-  removeManifest,
-  writeManifest,
-  type ArtifactRecord,
-  type BuildManifest,
-} from "./manifest";
-import { publishStaged } from "./publish";
+import { artifactsIntact, readManifest, type ArtifactRecord, type BuildManifest } from "./manifest";
+import { publishBuild, recoverPublish } from "./publish";
 import { resolveImages } from "./resolve-images";
 import { createScratchDir, removeScratchDir } from "./scratch-dir";
 import { StageTimer } from "./stage-timer";
@@ -216,18 +209,21 @@ async function fetchFromRepo(
       log(`Cache repo: no build of this content in ${repo.domain}/${repo.path}; building`);
       return undefined;
     }
-    await removeManifest(plan.outputDir, req.name);
-    const published = await publishStaged(stage, plan.outputDir, records);
-    const manifest: BuildManifest = {
-      version: 1,
-      cacheKey: plan.cacheKey,
+    const manifest = await publishBuild({
+      stageDir: stage,
+      outputDir: plan.outputDir,
       name: req.name,
-      artifacts: published,
-      images: plan.imageIds,
-      cmdline: plan.cmdline,
-    };
-    await writeManifest(plan.outputDir, manifest);
-    log(`Fetched ${published.length} artifact(s) from cache repo ${where}`);
+      records,
+      manifest: (published): BuildManifest => ({
+        version: 1,
+        cacheKey: plan.cacheKey,
+        name: req.name,
+        artifacts: published,
+        images: plan.imageIds,
+        cmdline: plan.cmdline,
+      }),
+    });
+    log(`Fetched ${manifest.artifacts.length} artifact(s) from cache repo ${where}`);
     return manifest;
   } finally {
     await removeScratchDir(scratch);
@@ -383,9 +379,10 @@ function logFormats(log: (line: string) => void, artifacts: readonly Artifact[])
  * 4. boot payload: kernel, initrd and command line, made once when any
  *    format boots the image, and handed to those formats;
  * 5. formats: the table's runner writes each into a staging folder;
- * 6. publish: once, when every format succeeded: the files are renamed
- *    into the output folder and the manifest (sizes, digests, stamps)
- *    written last.
+ * 6. publish: once, when every format succeeded: the build's files in the
+ *    output folder are replaced all together under a journal, and the
+ *    manifest (sizes, digests, stamps) written last (publish.ts): a failure
+ *    or a kill at any point leaves the previous build or the new one.
  *
  * A failed or interrupted build leaves no partial file behind.
  */
@@ -403,6 +400,9 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   timer.mark("plan");
   const { cacheKey, specHash, images, imageIds, outputDir, cmdline } = plan;
   await mkdir(outputDir, { recursive: true });
+  // A publish of this build that a killed process left half done: the old build goes back first.
+  const recovered = recoverPublish(outputDir, req.name);
+  if (recovered !== "none") log(`An interrupted publish of ${req.name} was ${recovered}`);
   const previous = await readManifest(outputDir, req.name);
   if (
     !req.noCache &&
@@ -498,18 +498,21 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     logFormats(log, artifacts);
 
     signal?.throwIfAborted();
-    await removeManifest(outputDir, req.name);
-    const records = await publishStaged(stage, outputDir, recordsOf(artifacts));
-    const manifest: BuildManifest = {
-      version: 1,
-      cacheKey,
+    const manifest = await publishBuild({
+      stageDir: stage,
+      outputDir,
       name: req.name,
-      artifacts: records,
-      images: imageIds,
-      cmdline,
-      ...(arch === "arm64" ? { arch } : {}),
-    };
-    await writeManifest(outputDir, manifest);
+      records: recordsOf(artifacts),
+      manifest: (records): BuildManifest => ({
+        version: 1,
+        cacheKey,
+        name: req.name,
+        artifacts: records,
+        images: imageIds,
+        cmdline,
+        ...(arch === "arm64" ? { arch } : {}),
+      }),
+    });
     timer.mark("publish");
     if (req.cacheRepo !== undefined) await pushToRepo(req.cacheRepo, manifest, outputDir, log);
     timer.report();

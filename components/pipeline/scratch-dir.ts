@@ -1,6 +1,7 @@
-import { rmSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
+
+import { makeTempDir, removeTempDir, removeTempDirsSync } from "../temp-dirs";
 
 const PREFIX = ".linuxkit-tmp-";
 
@@ -26,24 +27,19 @@ export async function createScratchDir(outputDir: string): Promise<string> {
       await rm(path.join(outputDir, entry), { recursive: true, force: true });
     }
   }
-  const dir = await mkdtemp(path.join(outputDir, `${PREFIX}${process.pid}-`));
-  active.add(dir);
-  return dir;
+  return makeTempDir(outputDir, `${PREFIX}${process.pid}-`);
 }
-
-const active = new Set<string>();
 
 /** Removes a scratch directory made by createScratchDir. */
 export async function removeScratchDir(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
-  active.delete(dir);
+  await removeTempDir(dir);
 }
 
 /**
- * Removes every scratch directory of this process right now: for signal
- * handlers, which run no `finally` blocks before the process exits.
+ * Removes every scratch directory of this process right now, and every
+ * other temporary folder it made (temp-dirs.ts): for signal handlers,
+ * which run no `finally` blocks before the process exits.
  */
 export function removeActiveScratchDirsSync(): void {
-  for (const dir of active) rmSync(dir, { recursive: true, force: true });
-  active.clear();
+  removeTempDirsSync();
 }

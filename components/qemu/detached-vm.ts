@@ -9,7 +9,7 @@ import { QEMU_MACHINES } from "./qemu-machines";
 import { isSameProcess } from "./process-identity";
 import type { BootMedia, PortForward } from "./qemu-args";
 import { tailLines } from "./readiness";
-import { launchVm, stopVm, vmFiles } from "./vm-process";
+import { killVmProcesses, launchVm, stopVm, vmFiles } from "./vm-process";
 
 /** A qemu started detached (it outlives the process that started it), as kept in state; paths as given. */
 export interface DetachedVm {
@@ -36,6 +36,13 @@ export interface DetachedVmRequest {
   forwards: PortForward[];
   /** The guest's architecture. Default amd64. */
   arch?: Arch;
+  /** The instance id (12 hex digits), when chosen beforehand (a journaled start); default random. */
+  instanceId?: string;
+}
+
+/** A fresh instance id: 12 hex digits. */
+export function newInstanceId(): string {
+  return randomBytes(6).toString("hex");
 }
 
 /** The string in qemu's `-name` that identifies the VM's process. */
@@ -63,7 +70,8 @@ export function resolveMedia(media: BootMedia): BootMedia {
  * where the project is checked out; qemu itself gets absolute ones.
  */
 export async function startDetachedVm(req: DetachedVmRequest): Promise<DetachedVm> {
-  const instanceId = randomBytes(6).toString("hex");
+  const instanceId = req.instanceId ?? newInstanceId();
+  if (!/^[0-9a-f]{12}$/.test(instanceId)) throw new Error(`bad VM instance id ${instanceId}`);
   const vmDir = path.join(req.parentDir, `${req.prefix}-${instanceId}`);
   const accel = chooseAccel(req.accel);
   const arch = req.arch ?? DEFAULT_ARCH;
@@ -110,6 +118,22 @@ export async function stopDetachedVm(
   );
   // Never recursive: vmDir comes from state, which may have been tampered with.
   await removeVmDir(path.resolve(vm.vmDir));
+}
+
+/**
+ * Stops whatever runs as VM `instanceId` (found by its marker through
+ * /proc, not through a pidfile or state) and removes its folder
+ * `<parentDir>/<prefix>-<instanceId>`: for a start that was cut short
+ * before the VM was recorded. Nothing there is no error.
+ */
+export async function recoverDetachedVm(
+  parentDir: string,
+  prefix: string,
+  instanceId: string,
+): Promise<void> {
+  if (!/^[0-9a-f]{12}$/.test(instanceId)) return;
+  await killVmProcesses(vmMarker(instanceId));
+  await removeVmDir(path.resolve(parentDir, `${prefix}-${instanceId}`));
 }
 
 /** `<what> <problem>.` followed by the last console lines, for errors. */

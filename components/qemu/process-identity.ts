@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** What identifies one process across time: its pid and when it started. */
 export interface ProcessIdentity {
@@ -40,4 +40,22 @@ export function processCmdline(pid: number): string[] | undefined {
 export function isSameProcess(id: ProcessIdentity, marker: string): boolean {
   if (processStartTime(id.pid) !== id.startTime) return false;
   return (processCmdline(id.pid) ?? []).some((arg) => arg.includes(marker));
+}
+
+/**
+ * Every running process whose command line holds `marker` (qemu's `-name`
+ * of one VM): found through /proc, so even a qemu whose pidfile was never
+ * written or was removed is found.
+ */
+export function processesWithMarker(marker: string): ProcessIdentity[] {
+  const found: ProcessIdentity[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    if (!(processCmdline(pid) ?? []).some((arg) => arg.includes(marker))) continue;
+    const startTime = processStartTime(pid);
+    if (startTime !== undefined) found.push({ pid, startTime });
+  }
+  return found;
 }

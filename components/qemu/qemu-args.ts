@@ -1,6 +1,7 @@
 import { DEFAULT_ARCH, type Arch } from "../arch";
 import type { QemuAccel } from "./accel";
 import { QEMU_MACHINES } from "./qemu-machines";
+import { qemuOptValue } from "./qemu-option";
 
 /** A port forwarded from the host's loopback into the guest (qemu user networking). */
 export interface PortForward {
@@ -94,7 +95,7 @@ export function buildQemuArgs(c: QemuConfig): string[] {
   } else {
     args.push("-serial", `file:${c.console.path}`, "-monitor", "none");
   }
-  if (c.qmpSocket) args.push("-qmp", `unix:${c.qmpSocket},server=on,wait=off`);
+  if (c.qmpSocket) args.push("-qmp", `unix:${qemuOptValue(c.qmpSocket)},server=on,wait=off`);
   if (c.pidFile) args.push("-pidfile", c.pidFile);
   if (c.daemonize) args.push("-daemonize");
   if (c.networking !== "none") {
@@ -109,7 +110,7 @@ export function buildQemuArgs(c: QemuConfig): string[] {
   if (uefi) {
     if (!c.ovmfCode)
       throw new Error(`EFI media need ovmfCode (the ${machine.firmware.name} firmware path)`);
-    args.push("-drive", `if=pflash,format=raw,readonly=on,file=${c.ovmfCode}`);
+    args.push("-drive", `if=pflash,format=raw,readonly=on,file=${qemuOptValue(c.ovmfCode)}`);
   } else if (m.kind !== "kernel+initrd" && !machine.biosBoot) {
     throw new Error(
       `${machine.binary} boots ${m.kind === "iso" ? "ISOs" : "disks"} with UEFI only: set uefi`,
@@ -127,7 +128,12 @@ export function buildQemuArgs(c: QemuConfig): string[] {
       args.push(...machine.cdrom(m.path));
       break;
     case "disk":
-      args.push("-drive", `file=${m.path},format=${m.format},if=virtio`, "-boot", "c");
+      args.push(
+        "-drive",
+        `file=${qemuOptValue(m.path)},format=${m.format},if=virtio`,
+        "-boot",
+        "c",
+      );
       break;
   }
   return args;

@@ -14,6 +14,7 @@
  */
 import type { Arch } from "../arch";
 import type { QemuAccel } from "./accel";
+import { qemuOptValue } from "./qemu-option";
 
 export interface UefiFirmware {
   /** For messages: `OVMF`, `AAVMF`. */
@@ -77,7 +78,7 @@ export const QEMU_MACHINES: Readonly<Record<Arch, QemuMachine>> = {
       "-device",
       "virtio-scsi-pci,id=scsi0",
       "-drive",
-      `if=none,id=cd0,media=cdrom,format=raw,readonly=on,file=${iso}`,
+      `if=none,id=cd0,media=cdrom,format=raw,readonly=on,file=${qemuOptValue(iso)}`,
       "-device",
       "scsi-cd,bus=scsi0.0,drive=cd0,bootindex=0",
     ],

@@ -8,6 +8,7 @@ import { removeVmDir } from "./owned-dirs";
 import type { QemuAccel } from "./accel";
 import {
   isSameProcess,
+  processesWithMarker,
   processCmdline,
   processStartTime,
   type ProcessIdentity,
@@ -32,6 +33,8 @@ export interface LaunchRequest {
   ovmfCode?: string;
   /** The guest's architecture (qemu-machines.ts). Default amd64. */
   arch?: Arch;
+  /** How long qemu may take to daemonize, in ms. Default 60000. */
+  startTimeoutMs?: number;
 }
 
 export interface RunningVm extends ProcessIdentity {
@@ -79,9 +82,10 @@ export async function launchVm(req: LaunchRequest): Promise<RunningVm> {
   });
   await writeFile(path.join(req.vmDir, "qemu.args.json"), `${JSON.stringify(args, null, 2)}\n`);
   try {
-    await startDaemon(args, req.arch ?? DEFAULT_ARCH);
+    await startDaemon(args, req.arch ?? DEFAULT_ARCH, req.startTimeoutMs ?? 60_000);
   } catch (e) {
-    // qemu never ran: leave no state folder behind.
+    // A qemu that timed out may have daemonized anyway: stopped before its folder goes.
+    await killVmProcesses(req.marker);
     await removeVmDir(req.vmDir);
     throw e;
   }
@@ -96,10 +100,10 @@ export async function launchVm(req: LaunchRequest): Promise<RunningVm> {
 }
 
 /** Runs qemu with `-daemonize`: resolves when the daemon is up, rejects with qemu's own words. */
-function startDaemon(args: string[], arch: Arch): Promise<void> {
+function startDaemon(args: string[], arch: Arch, timeoutMs: number): Promise<void> {
   const machine = QEMU_MACHINES[arch];
   return new Promise<void>((resolve, reject) => {
-    execFile(machine.binary, args, { timeout: 60_000 }, (err, _stdout, stderr) => {
+    execFile(machine.binary, args, { timeout: timeoutMs }, (err, _stdout, stderr) => {
       if (!err) return resolve();
       const e = err as NodeJS.ErrnoException;
       if (e.code === "ENOENT") {
@@ -110,7 +114,10 @@ function startDaemon(args: string[], arch: Arch): Promise<void> {
         );
         return;
       }
-      const msg = String(stderr).trim() || e.message;
+      const timedOut = (e as { killed?: boolean }).killed === true;
+      const msg =
+        String(stderr).trim() ||
+        (timedOut ? `no answer within ${timeoutMs / 1000} s; stopped` : e.message);
       const portInUse = /hostfwd|Could not set up host forwarding/i.test(msg);
       reject(
         new LinuxKitError("QEMU", `qemu failed to start: ${msg}`, {
@@ -124,6 +131,23 @@ function startDaemon(args: string[], arch: Arch): Promise<void> {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Kills (SIGKILL) every process whose command line holds `marker`, found
+ * through /proc rather than a pidfile (a start cut short may not have
+ * written it), and waits until they are gone.
+ */
+export async function killVmProcesses(marker: string): Promise<void> {
+  const found = processesWithMarker(marker);
+  for (const id of found) {
+    try {
+      process.kill(id.pid, "SIGKILL");
+    } catch {
+      /* gone already */
+    }
+  }
+  await Promise.all(found.map((id) => waitGone(id, marker, 5000)));
+}
 
 async function waitGone(id: ProcessIdentity, marker: string, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;

@@ -1,10 +1,11 @@
 import type Docker from "dockerode";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
 
 import { ARCH_TABLE, archOfImage, type Arch } from "../arch";
+import { makeTempDir, removeTempDir } from "../temp-dirs";
 import { LinuxKitError } from "../errors/errors";
 import { registryAuthFor } from "./docker-auth";
 import { engineMessage, engineUnreachable, isEngineUnreachable } from "./docker-errors";
@@ -93,8 +94,9 @@ export class DockerImageSource implements ImageSource {
   }
 
   async exportRootfs(image: ResolvedImage): Promise<Readable> {
-    const work = await mkdtemp(path.join(this.scratchDir, "lk-image-"));
-    const removeWork = (): Promise<void> => rm(work, { recursive: true, force: true });
+    // Listed for the CLI's signal handler: a Ctrl-C runs no `finally`.
+    const work = await makeTempDir(this.scratchDir, "lk-image-");
+    const removeWork = (): Promise<void> => removeTempDir(work);
     try {
       let archive: Readable;
       try {

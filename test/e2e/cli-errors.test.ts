@@ -4,7 +4,7 @@
  * never a stack trace, and nothing is written to the output directory.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -158,4 +158,31 @@ describe("interrupted build", () => {
     const left = await readdir(out).catch(() => [] as string[]);
     assert.deepEqual(left, [], `nothing left in ${out}: ${left.join(", ")}`);
   });
+
+  // issue 19, finding 7: the folders an image is unpacked in (`lk-image-*` in the temporary
+  // folder) were removed only by a `finally`, which a signal does not run.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    it(`${signal} while an image is unpacked leaves no lk-image-* folder`, async () => {
+      const file = path.join(work, `unpack-${signal}.yml`);
+      await writeFile(file, GOOD);
+      const out = path.join(work, `out-unpack-${signal}`);
+      const tmp = await mkdtemp(path.join(work, `tmp-${signal}-`));
+      const unpacking = (): boolean => readdirSync(tmp).some((e) => e.startsWith("lk-image-"));
+      const r = await runCli(["build", "--no-cache", "--source", "docker", "--dir", out, file], {
+        // the unpacked-image cache would skip the unpacking this test interrupts
+        env: { TMPDIR: tmp, PULUMI_LINUXKIT_EXPORT_CACHE: "0" },
+        killSignal: signal,
+        killWhenSeen: unpacking,
+      });
+      assert.equal(r.code, signal === "SIGINT" ? 130 : 143, r.stderr);
+      assert.match(r.stderr, new RegExp(`interrupted \\(${signal}\\): nothing was published`));
+      assert.deepEqual(
+        readdirSync(tmp).filter((e) => e.startsWith("lk-")),
+        [],
+        "no temporary folder left",
+      );
+      const left = await readdir(out).catch(() => [] as string[]);
+      assert.deepEqual(left, [], `nothing left in ${out}: ${left.join(", ")}`);
+    });
+  }
 });

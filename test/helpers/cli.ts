@@ -19,6 +19,8 @@ export function runCli(
     killAfterMs?: number;
     killSignal?: NodeJS.Signals;
     killWhen?: (stdout: string) => boolean;
+    /** Checked every 20 ms: the process is killed once it returns true (files it makes, say). */
+    killWhenSeen?: () => boolean;
   } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
@@ -47,9 +49,17 @@ export function runCli(
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const timer =
       options.killAfterMs === undefined ? undefined : setTimeout(kill, options.killAfterMs);
+    const { killWhenSeen } = options;
+    const poll =
+      killWhenSeen === undefined
+        ? undefined
+        : setInterval(() => {
+            if (killWhenSeen()) kill();
+          }, 20);
     child.on("error", reject);
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
+      if (poll) clearInterval(poll);
       resolve({ code, signal, stdout, stderr });
     });
   });

@@ -4,7 +4,13 @@
  * state, logs every call, and after each call samples how many machines
  * serve, so invariants can be checked at every moment of a rollout.
  */
-import type { FleetAdapter, FleetState, SlotHealth } from "../../components/fleet";
+import type {
+  FleetAdapter,
+  FleetState,
+  SlotHealth,
+  StartIntent,
+  StartRequest,
+} from "../../components/fleet";
 
 export interface FakeMachine {
   id: number;
@@ -44,7 +50,18 @@ export interface FakeOptions {
   failStartSlots?: number[];
   /** The first N promotions throw (a QMP failure), leaving the machine on its surge ports. */
   failPromotes?: number;
+  /** Name each machine before its start (FleetAdapter.intend), as qemu does. */
+  intents?: boolean;
+  /** The n-th start (1-based) makes its machine, then the process "dies" ({@link FakeCrash}). */
+  crashAtStart?: number;
 }
+
+/**
+ * Thrown where the process running a rollout would have died; from then on
+ * the fake changes nothing ({@link FakeFleet.dead}), as a dead process
+ * would not: what was journaled before is all a next run has.
+ */
+export class FakeCrash extends Error {}
 
 export class FakeFleet implements FleetAdapter<FakeMachine> {
   readonly truth = new Map<number, Truth>();
@@ -58,9 +75,23 @@ export class FakeFleet implements FleetAdapter<FakeMachine> {
   private readonly failing = new Set<number>();
   readonly promote?: FleetAdapter<FakeMachine>["promote"];
   readonly reimage?: FleetAdapter<FakeMachine>["reimage"];
+  readonly intend?: FleetAdapter<FakeMachine>["intend"];
+  readonly recoverStarting?: FleetAdapter<FakeMachine>["recoverStarting"];
+  private starts = 0;
+  /** Set by {@link FakeOptions.crashAtStart}: the "process" died, later calls do nothing. */
+  dead = false;
 
   constructor(private readonly opts: FakeOptions) {
     this.keepFailed = opts.mode === "metal";
+    if (opts.intents === true) {
+      this.intend = () => ({ id: this.nextId++ });
+      this.recoverStarting = async (intent) => {
+        await tick();
+        if (this.dead) return;
+        const t = this.truth.get(Number(intent.id));
+        if (t !== undefined) await this.stop(t);
+      };
+    }
     if (opts.mode === "qemu") {
       this.promote = async (m, slot) => {
         await tick();
@@ -121,14 +152,19 @@ export class FakeFleet implements FleetAdapter<FakeMachine> {
     });
   }
 
-  async start(req: { slot: number; image: string; surgeIndex?: number }): Promise<FakeMachine> {
+  async start(req: StartRequest, intent?: StartIntent): Promise<FakeMachine> {
     await tick();
     if (this.opts.failStartSlots?.includes(req.slot)) throw new Error("port already in use");
-    const m: FakeMachine = { id: this.nextId++, slot: req.slot, image: req.image };
+    const id = intent === undefined ? this.nextId++ : Number(intent.id);
+    const m: FakeMachine = { id, slot: req.slot, image: req.image };
     if (req.surgeIndex !== undefined) m.surgeIndex = req.surgeIndex;
     this.truth.set(m.id, { ...m, healthy: false });
     this.mark(m.id);
     this.log({ kind: "start", id: m.id, slot: req.slot, surgeIndex: req.surgeIndex });
+    if (++this.starts === this.opts.crashAtStart) {
+      this.dead = true;
+      throw new FakeCrash(`died after starting ${id}`);
+    }
     return m;
   }
 
@@ -144,6 +180,7 @@ export class FakeFleet implements FleetAdapter<FakeMachine> {
 
   async stop(m: FakeMachine): Promise<void> {
     await tick();
+    if (this.dead) return;
     this.truth.delete(m.id);
     this.pending.delete(m.id);
     this.log({ kind: "stop", id: m.id, slot: m.slot });

@@ -2,7 +2,14 @@ import path from "node:path";
 
 import type { Arch } from "../../arch";
 import type { QemuAccelChoice } from "../../qemu/accel";
-import { startDetachedVm, stopDetachedVm, vmAlive, type DetachedVm } from "../../qemu/detached-vm";
+import {
+  newInstanceId,
+  recoverDetachedVm,
+  startDetachedVm,
+  stopDetachedVm,
+  vmAlive,
+  type DetachedVm,
+} from "../../qemu/detached-vm";
 import type { BootMedia, PortForward } from "../../qemu/qemu-args";
 import { qmpCommands } from "../../qemu/qmp-client";
 import { tailLines, waitUntilReady, type Readiness } from "../../qemu/readiness";
@@ -64,9 +71,20 @@ export function fleetPorts(
  */
 export function qemuFleetAdapter(spec: QemuFleetSpec): FleetAdapter<QemuFleetMachine> {
   return {
-    async start({ slot, surgeIndex }) {
+    // The instance id names the machine's folder and its qemu (`-name`): journaled before the start.
+    intend() {
+      return { instanceId: newInstanceId() };
+    },
+
+    async recoverStarting(intent) {
+      // The folder is derived here, never taken from the journal as a path.
+      await recoverDetachedVm(spec.fleetDir, "m", String(intent.instanceId));
+    },
+
+    async start({ slot, surgeIndex }, intent) {
       const ports = fleetPorts(spec.forwards, spec.size, slot, surgeIndex);
       const vm = await startDetachedVm({
+        ...(intent === undefined ? {} : { instanceId: String(intent.instanceId) }),
         parentDir: spec.fleetDir,
         prefix: "m",
         media: spec.media,

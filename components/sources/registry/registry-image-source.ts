@@ -1,9 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 
 import { LinuxKitError } from "../../errors/errors";
+import { makeTempDir, removeTempDir } from "../../temp-dirs";
 import { dockerConfigDir } from "../docker-auth";
 import type { ImageSource, PullProgress, ResolveOptions, ResolvedImage } from "../image-source";
 import { formatImageRef, parseImageRef, type ImageRef } from "../image-ref";
@@ -264,17 +264,18 @@ export class RegistryImageSource implements ImageSource {
     } catch (e) {
       throw this.userError(e, pulled.ref, pulled.full);
     }
-    const work = await mkdtemp(path.join(this.options.scratchDir ?? os.tmpdir(), "lk-registry-"));
+    // Listed for the CLI's signal handler: a Ctrl-C runs no `finally`.
+    const work = await makeTempDir(this.options.scratchDir ?? os.tmpdir(), "lk-registry-");
     const layers: LayerBlob[] = pulled.manifest.layers.map((l) => ({
       name: l.digest,
       open: async () => (await this.layoutWith(l.digest)).openBlob(l.digest),
     }));
     try {
       const tree = await applyLayers(layers, path.join(work, "tree.spool"));
-      tree.once("close", () => void rm(work, { recursive: true, force: true }));
+      tree.once("close", () => void removeTempDir(work));
       return tree;
     } catch (e) {
-      await rm(work, { recursive: true, force: true });
+      await removeTempDir(work);
       throw new LinuxKitError(
         "IMAGE_PULL",
         `could not apply the layers of image ${pulled.ref}: ${(e as Error).message}`,

@@ -193,6 +193,45 @@ describe("buildQemuArgs", () => {
     assert.equal(after(args, "-name"), "pulumi-linuxkit-abc");
   });
 
+  it("commas in paths inside option lists are doubled, so a folder name cannot add options", () => {
+    // issue 19, finding 11: `-drive file=<path>,...` and `-qmp unix:<path>,...` are lists.
+    const dir = "/p/a,b/x,snapshot=on";
+    const args = buildQemuArgs({
+      media: { kind: "disk", path: `${dir}/disk.raw`, format: "raw", uefi: true },
+      accel: "tcg",
+      console: { kind: "file", path: `${dir}/console.log` },
+      qmpSocket: `${dir}/qmp.sock`,
+      pidFile: `${dir}/qemu.pid`,
+      ovmfCode: "/fw,1/OVMF_CODE.fd",
+      daemonize: true,
+    });
+    assert.deepEqual(all(args, "-drive"), [
+      "if=pflash,format=raw,readonly=on,file=/fw,,1/OVMF_CODE.fd",
+      "file=/p/a,,b/x,,snapshot=on/disk.raw,format=raw,if=virtio",
+    ]);
+    assert.equal(after(args, "-qmp"), "unix:/p/a,,b/x,,snapshot=on/qmp.sock,server=on,wait=off");
+    // These take the rest of the argument literally: doubling would name another file.
+    assert.equal(after(args, "-serial"), `file:${dir}/console.log`);
+    assert.equal(after(args, "-pidfile"), `${dir}/qemu.pid`);
+  });
+
+  it("paths qemu reads literally stay as they are (-kernel, -initrd, -cdrom)", () => {
+    const kernelArgs = buildQemuArgs({
+      media: { kind: "kernel+initrd", kernel: "/o,1/k", initrd: "/o,1/i", cmdline: "a,b" },
+      accel: "tcg",
+      console: { kind: "stdio" },
+    });
+    assert.equal(after(kernelArgs, "-kernel"), "/o,1/k");
+    assert.equal(after(kernelArgs, "-initrd"), "/o,1/i");
+    assert.equal(after(kernelArgs, "-append"), "a,b");
+    const isoArgs = buildQemuArgs({
+      media: { kind: "iso", path: "/o,1/x.iso" },
+      accel: "tcg",
+      console: { kind: "stdio" },
+    });
+    assert.equal(after(isoArgs, "-cdrom"), "/o,1/x.iso");
+  });
+
   it("an interactive VM keeps -nographic and never daemonizes", () => {
     const args = buildQemuArgs({ media: KERNEL_INITRD, accel: "kvm", console: { kind: "stdio" } });
     assert.ok(args.includes("-nographic"));

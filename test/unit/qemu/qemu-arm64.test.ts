@@ -57,6 +57,22 @@ describe("qemu for arm64", () => {
     assert.ok(!args.includes("-cdrom"), "no IDE CD-ROM");
   });
 
+  it("the CD-ROM's -drive doubles commas of the ISO's path (a list option)", () => {
+    const args = buildQemuArgs({
+      media: { kind: "iso", path: "/x/a,media=disk/b.iso", uefi: true },
+      arch: "arm64",
+      accel: "tcg",
+      ovmfCode: "/usr/share/AAVMF/AAVMF_CODE.fd",
+      console: { kind: "stdio" },
+    });
+    assert.ok(
+      args.includes(
+        "if=none,id=cd0,media=cdrom,format=raw,readonly=on,file=/x/a,,media=disk/b.iso",
+      ),
+      args.join(" "),
+    );
+  });
+
   it("refuses an ISO or disk without UEFI: arm64 machines have no BIOS", () => {
     assert.throws(
       () =>
