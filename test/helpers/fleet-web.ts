@@ -3,24 +3,30 @@
  * httpd serves its version, and a probe that polls every port of the fleet
  * every 200 ms, telling machines apart by their kernel boot id.
  */
-import { readFileSync } from "node:fs";
 import net from "node:net";
 
 /**
  * The smallest image here that serves HTTP: kernel, init, runc, one httpd
  * service (DHCP done by the test init). `/` says `fleet <version>`;
  * `/cgi-bin/id` adds the guest's boot id. `broken`: the service never listens.
+ * `arch` arm64: the arm64 stand-ins (`:test-arm64`) and the PL011 console.
  */
-export function webYaml(version: string, broken = false): string {
+export function webYaml(
+  version: string,
+  broken = false,
+  arch: "amd64" | "arm64" = "amd64",
+): string {
+  const tag = arch === "arm64" ? "test-arm64" : "test";
+  const console = arch === "arm64" ? "ttyAMA0" : "ttyS0";
   return `kernel:
-  image: linuxkit-test/kernel:test
-  cmdline: "console=ttyS0 linuxkit.test.dhcp=1"
+  image: linuxkit-test/kernel:${tag}
+  cmdline: "console=${console} linuxkit.test.dhcp=1"
 init:
-  - linuxkit-test/init:test
-  - linuxkit-test/runc:test
+  - linuxkit-test/init:${tag}
+  - linuxkit-test/runc:${tag}
 services:
   - name: web
-    image: linuxkit-test/httpd:test
+    image: linuxkit-test/httpd:${tag}
     capabilities: [CAP_NET_BIND_SERVICE, CAP_CHOWN, CAP_SETUID, CAP_SETGID, CAP_DAC_OVERRIDE]
     net: host
     binds:
@@ -159,29 +165,14 @@ export async function askAll(ports: number[]): Promise<(ProbeAnswer | undefined)
   return Promise.all(ports.map((p) => ask(p, 10_000)));
 }
 
-/** The first port of the kernel's ephemeral range (what a bind to port 0 or an outgoing connection gets). */
-function ephemeralLow(): number {
-  try {
-    const low = Number(
-      readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").split(/\s+/)[0],
-    );
-    return Number.isInteger(low) && low > 21000 ? low : 32768;
-  } catch {
-    return 32768;
-  }
-}
-
 /**
  * A base port with `count` free ports above it (checked by binding them),
- * below the kernel's ephemeral range: a fleet binds its ports one machine
- * at a time, minutes apart, and a port of the ephemeral range can be
- * handed meanwhile to any process binding port 0 (the engine's plugins,
- * other tests) or connecting out.
+ * below Linux's ephemeral range (32768 up): a port there can be taken by
+ * any outgoing connection between this check and qemu binding it.
  */
 export async function freePortRange(count: number, seed = process.pid): Promise<number> {
-  const span = ephemeralLow() - 20000 - count;
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + ((seed * 7 + attempt * 101) % span);
+    const base = 20000 + ((seed * 7 + attempt * 101) % (32768 - 20000 - count));
     const servers: net.Server[] = [];
     let ok = true;
     for (let p = base; p < base + count && ok; p++) {

@@ -20,6 +20,7 @@ import {
   type ImageInputs,
 } from "./image-inputs";
 import { containsUnknown } from "../dynamic/unknowns";
+import { enginePlatformErrors } from "./image-platform-check";
 import { progress } from "../../progress";
 
 /** One artifact as the Image resource reports it. */
@@ -137,7 +138,8 @@ async function buildImage(inputs: ImageInputs): Promise<ImageOutputs> {
 }
 
 /**
- * The Image resource's provider. Check validates without touching Docker;
+ * The Image resource's provider. Check validates, touching Docker only to
+ * inspect (never pull) the images' platforms;
  * diff compares content keys (re-resolving tags, re-hashing sources) and
  * builds nothing; create builds into a folder named by the content key, so
  * a replacement never overwrites what running VMs boot from.
@@ -181,7 +183,12 @@ export const imageProvider = {
       }
     }
     try {
-      await parseImageConfig(inputs);
+      const parsed = await parseImageConfig(inputs);
+      // A preview of a new Image runs check only: a mixed configuration must fail here.
+      if (failures.length === 0 && isArch(inputs.arch)) {
+        for (const e of await enginePlatformErrors(parsed, inputs.arch, inputs.source))
+          failures.push(...failuresFrom(e, configProperty(inputs)));
+      }
     } catch (e) {
       failures.push(...failuresFrom(e, configProperty(inputs)));
     }

@@ -2,6 +2,7 @@ import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 
+import { archOfImage } from "../../arch";
 import { LinuxKitError } from "../../errors/errors";
 import { makeTempDir, removeTempDir } from "../../temp-dirs";
 import { dockerConfigDir } from "../docker-auth";
@@ -72,6 +73,34 @@ function mb(bytes: number): string {
 }
 
 /**
+ * IMAGE_PLATFORM unless the image's config is for `arch`, as the engine
+ * source refuses a present image of another architecture: a single-platform
+ * image (a manifest, not an index) of another architecture is not built
+ * into the wrong machine. The config of an index's chosen entry must say
+ * the same as the entry, or the index is mislabelled.
+ */
+function checkConfigArchitecture(
+  ref: string,
+  full: string,
+  architecture: string | undefined,
+  arch: string,
+): void {
+  if (archOfImage(architecture) === arch) return;
+  const want = platformName(platformFor(arch));
+  const has = architecture ? `linux/${architecture}` : "an unknown architecture";
+  throw new LinuxKitError(
+    "IMAGE_PLATFORM",
+    `image ${ref} is for ${has}, not ${want} (${full} holds no other platform)`,
+    {
+      image: ref,
+      hint:
+        `use an image published for ${want} (a multi-platform tag lists it in its index), ` +
+        `or build for the architecture it has${architecture ? ` (--arch ${architecture})` : ""}`,
+    },
+  );
+}
+
+/**
  * Images straight from their registries over the OCI distribution API, no
  * Docker engine: the tag (or digest) is resolved to a manifest (an index is
  * narrowed to the wanted platform), documents and layers are pulled into an
@@ -103,11 +132,13 @@ export class RegistryImageSource implements ImageSource {
     if (typeof parsed === "string") throw invalidRef(ref, parsed);
     const full = formatImageRef(parsed);
     const repo = { domain: parsed.domain, path: parsed.path };
+    const arch = options.arch ?? this.arch;
     try {
       const top = await this.topDescriptor(parsed, ref, full);
-      const manifest = await this.platformManifest(repo, top, ref, full);
+      const manifest = await this.platformManifest(repo, top, ref, full, arch);
       const configBytes = await this.document(repo, manifest.config.digest, "blobs", ref);
       const config = JSON.parse(configBytes.toString("utf8")) as ImageConfig;
+      checkConfigArchitecture(ref, full, config.architecture, arch);
       this.pulled.set(manifest.config.digest, {
         ref,
         full,
@@ -217,6 +248,7 @@ export class RegistryImageSource implements ImageSource {
     top: Descriptor,
     ref: string,
     full: string,
+    arch: string,
   ): Promise<ImageManifest> {
     let desc = top;
     for (let depth = 0; depth < 4; depth++) {
@@ -234,14 +266,14 @@ export class RegistryImageSource implements ImageSource {
           },
         );
       }
-      const want = platformFor(this.arch);
+      const want = platformFor(arch);
       const entry = selectPlatform(doc.manifests, want);
       if (entry === undefined) {
         const has = doc.manifests
           .filter((m) => m.platform !== undefined && m.platform.os !== "unknown")
           .map((m) => platformName(m.platform!));
         throw new LinuxKitError(
-          "IMAGE_NOT_FOUND",
+          "IMAGE_PLATFORM",
           `image ${ref} has no ${platformName(want)} variant (it has: ${has.join(", ") || "none"})`,
           {
             image: ref,

@@ -147,10 +147,23 @@ describe("Image provider check", () => {
     assert.match(res.failures![0]!.reason, /s390x.*amd64, arm64/);
     const ok = await imageProvider.check(
       {},
-      { ...base(), configYaml: yamlWith(), arch: "aarch64" },
+      { ...base(), configYaml: yamlWith().replace(/:test$/gm, ":test-arm64"), arch: "aarch64" },
     );
     assert.deepEqual(ok.failures, []);
     assert.equal(ok.inputs.arch, "arm64");
+  });
+
+  it("check of an arm64 Image whose images the engine holds for amd64: a failure on configYaml per image, with its line", async () => {
+    const mixed = yamlWith().replace("kernel:test", "kernel:test-arm64");
+    const res = await imageProvider.check({}, { ...base(), configYaml: mixed, arch: "arm64" });
+    assert.deepEqual(
+      res.failures?.map((f) => f.property),
+      ["configYaml"],
+    );
+    assert.match(
+      res.failures![0]!.reason,
+      /\.yml:5(:\d+)?: init\[0\]: image linuxkit-test\/init:test is for linux\/amd64, not linux\/arm64/,
+    );
   });
 
   it("a BIOS format for arm64 is a failure on formats naming the EFI one", async () => {
@@ -166,9 +179,14 @@ describe("Image provider check", () => {
   });
 
   it("diff (preview) of an arm64 Image whose images are amd64 fails naming the image", async () => {
-    const news = await checked({ configYaml: yamlWith(), arch: "arm64" });
+    // check refuses these inputs too (see above); diff must, for an Image already in state
+    const res = await imageProvider.check(
+      {},
+      { ...base(), formats: ["tar"], configYaml: yamlWith(), arch: "arm64" },
+    );
+    assert.equal(res.failures?.length, 2, "kernel and init refused at check");
     await assert.rejects(
-      imageProvider.diff("x", {} as ImageOutputs, news),
+      imageProvider.diff("x", {} as ImageOutputs, res.inputs as ImageInputs),
       /kernel\.image: image linuxkit-test\/kernel:test is for linux\/amd64, not linux\/arm64/,
     );
   });
