@@ -17,12 +17,21 @@
  * then the Image's and the QemuVm's check and diff on the stack's state.
  * Then `destroy`, so only one VM runs at a time.
  *
- * Usage: npm run bench:pulumi   (BENCH_REPEATS=N, default 5). Needs the
- * Pulumi CLI, npm (offline cache is enough), Docker with the
- * linuxkit-test/* images, qemu. Destroys everything it made at the end.
+ * The same through the provider plugin (bench/pulumi-plugin-programs.ts):
+ * an Image feeding a `qemu.Vm` from a TypeScript program (the generated
+ * Node.js SDK) and from a Python program (the generated Python SDK), each
+ * against an empty program of its language, with the plugin's own start
+ * (exec → serving) measured apart.
+ *
+ * Usage: npm run bench:pulumi   (BENCH_REPEATS=N, default 5;
+ * BENCH_LANGUAGES=js,ts,ts-plugin,python, the default, or a part of it).
+ * Needs the Pulumi CLI, npm (offline cache is enough), Docker with the
+ * linuxkit-test/* images, qemu, and for the plugin rows what setup.sh
+ * installs (Python language host and venv). Destroys everything it made
+ * at the end.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -31,12 +40,21 @@ import { LocalWorkspace, type EngineEvent, type Stack } from "@pulumi/pulumi/aut
 
 import { pulumiBinDir, pulumiCommand, pulumiEnv } from "../test/helpers/pulumi-env";
 import { measureWithOutput, median, type Measured } from "./measure";
-import { packLibrary } from "../test/helpers/packed-library";
+import { packLibrary, repoVersion } from "../test/helpers/packed-library";
 import { makePrograms, type Language, type ProgramDir } from "./pulumi-programs";
+import { makePluginPrograms } from "./pulumi-plugin-programs";
+import { installPlugin, pluginEnv, pluginVersion } from "../test/helpers/provider-plugin";
 
 const STACK = `bench${process.pid}`;
 const IMAGE_TYPE = "pulumi-nodejs:dynamic/linuxkit:Image";
 const VM_TYPE = "pulumi-nodejs:dynamic/linuxkit:QemuVm";
+const PLUGIN_IMAGE_TYPE = "linuxkit:index:Image";
+const PLUGIN_VM_TYPE = "linuxkit:qemu:Vm";
+const LANGUAGES: readonly Language[] = ["js", "ts", "ts-plugin", "python"];
+
+/** Whether `language`'s programs use the provider plugin (else the dynamic resources). */
+const viaPlugin = (language: Language): boolean =>
+  language === "ts-plugin" || language === "python";
 
 /**
  * Our part of a no-op as Pulumi's dynamic-provider host runs it: the
@@ -167,20 +185,24 @@ function preview(p: ProgramDir, env: NodeJS.ProcessEnv): Measured {
   return measured;
 }
 
-/** Milliseconds from exec of Pulumi's dynamic-provider plugin, as the engine launches it, to its port on stdout. */
-function hostStart(p: ProgramDir, env: NodeJS.ProcessEnv): Promise<number> {
+/**
+ * Milliseconds from exec of a provider plugin, as the engine launches it,
+ * to its port on stdout: Pulumi's dynamic-provider host by default, or
+ * the executable `plugin`.
+ */
+function hostStart(
+  p: ProgramDir,
+  env: NodeJS.ProcessEnv,
+  plugin = path.join(pulumiBinDir(), "pulumi-resource-pulumi-nodejs"),
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const t = performance.now();
-    const child = spawn(
-      path.join(pulumiBinDir(), "pulumi-resource-pulumi-nodejs"),
-      ["127.0.0.1:1"],
-      {
-        cwd: p.dir,
-        env,
-        detached: true,
-        stdio: ["ignore", "pipe", "ignore"],
-      },
-    );
+    const child = spawn(plugin, ["127.0.0.1:1"], {
+      cwd: p.dir,
+      env,
+      detached: true,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     const kill = (): void => {
       try {
         process.kill(-child.pid!, "SIGKILL");
@@ -190,7 +212,7 @@ function hostStart(p: ProgramDir, env: NodeJS.ProcessEnv): Promise<number> {
     };
     const timer = setTimeout(() => {
       kill();
-      reject(new Error("the dynamic-provider host printed no port within 60 s"));
+      reject(new Error(`${path.basename(plugin)} printed no port within 60 s`));
     }, 60_000);
     child.stdout.once("data", () => {
       const ms = performance.now() - t;
@@ -229,6 +251,7 @@ interface LanguageResult {
   empty: Measured[];
   full: Measured[];
   hostStartMs: number[];
+  /** Our dynamic providers' part, apart (none for the plugin: its start is `hostStartMs`). */
   costs: ProviderCost[];
   upMs: number;
   buildMs: number;
@@ -267,18 +290,18 @@ async function benchLanguage(
     emptyRuns.push(preview(empty, env));
   }
 
-  progress(`${language}: the dynamic-provider host and our providers, apart`);
+  const plugin = viaPlugin(language);
   const hostStartMs: number[] = [];
-  for (let i = 0; i < repeats; i++) hostStartMs.push(await hostStart(full, env));
-  const { deployment } = (await fullStack.exportStack()) as unknown as {
-    deployment: { resources: unknown[] };
-  };
-  const stateFile = path.join(work, `${language}-resources.json`);
-  await writeFile(stateFile, JSON.stringify(deployment.resources));
-  const script = path.join(full.dir, ".bench-provider-cost.js");
-  await writeFile(script, PROVIDER_COST_SCRIPT);
   const costs: ProviderCost[] = [];
-  for (let i = 0; i < repeats; i++) costs.push(providerCost(full, script, stateFile, env));
+  if (plugin) {
+    progress(`${language}: the plugin's start, apart`);
+    for (let i = 0; i < repeats; i++)
+      hostStartMs.push(await hostStart(full, env, pluginExecutable(env)));
+  } else {
+    progress(`${language}: the dynamic-provider host and our providers, apart`);
+    for (let i = 0; i < repeats; i++) hostStartMs.push(await hostStart(full, env));
+    costs.push(...(await dynamicProviderCosts(language, full, fullStack, env, repeats, work)));
+  }
 
   progress(`${language}: destroy`);
   const destroyMs = await timeIt(() => fullStack.destroy({ onOutput: quiet }));
@@ -288,10 +311,41 @@ async function benchLanguage(
     hostStartMs,
     costs,
     upMs,
-    buildMs: timer.of(IMAGE_TYPE),
-    bootMs: timer.of(VM_TYPE),
+    buildMs: timer.of(plugin ? PLUGIN_IMAGE_TYPE : IMAGE_TYPE),
+    bootMs: timer.of(plugin ? PLUGIN_VM_TYPE : VM_TYPE),
     destroyMs,
   };
+}
+
+/** The plugin as `pulumi plugin install` put it into the PULUMI_HOME of `env`. */
+function pluginExecutable(env: NodeJS.ProcessEnv): string {
+  return path.join(
+    env.PULUMI_HOME!,
+    "plugins",
+    `resource-linuxkit-v${pluginVersion}`,
+    "pulumi-resource-linuxkit",
+  );
+}
+
+/** {@link PROVIDER_COST_SCRIPT} `repeats` times on the stack's state. */
+async function dynamicProviderCosts(
+  language: Language,
+  full: ProgramDir,
+  fullStack: Stack,
+  env: NodeJS.ProcessEnv,
+  repeats: number,
+  work: string,
+): Promise<ProviderCost[]> {
+  const { deployment } = (await fullStack.exportStack()) as unknown as {
+    deployment: { resources: unknown[] };
+  };
+  const stateFile = path.join(work, `${language}-resources.json`);
+  await writeFile(stateFile, JSON.stringify(deployment.resources));
+  const script = path.join(full.dir, ".bench-provider-cost.js");
+  await writeFile(script, PROVIDER_COST_SCRIPT);
+  const costs: ProviderCost[] = [];
+  for (let i = 0; i < repeats; i++) costs.push(providerCost(full, script, stateFile, env));
+  return costs;
 }
 
 function row(cells: string[], widths: number[]): string {
@@ -307,8 +361,51 @@ function table(header: string[], rows: string[][]): string {
 const sec = (s: number): string => `${s.toFixed(2)} s`;
 const samples = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(", ");
 
+const LANGUAGE_NAMES: Record<Language, string> = {
+  js: "JavaScript",
+  ts: "TypeScript",
+  "ts-plugin": "TypeScript via the plugin",
+  python: "Python via the plugin",
+};
+
+/** The rows of a language through the plugin: its previews, the plugin's start apart, up and destroy. */
+function pluginRows(language: Language, r: LanguageResult): string[][] {
+  const name = LANGUAGE_NAMES[language];
+  const wall = (ms: Measured[]): number[] => ms.map((m) => m.wall);
+  const cpu = (ms: Measured[]): number[] => ms.map((m) => m.cpu);
+  const fullWall = median(wall(r.full));
+  const emptyWall = median(wall(r.empty));
+  const host = r.hostStartMs.map((ms) => ms / 1000);
+  return [
+    [
+      `${name}, empty program: \`pulumi preview\``,
+      samples(wall(r.empty)),
+      sec(emptyWall),
+      sec(median(cpu(r.empty))),
+    ],
+    [
+      `${name}, Image+Vm: no-op \`pulumi preview\``,
+      samples(wall(r.full)),
+      sec(fullWall),
+      sec(median(cpu(r.full))),
+    ],
+    [
+      `**${name}: over empty**`,
+      "",
+      `**${sec(fullWall - emptyWall)}**`,
+      sec(median(cpu(r.full)) - median(cpu(r.empty))),
+    ],
+    ["  apart: pulumi-resource-linuxkit, exec → serving", samples(host), sec(median(host)), ""],
+    [`${name}: \`up\` of the program`, "", sec(r.upMs / 1000), ""],
+    ["  Image create (build)", "", sec(r.buildMs / 1000), ""],
+    ["  Vm create (boot until ready)", "", sec(r.bootMs / 1000), ""],
+    [`${name}: \`destroy\``, "", sec(r.destroyMs / 1000), ""],
+  ];
+}
+
 function languageRows(language: Language, r: LanguageResult): string[][] {
-  const name = language === "js" ? "JavaScript" : "TypeScript";
+  if (viaPlugin(language)) return pluginRows(language, r);
+  const name = LANGUAGE_NAMES[language];
   const wall = (ms: Measured[]): number[] => ms.map((m) => m.wall);
   const cpu = (ms: Measured[]): number[] => ms.map((m) => m.cpu);
   const fullWall = median(wall(r.full));
@@ -358,6 +455,24 @@ function languageRows(language: Language, r: LanguageResult): string[][] {
   ];
 }
 
+/** The Python and Pulumi Python SDK versions of the venv, printed by the venv's python. */
+const PY_VERSIONS = `import platform
+from importlib.metadata import version
+print(platform.python_version() + " with pulumi " + version("pulumi"))`;
+
+/** BENCH_LANGUAGES (comma-separated), default all, in table order. */
+function chosenLanguages(): Language[] {
+  const asked = process.env.BENCH_LANGUAGES?.split(",").map((l) => l.trim());
+  if (asked === undefined) return [...LANGUAGES];
+  const unknown = asked.filter((l) => !(LANGUAGES as readonly string[]).includes(l));
+  if (unknown.length > 0) {
+    throw new Error(
+      `BENCH_LANGUAGES: unknown ${unknown.join(", ")}; use some of ${LANGUAGES.join(",")}`,
+    );
+  }
+  return LANGUAGES.filter((l) => asked.includes(l));
+}
+
 async function main(): Promise<void> {
   const repeats = Number(process.env.BENCH_REPEATS ?? 5);
   const loadBefore = os.loadavg();
@@ -365,25 +480,35 @@ async function main(): Promise<void> {
   const stateDir = path.join(work, "state");
   await mkdir(stateDir, { recursive: true });
   const env = benchEnv(stateDir);
+  const languages = chosenLanguages();
   const stacks: Stack[] = [];
   try {
-    progress("npm pack, and npm install into the program folders");
-    const programs = await makePrograms(work, packLibrary(work));
+    const programs: ProgramDir[] = [];
+    if (languages.some((l) => !viaPlugin(l))) {
+      progress("npm pack, and npm install into the program folders");
+      programs.push(...(await makePrograms(work, packLibrary(work))));
+    }
+    let withPlugin = env;
+    if (languages.some(viaPlugin)) {
+      progress("the plugin tarball, installed into a scratch PULUMI_HOME; the SDKs' programs");
+      const home = path.join(work, "pulumi-home");
+      await installPlugin(home);
+      withPlugin = { ...process.env, ...pluginEnv(stateDir, home) };
+      delete withPlugin.NODE_PATH;
+      programs.push(...(await makePluginPrograms(work)));
+    }
     const results = new Map<Language, LanguageResult>();
-    for (const language of ["js", "ts"] as const) {
-      results.set(language, await benchLanguage(language, programs, env, repeats, work, stacks));
+    for (const language of languages) {
+      const e = viaPlugin(language) ? withPlugin : env;
+      results.set(language, await benchLanguage(language, programs, e, repeats, work, stacks));
     }
     const rows = [...results].flatMap(([language, r]) => languageRows(language, r));
     const pulumiVersion = execFileSync("pulumi", ["version"], { env, encoding: "utf8" }).trim();
-    const sdk = JSON.parse(
-      await readFile(
-        path.join(work, "js", "node_modules", "@pulumi", "pulumi", "package.json"),
-        "utf8",
-      ),
-    ) as { version: string };
-    const typescript = JSON.parse(
-      await readFile(path.join(work, "ts", "node_modules", "typescript", "package.json"), "utf8"),
-    ) as { version: string };
+    const sdk = { version: await repoVersion("@pulumi/pulumi") };
+    const typescript = { version: await repoVersion("typescript") };
+    const python = languages.includes("python")
+      ? `, Python ${execFileSync("python3", ["-c", PY_VERSIONS], { env: withPlugin, encoding: "utf8" }).trim()}`
+      : "";
     const loadAfter = os.loadavg();
     const avg = (l: number[]): string => l.map((x) => x.toFixed(2)).join(" ");
     process.stdout.write(
@@ -394,7 +519,7 @@ async function main(): Promise<void> {
         "",
         `Each preview a fresh \`pulumi preview\` process; over empty = difference of the medians.`,
         `"apart" rows: measured in separate processes in the same folder, not inside the previews.`,
-        `Pulumi CLI ${pulumiVersion}, @pulumi/pulumi ${sdk.version}, TypeScript ${typescript.version} (ts-node: Pulumi's vendored one), node ${process.version};`,
+        `Pulumi CLI ${pulumiVersion}, @pulumi/pulumi ${sdk.version}, TypeScript ${typescript.version} (ts-node: Pulumi's vendored one), node ${process.version}${python};`,
         `${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? "?"}; load average ${avg(loadBefore)} before, ${avg(loadAfter)} after; qemu accel tcg.`,
         "",
       ].join("\n"),

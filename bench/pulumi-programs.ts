@@ -13,7 +13,8 @@ import path from "node:path";
 import { npmInstall, repoVersion } from "../test/helpers/packed-library";
 import { repoRoot } from "../test/helpers/paths";
 
-export type Language = "js" | "ts";
+/** `js`/`ts`: the dynamic resources of the packed library; `ts-plugin`/`python`: the provider plugin through the generated SDKs. */
+export type Language = "js" | "ts" | "ts-plugin" | "python";
 
 /** One program folder: a LocalMachine (an Image and a QemuVm), or nothing at all. */
 export interface ProgramDir {
@@ -90,7 +91,10 @@ const TSCONFIG = {
 };
 
 /** The version of `pkg` installed in this repository (the tests' and the library's). */
-async function writeProgram(p: ProgramDir, tsVersions: Record<string, string>): Promise<void> {
+async function writeProgram(
+  p: ProgramDir & { language: "js" | "ts" },
+  tsVersions: Record<string, string>,
+): Promise<void> {
   await mkdir(p.dir, { recursive: true });
   const name = `bench-${p.language}${p.empty ? "-empty" : ""}`;
   const main = p.language === "js" ? "index.js" : "index.ts";
@@ -135,8 +139,8 @@ export async function makePrograms(work: string, tarball: string): Promise<Progr
   };
   const programs: ProgramDir[] = [];
   for (const language of ["js", "ts"] as const) {
-    const full: ProgramDir = { language, empty: false, dir: path.join(work, language) };
-    const empty: ProgramDir = { language, empty: true, dir: path.join(work, `${language}-empty`) };
+    const full = { language, empty: false, dir: path.join(work, language) };
+    const empty = { language, empty: true, dir: path.join(work, `${language}-empty`) };
     await writeProgram(full, tsVersions);
     await writeProgram(empty, tsVersions);
     npmInstall(full.dir, [tarball, `@pulumi/pulumi@${pulumiVersion}`]);

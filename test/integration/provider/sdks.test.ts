@@ -1,7 +1,9 @@
 /**
  * The committed SDKs (sdk/) are what scripts/gen-sdks.sh generates from
  * schema.json today, file for file, and each one compiles or loads: the Go
- * SDK builds and vets, the Node.js SDK type-checks against @pulumi/pulumi,
+ * SDK builds and vets, and so does a Go program using it (examples/go-qemu;
+ * no Go language host runs here, so it is not run), the Node.js SDK
+ * type-checks against @pulumi/pulumi,
  * the Python SDK imports under Pulumi's Python SDK. With the schema test
  * (schema.json equals the TypeScript table, which the compiler holds to
  * the input types) this fails whenever schema, SDKs and inputs drift. C#
@@ -19,6 +21,12 @@ import { repoRoot } from "../../helpers/paths";
 import { pythonVenv } from "../../helpers/provider-plugin";
 
 let fresh: string;
+
+/** Go as scripts/install-pulumi.sh finds it (the official tarball's place if not on PATH). */
+function goEnv(): NodeJS.ProcessEnv {
+  const PATH = `${process.env.PATH ?? ""}:/usr/local/go/bin:/usr/lib/go/bin`;
+  return { ...process.env, PATH, GOWORK: "off" };
+}
 
 async function files(dir: string): Promise<string[]> {
   return (await readdir(dir, { recursive: true, withFileTypes: true }))
@@ -58,12 +66,18 @@ describe("generated SDKs", () => {
   });
 
   it("the Go SDK builds and vets", () => {
-    // Go as scripts/install-pulumi.sh finds it (the official tarball's place if not on PATH).
-    const PATH = `${process.env.PATH ?? ""}:/usr/local/go/bin:/usr/lib/go/bin`;
-    const env = { ...process.env, PATH, GOWORK: "off", GOFLAGS: "-mod=mod" };
+    const env = { ...goEnv(), GOFLAGS: "-mod=mod" };
     const cwd = path.join(repoRoot, "sdk", "go");
     execFileSync("go", ["build", "./..."], { cwd, env, stdio: "pipe" });
     execFileSync("go", ["vet", "./..."], { cwd, env, stdio: "pipe" });
+  });
+
+  it("a Go program using the SDK (examples/go-qemu: Image and qemu.Vm) builds and vets", () => {
+    // -mod=readonly: its committed go.mod and go.sum must already be complete.
+    const env = { ...goEnv(), GOFLAGS: "-mod=readonly" };
+    const cwd = path.join(repoRoot, "examples", "go-qemu");
+    execFileSync("go", ["build", "-o", os.devNull, "."], { cwd, env, stdio: "pipe" });
+    execFileSync("go", ["vet", "."], { cwd, env, stdio: "pipe" });
   });
 
   it("the Node.js SDK type-checks", () => {
