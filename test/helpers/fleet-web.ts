@@ -74,12 +74,18 @@ async function ask(port: number, timeoutMs = 3000): Promise<ProbeAnswer | undefi
  * Polls every port every `everyMs`, one request at a time per port (qemu's
  * forwarded ports accept one pending connection: overlapping requests
  * would make the probe itself the cause of failures). A machine counts as
- * answering in a sample when one of its answers (on any port) completed
- * within the last `windowMs`: a poller cannot know better than its own
- * round trip, and a machine that stops answering for longer shows.
+ * answering at a sample's instant when one of its answers (on any port)
+ * completed within `windowMs` before or after it: a poller cannot know
+ * better than its own round trip and polling interval (a machine that
+ * starts serving is seen at its next poll, an answer under TCG on a
+ * loaded machine can take over a second), and a machine that stops
+ * answering for longer than twice the window shows. Samples are taken
+ * every `everyMs` and judged once the window after them has passed.
  */
 export class FleetProbe {
-  readonly samples: ProbeSample[] = [];
+  /** Sample instants, ms since the probe started. */
+  private readonly instants: number[] = [];
+  private stoppedAt: number | undefined;
   /** Every answer: when it completed, on which port, from which machine. */
   readonly answers: (ProbeAnswer & { at: number })[] = [];
   private running = false;
@@ -105,16 +111,27 @@ export class FleetProbe {
     });
     this.timer = setInterval(() => {
       const at = Date.now() - this.started;
-      if (at < this.windowMs) return;
-      const recent = this.answers.filter((a) => a.at > at - this.windowMs);
-      const latest = new Map(recent.map((a) => [a.port, a]));
-      this.samples.push({
-        at,
-        answers: [...latest.values()],
-        machines: new Set(recent.map((a) => a.boot)).size,
-      });
+      if (at >= this.windowMs) this.instants.push(at);
     }, this.everyMs);
     return this;
+  }
+
+  /** The samples whose window has passed: who answered around each instant. */
+  get samples(): ProbeSample[] {
+    const until = (this.stoppedAt ?? Date.now() - this.started) - this.windowMs;
+    return this.instants
+      .filter((at) => at <= until)
+      .map((at) => {
+        const near = this.answers.filter(
+          (a) => a.at > at - this.windowMs && a.at <= at + this.windowMs,
+        );
+        const latest = new Map(near.filter((a) => a.at <= at).map((a) => [a.port, a]));
+        return {
+          at,
+          answers: [...latest.values()],
+          machines: new Set(near.map((a) => a.boot)).size,
+        };
+      });
   }
 
   /**
@@ -136,6 +153,7 @@ export class FleetProbe {
     this.running = false;
     clearInterval(this.timer);
     await Promise.all(this.loops);
+    this.stoppedAt = Date.now() - this.started;
     return this.samples;
   }
 
