@@ -102,9 +102,16 @@ export class FleetProbe {
   start(): this {
     this.running = true;
     this.loops = this.ports.map(async (port) => {
+      // After a failed request the machine is down or booting: a connection
+      // opened before its guest listens can hang on SYN retransmits for
+      // seconds, so give up after 1 s and open a fresh one (a new machine is
+      // seen within about a second of listening). After an answer, allow a
+      // slow one (5 s): a serving guest under TCG can take over a second.
+      let lastOk = false;
       while (this.running) {
         const t = Date.now();
-        const a = await ask(port, 5000);
+        const a = await ask(port, lastOk ? 5000 : 1000);
+        lastOk = a !== undefined;
         if (a !== undefined) this.answers.push({ ...a, at: Date.now() - this.started });
         await new Promise((r) => setTimeout(r, Math.max(0, this.everyMs - (Date.now() - t))));
       }
