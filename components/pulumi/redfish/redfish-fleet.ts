@@ -1,11 +1,32 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import type { RedfishFleetMember } from "../../fleet/adapters/redfish-fleet-adapter";
-import type { BootMethod, MachineReadiness } from "../../redfish";
 import { LinuxKitResource } from "../dynamic/dynamic";
 import type { RedfishFleetMachineSummary } from "./redfish-fleet-provider";
+import type { RedfishMachineArgs } from "./redfish-machine";
 
-export interface RedfishFleetArgs {
+/**
+ * The boot fields a fleet shares with RedfishMachine, the same on every
+ * machine (user and password too); a change of URL, method, mode or hash
+ * rolls the fleet.
+ */
+type SharedBootArgs = Pick<
+  RedfishMachineArgs,
+  | "username"
+  | "password"
+  | "bootMethod"
+  | "isoUrl"
+  | "bootUrl"
+  | "bootMode"
+  | "imageHash"
+  | "restartType"
+  | "readiness"
+  | "insecureTls"
+  | "caCertificate"
+  | "powerTimeoutSeconds"
+>;
+
+export interface RedfishFleetArgs extends SharedBootArgs {
   /**
    * The machines, one per slot: each BMC's `endpoint`, optional `systemId`
    * (default: the BMC's only system) and `readiness` (over the fleet's).
@@ -13,29 +34,8 @@ export interface RedfishFleetArgs {
    * the old one and boots the new one.
    */
   machines: pulumi.Input<pulumi.Input<RedfishFleetMember>[]>;
-  /** BMC user, the same on every machine. */
-  username: pulumi.Input<string>;
-  /** BMC password, the same on every machine: always secret, kept encrypted in state. */
-  password: pulumi.Input<string>;
-  /** As RedfishMachine: `virtualMedia` (default), `http` or `pxe`. */
-  bootMethod?: pulumi.Input<BootMethod>;
-  /** URL of the ISO for `virtualMedia`. A change rolls the fleet. */
-  isoUrl?: pulumi.Input<string>;
-  /** URL for `http`. A change rolls the fleet. */
-  bootUrl?: pulumi.Input<string>;
-  bootMode?: pulumi.Input<"UEFI" | "Legacy">;
-  /** Content hash of the image: a change rolls the fleet even when the URL stays. */
-  imageHash?: pulumi.Input<string>;
-  /** `ForceRestart` (default) or `GracefulRestart`. */
-  restartType?: pulumi.Input<"ForceRestart" | "GracefulRestart">;
-  /** Readiness every machine must pass before the next wave (each machine's own settings override). */
-  readiness?: pulumi.Input<MachineReadiness>;
   /** Machines re-imaged at a time. Default 1 (there is no surge: the hardware is fixed). */
   maxUnavailable?: pulumi.Input<number>;
-  insecureTls?: pulumi.Input<boolean>;
-  caCertificate?: pulumi.Input<string>;
-  /** Longest wait for a power state change, in seconds. Default 120. */
-  powerTimeoutSeconds?: pulumi.Input<number>;
   /** Name in messages. Default: the resource name. */
   name?: pulumi.Input<string>;
 }
